@@ -1,0 +1,104 @@
+// Package attention implements scaled dot-product attention behind one call
+// shape, in three kernels: Exact (the plain reference), Flash (tiled, online
+// softmax) and Hyper (HyperAttention, Han et al., ICLR 2024), plus the
+// per-layer Plan that says which kernel each layer of a model uses.
+package attention
+
+import "math"
+
+// Shape describes one attention call.
+//
+// Layouts (row-major float32):
+//   - q and out: [Heads][NQ][Dim]
+//   - k and v:   [KVHeads][KVStride][Dim]; only the first NK rows of each
+//     head are read, so a KV cache with spare capacity can be passed as is.
+//   - lse:       [Heads][NQ], the natural log of each row's softmax
+//     denominator over the scaled scores (may be nil when not wanted).
+//
+// Query head h reads KV head h / (Heads / KVHeads) (GQA; MQA when KVHeads is 1).
+type Shape struct {
+	Heads, KVHeads int
+	NQ, NK         int
+	Dim            int
+	KVStride       int // rows per KV head in k and v; 0 means NK
+}
+
+// Params are the per-call settings.
+type Params struct {
+	Scale  float32 // multiplies q·k; usually 1/sqrt(Dim)
+	Causal bool    // query i (position Offset+i) sees keys 0..Offset+i only
+	Offset int     // position of the first query relative to key 0
+}
+
+// Kernel is one attention algorithm. Implementations may keep per-layer
+// state (HyperAttention's projections and random stream) and so are not
+// safe for concurrent calls; they parallelise internally.
+type Kernel interface {
+	Attend(out, lse, q, k, v []float32, s Shape, p Params)
+	Name() string
+}
+
+func (s Shape) kvStride() int {
+	if s.KVStride > 0 {
+		return s.KVStride
+	}
+	return s.NK
+}
+
+// Exact is the obviously-correct reference: each query row's scores,
+// an exact softmax, and the weighted sum of values.
+type Exact struct{}
+
+// Name returns "exact".
+func (Exact) Name() string { return "exact" }
+
+// Attend computes attention row by row.
+func (Exact) Attend(out, lse, q, k, v []float32, s Shape, p Params) {
+	group := s.Heads / s.KVHeads
+	stride := s.kvStride()
+	scores := make([]float64, s.NK)
+	for h := 0; h < s.Heads; h++ {
+		kh := (h / group) * stride * s.Dim
+		for i := 0; i < s.NQ; i++ {
+			qr := q[(h*s.NQ+i)*s.Dim:][:s.Dim]
+			n := s.NK
+			if p.Causal {
+				n = min(s.NK, p.Offset+i+1)
+			}
+			mx := math.Inf(-1)
+			for j := 0; j < n; j++ {
+				kr := k[kh+j*s.Dim:][:s.Dim]
+				var d float64
+				for c, x := range qr {
+					d += float64(x) * float64(kr[c])
+				}
+				scores[j] = d * float64(p.Scale)
+				mx = math.Max(mx, scores[j])
+			}
+			var sum float64
+			for j := 0; j < n; j++ {
+				scores[j] = math.Exp(scores[j] - mx)
+				sum += scores[j]
+			}
+			o := out[(h*s.NQ+i)*s.Dim:][:s.Dim]
+			for c := range o {
+				var acc float64
+				for j := 0; j < n; j++ {
+					acc += scores[j] * float64(v[kh+j*s.Dim+c])
+				}
+				if n > 0 {
+					o[c] = float32(acc / sum)
+				} else {
+					o[c] = 0
+				}
+			}
+			if lse != nil {
+				if n > 0 {
+					lse[h*s.NQ+i] = float32(mx + math.Log(sum))
+				} else {
+					lse[h*s.NQ+i] = float32(math.Inf(-1))
+				}
+			}
+		}
+	}
+}
