@@ -1,0 +1,92 @@
+package kernels
+
+import "math"
+
+// Axpy computes y[i] += a*x[i].
+func Axpy(y []float32, a float32, x []float32) {
+	for i, v := range x {
+		y[i] += a * v
+	}
+}
+
+// Add computes y[i] += x[i].
+func Add(y, x []float32) {
+	for i, v := range x {
+		y[i] += v
+	}
+}
+
+// RMSNorm writes x / sqrt(mean(x²) + eps) * w into dst (dst may alias x).
+// The mean is accumulated in float64.
+func RMSNorm(dst, x, w []float32, eps float32) {
+	var ss float64
+	for _, v := range x {
+		ss += float64(v) * float64(v)
+	}
+	r := float32(1 / math.Sqrt(ss/float64(len(x))+float64(eps)))
+	for i, v := range x {
+		dst[i] = v * r * w[i]
+	}
+}
+
+// LayerNorm writes (x − mean) / sqrt(var + eps) * w + b into dst (dst may
+// alias x; b may be nil).
+func LayerNorm(dst, x, w, b []float32, eps float32) {
+	var s float64
+	for _, v := range x {
+		s += float64(v)
+	}
+	mean := s / float64(len(x))
+	var ss float64
+	for _, v := range x {
+		d := float64(v) - mean
+		ss += d * d
+	}
+	r := 1 / math.Sqrt(ss/float64(len(x))+float64(eps))
+	for i, v := range x {
+		y := float32((float64(v)-mean)*r) * w[i]
+		if b != nil {
+			y += b[i]
+		}
+		dst[i] = y
+	}
+}
+
+// SiLUMul computes gate[i] = silu(gate[i]) * up[i], the SwiGLU activation.
+func SiLUMul(gate, up []float32) {
+	for i, g := range gate {
+		gate[i] = g / (1 + float32(math.Exp(float64(-g)))) * up[i]
+	}
+}
+
+// GELUTanh applies the tanh approximation of GELU in place ("gelu_new",
+// "gelu_pytorch_tanh" in HF configs).
+func GELUTanh(x []float32) {
+	const c = 0.7978845608028654 // sqrt(2/pi)
+	for i, v := range x {
+		u := float64(v)
+		x[i] = float32(0.5 * u * (1 + math.Tanh(c*(u+0.044715*u*u*u))))
+	}
+}
+
+// GELU applies the exact (erf) GELU in place ("gelu" in HF configs).
+func GELU(x []float32) {
+	for i, v := range x {
+		u := float64(v)
+		x[i] = float32(0.5 * u * (1 + math.Erf(u/math.Sqrt2)))
+	}
+}
+
+// LogSumExp returns log Σ exp(x) of a row (float64 accumulation); the NLL
+// of token t is LogSumExp(x) − x[t].
+func LogSumExp(x []float32) float64 {
+	mx := math.Inf(-1)
+	for _, v := range x {
+		mx = math.Max(mx, float64(v))
+	}
+	var s float64
+	for _, v := range x {
+		s += math.Exp(float64(v) - mx)
+	}
+	return mx + math.Log(s)
+}
