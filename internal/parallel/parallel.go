@@ -5,6 +5,11 @@
 // Work is split into contiguous chunks whose boundaries depend only on the
 // range and the grain, never on timing, so a kernel that reduces inside a
 // chunk gets the same result whatever the thread count.
+//
+// Workers are long-lived goroutines started on first use, so a call to For
+// costs a channel hand-off per helper rather than a goroutine start. The
+// caller always works on its own loop too, so For may be nested (fn may call
+// For) without deadlock.
 package parallel
 
 import (
@@ -45,26 +50,72 @@ func For(n, grain int, fn func(lo, hi int)) {
 		fn(0, n)
 		return
 	}
-	if t > chunks {
-		t = chunks
+	t = min(t, chunks)
+	j := &job{fn: fn, n: n, grain: grain, chunks: int64(chunks), done: make(chan struct{})}
+	workers.wake(j, t-1)
+	if !j.run() {
+		<-j.done
 	}
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	work := func() {
-		for {
-			c := int(next.Add(1) - 1)
-			if c >= chunks {
-				return
-			}
-			lo := c * grain
-			hi := min(lo+grain, n)
-			fn(lo, hi)
+}
+
+// job is one call of For shared between the caller and its helpers.
+type job struct {
+	fn       func(lo, hi int)
+	n, grain int
+	chunks   int64
+	next     atomic.Int64 // next chunk to claim
+	finished atomic.Int64 // chunks completed
+	done     chan struct{}
+}
+
+// run claims and executes chunks until none are left. It reports whether
+// this goroutine completed the last chunk (and so closed done).
+func (j *job) run() bool {
+	last := false
+	for {
+		c := j.next.Add(1) - 1
+		if c >= j.chunks {
+			return last
+		}
+		lo := int(c) * j.grain
+		j.fn(lo, min(lo+j.grain, j.n))
+		if j.finished.Add(1) == j.chunks {
+			close(j.done)
+			last = true
 		}
 	}
-	wg.Add(t - 1)
-	for i := 0; i < t-1; i++ {
-		go func() { defer wg.Done(); work() }()
+}
+
+// pool holds the long-lived helper goroutines; each waits on the shared
+// queue for jobs. A helper that receives a job whose chunks are all claimed
+// simply returns to the queue.
+type pool struct {
+	mu      sync.Mutex
+	started int
+	queue   chan *job
+}
+
+var workers = pool{queue: make(chan *job, 1024)}
+
+// wake makes sure at least k helpers exist and offers j to k of them.
+func (p *pool) wake(j *job, k int) {
+	p.mu.Lock()
+	for p.started < k {
+		p.started++
+		go p.serve()
 	}
-	work()
-	wg.Wait()
+	p.mu.Unlock()
+	for i := 0; i < k; i++ {
+		select {
+		case p.queue <- j:
+		default: // queue full: the caller and the helpers already offered will finish j
+			return
+		}
+	}
+}
+
+func (p *pool) serve() {
+	for j := range p.queue {
+		j.run()
+	}
 }

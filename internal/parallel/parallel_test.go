@@ -1,0 +1,65 @@
+package parallel
+
+import (
+	"sync/atomic"
+	"testing"
+)
+
+// TestForCoversOnce checks every index is visited exactly once, chunks
+// respect the grain, and this holds for several thread counts.
+func TestForCoversOnce(t *testing.T) {
+	defer SetThreads(0)
+	for _, th := range []int{1, 2, 3, 8} {
+		SetThreads(th)
+		for _, n := range []int{0, 1, 7, 64, 1000} {
+			for _, grain := range []int{0, 1, 5, 64} {
+				seen := make([]atomic.Int32, n)
+				For(n, grain, func(lo, hi int) {
+					if g := max(grain, 1); (hi-lo < g && hi != n) || lo%g != 0 {
+						t.Errorf("threads %d n %d grain %d: bad chunk [%d,%d)", th, n, grain, lo, hi)
+					}
+					for i := lo; i < hi; i++ {
+						seen[i].Add(1)
+					}
+				})
+				for i := range seen {
+					if c := seen[i].Load(); c != 1 {
+						t.Fatalf("threads %d n %d grain %d: index %d visited %d times", th, n, grain, i, c)
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestForNested checks For may be called from inside fn without deadlock.
+func TestForNested(t *testing.T) {
+	defer SetThreads(0)
+	SetThreads(4)
+	var total atomic.Int64
+	For(16, 1, func(lo, hi int) {
+		For(100, 3, func(lo2, hi2 int) { total.Add(int64(hi2 - lo2)) })
+	})
+	if total.Load() != 1600 {
+		t.Fatalf("nested total %d, want 1600", total.Load())
+	}
+}
+
+func TestSetThreads(t *testing.T) {
+	defer SetThreads(0)
+	SetThreads(3)
+	if Threads() != 3 {
+		t.Fatalf("Threads() = %d after SetThreads(3)", Threads())
+	}
+	SetThreads(-1)
+	if Threads() < 1 {
+		t.Fatalf("Threads() = %d after SetThreads(-1)", Threads())
+	}
+}
+
+func BenchmarkForOverhead(b *testing.B) {
+	var sink atomic.Int64
+	for b.Loop() {
+		For(2, 1, func(lo, hi int) { sink.Add(int64(hi)) })
+	}
+}
