@@ -1,0 +1,162 @@
+package model
+
+import (
+	"encoding/json"
+	"math"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/gollm/gollm/loader"
+)
+
+// reference is what tools/fixtures/make_fixtures.py records from HF
+// transformers for each fixture model.
+type reference struct {
+	Arch     string      `json:"arch"`
+	InputIDs []int       `json:"input_ids"`
+	Logits   [][]float64 `json:"logits"`
+	NLL      []float64   `json:"nll"`
+	PPL      float64     `json:"ppl"`
+	Greedy   struct {
+		PromptIDs []int `json:"prompt_ids"`
+		IDs       []int `json:"ids"`
+	} `json:"greedy"`
+}
+
+func fixtureDirs(t *testing.T) []string {
+	dirs, _ := filepath.Glob("../testdata/models/*/reference.json")
+	if len(dirs) == 0 {
+		t.Skip("no fixtures under testdata/models (make them with tools/fixtures)")
+	}
+	for i, d := range dirs {
+		dirs[i] = filepath.Dir(d)
+	}
+	return dirs
+}
+
+func loadFixture(t *testing.T, dir string) (*Model, *reference) {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, "reference.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ref reference
+	if err := json.Unmarshal(b, &ref); err != nil {
+		t.Fatal(err)
+	}
+	c, err := loader.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	m, err := Load(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m, &ref
+}
+
+// allLogits runs ids through a fresh state and returns logits [n×vocab].
+func allLogits(t *testing.T, m *Model, ids []int) []float32 {
+	t.Helper()
+	st := m.NewState(len(ids))
+	h, err := m.Forward(st, ids, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := make([]float32, len(ids)*m.VocabSize())
+	m.Logits(out, h, len(ids))
+	return out
+}
+
+func TestFixturesMatchTransformers(t *testing.T) {
+	for _, dir := range fixtureDirs(t) {
+		t.Run(filepath.Base(dir), func(t *testing.T) {
+			m, ref := loadFixture(t, dir)
+			v := m.VocabSize()
+			got := allLogits(t, m, ref.InputIDs)
+			var maxRef, maxDiff float64
+			for i, row := range ref.Logits {
+				for j, want := range row {
+					maxRef = math.Max(maxRef, math.Abs(want))
+					maxDiff = math.Max(maxDiff, math.Abs(float64(got[i*v+j])-want))
+				}
+			}
+			if maxDiff > 1e-4*maxRef {
+				t.Errorf("max |logit − transformers| = %.3g > 1e-4 × max |logit| (%.3g)", maxDiff, maxRef)
+			}
+			var sum float64
+			for i := 0; i+1 < len(ref.InputIDs); i++ {
+				row := got[i*v : (i+1)*v]
+				sum += logSumExp64(row) - float64(row[ref.InputIDs[i+1]])
+			}
+			ppl := math.Exp(sum / float64(len(ref.InputIDs)-1))
+			if rel := math.Abs(ppl-ref.PPL) / ref.PPL; rel > 1e-5 {
+				t.Errorf("perplexity %.8g, transformers %.8g (relative error %.2g > 1e-5)", ppl, ref.PPL, rel)
+			}
+			gen, err := m.Generate(m.NewState(len(ref.Greedy.PromptIDs)+len(ref.Greedy.IDs)), ref.Greedy.PromptIDs,
+				GenerateOptions{MaxTokens: len(ref.Greedy.IDs), Sampler: NewSampler(SamplerConfig{})}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !equalInts(gen, ref.Greedy.IDs) {
+				t.Errorf("greedy ids\n got %v\nwant %v", gen, ref.Greedy.IDs)
+			}
+		})
+	}
+}
+
+// TestDecodeMatchesPrefill checks the KV cache: feeding tokens one at a
+// time gives the logits of one forward over the whole sequence.
+func TestDecodeMatchesPrefill(t *testing.T) {
+	for _, dir := range fixtureDirs(t) {
+		t.Run(filepath.Base(dir), func(t *testing.T) {
+			m, ref := loadFixture(t, dir)
+			ids := ref.InputIDs[:12]
+			v := m.VocabSize()
+			full := allLogits(t, m, ids)
+			st := m.NewState(len(ids))
+			step := make([]float32, v)
+			if _, err := m.Forward(st, ids[:5], nil); err != nil {
+				t.Fatal(err)
+			}
+			for i := 5; i < len(ids); i++ {
+				h, err := m.Forward(st, ids[i:i+1], nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				m.Logits(step, h, 1)
+				for j := range step {
+					if d := math.Abs(float64(step[j] - full[i*v+j])); d > 1e-4*(1+math.Abs(float64(full[i*v+j]))) {
+						t.Fatalf("position %d logit %d: decode %g, prefill %g", i, j, step[j], full[i*v+j])
+					}
+				}
+			}
+		})
+	}
+}
+
+func logSumExp64(x []float32) float64 {
+	mx := math.Inf(-1)
+	for _, v := range x {
+		mx = math.Max(mx, float64(v))
+	}
+	var s float64
+	for _, v := range x {
+		s += math.Exp(float64(v) - mx)
+	}
+	return mx + math.Log(s)
+}
+
+func equalInts(a, b []int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}

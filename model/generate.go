@@ -1,0 +1,54 @@
+package model
+
+import (
+	"fmt"
+
+	"github.com/gollm/gollm/attention"
+)
+
+// GenerateOptions control a generation run.
+type GenerateOptions struct {
+	MaxTokens int               // new tokens at most
+	Stop      func(id int) bool // true ends generation before emitting id (e.g. EOS); nil: never
+	Plan      *attention.Plan
+	Sampler   *Sampler
+}
+
+// Generate prefills prompt into s, then samples up to opts.MaxTokens new
+// tokens, calling emit with each as soon as it is chosen. It returns the
+// generated ids. emit returning an error stops generation with that error
+// (the ids so far are still returned).
+func (m *Model) Generate(s *State, prompt []int, opts GenerateOptions, emit func(id int) error) ([]int, error) {
+	if len(prompt) == 0 {
+		return nil, fmt.Errorf("model: empty prompt")
+	}
+	history := append([]int(nil), prompt...)
+	logits := make([]float32, m.VocabSize())
+	hidden, err := m.Forward(s, prompt, opts.Plan)
+	if err != nil {
+		return nil, err
+	}
+	last := hidden[(len(prompt)-1)*m.hidden:]
+	var out []int
+	for len(out) < opts.MaxTokens {
+		m.Logits(logits, last, 1)
+		id := opts.Sampler.Next(logits, history)
+		if opts.Stop != nil && opts.Stop(id) {
+			break
+		}
+		out = append(out, id)
+		history = append(history, id)
+		if emit != nil {
+			if err := emit(id); err != nil {
+				return out, err
+			}
+		}
+		if len(out) == opts.MaxTokens {
+			break
+		}
+		if last, err = m.Forward(s, []int{id}, opts.Plan); err != nil {
+			return out, err
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,74 @@
+package model
+
+import (
+	"fmt"
+
+	"github.com/gollm/gollm/internal/kernels"
+	"github.com/gollm/gollm/weights"
+)
+
+// linear is y = x·Wᵀ (+ b) with W [out×in] kept in its stored dtype.
+type linear struct {
+	in, out int
+	dtype   weights.DType
+	f32     []float32 // W when stored as F32
+	u16     []uint16  // W when stored as F16 or BF16
+	bias    []float32 // nil when the layer has none
+}
+
+func newLinear(w *weights.Tensor, bias []float32) (linear, error) {
+	if len(w.Shape) != 2 {
+		return linear{}, fmt.Errorf("tensor %q: want 2 dimensions, got shape %v", w.Name, w.Shape)
+	}
+	l := linear{out: w.Shape[0], in: w.Shape[1], dtype: w.DType, bias: bias}
+	if w.DType == weights.F32 {
+		l.f32 = w.F32()
+	} else {
+		l.u16 = w.U16()
+	}
+	return l, nil
+}
+
+// apply computes out[m×l.out] = x[m×l.in]·Wᵀ + b.
+func (l *linear) apply(out, x []float32, m int) {
+	switch l.dtype {
+	case weights.F32:
+		kernels.MatMulF32(out, x, m, l.in, l.f32, l.out)
+	case weights.BF16:
+		kernels.MatMulBF16(out, x, m, l.in, l.u16, l.out)
+	default:
+		kernels.MatMulF16(out, x, m, l.in, l.u16, l.out)
+	}
+	if l.bias != nil {
+		for i := 0; i < m; i++ {
+			kernels.Add(out[i*l.out:(i+1)*l.out], l.bias)
+		}
+	}
+}
+
+// row writes row r of W, converted to float32, into dst (embedding lookup).
+func (l *linear) row(dst []float32, r int) {
+	switch l.dtype {
+	case weights.F32:
+		copy(dst, l.f32[r*l.in:(r+1)*l.in])
+	case weights.BF16:
+		kernels.BF16ToF32(dst, l.u16[r*l.in:(r+1)*l.in])
+	default:
+		kernels.F16ToF32(dst, l.u16[r*l.in:(r+1)*l.in])
+	}
+}
+
+// transposed returns a copy of the 2-D tensor t with its axes swapped, in
+// the same dtype. GPT-2 stores its projections as Conv1D [in×out]; gollm
+// keeps every projection as [out×in].
+func transposed(t *weights.Tensor) *weights.Tensor {
+	rows, cols := t.Shape[0], t.Shape[1]
+	es := t.DType.Size()
+	data := make([]byte, len(t.Data))
+	for r := 0; r < rows; r++ {
+		for c := 0; c < cols; c++ {
+			copy(data[(c*rows+r)*es:(c*rows+r+1)*es], t.Data[(r*cols+c)*es:(r*cols+c+1)*es])
+		}
+	}
+	return &weights.Tensor{Name: t.Name, DType: t.DType, Shape: []int{cols, rows}, Data: data}
+}
