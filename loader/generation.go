@@ -1,6 +1,9 @@
 package loader
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+)
 
 // GenerationConfig is the sampling part of generation_config.json. Nil
 // pointers (and a nil EOS) mean the key is absent or null.
@@ -36,7 +39,33 @@ func ParseGenerationConfig(data []byte) (*GenerationConfig, error) {
 	if err := f.Err(); err != nil {
 		return nil, fmt.Errorf("generation config: %w", err)
 	}
+	if err := g.validate(); err != nil {
+		return nil, fmt.Errorf("generation config: %w", err)
+	}
 	return g, nil
+}
+
+// validate checks that the present values are in range.
+func (g *GenerationConfig) validate() error {
+	checks := []struct {
+		name string
+		bad  bool
+	}{
+		{"temperature", g.Temperature != nil && !(*g.Temperature >= 0)},
+		{"top_p", g.TopP != nil && !(*g.TopP >= 0 && *g.TopP <= 1)},
+		{"min_p", g.MinP != nil && !(*g.MinP >= 0 && *g.MinP <= 1)},
+		{"repetition_penalty", g.RepetitionPenalty != nil && !(*g.RepetitionPenalty > 0)},
+		{"top_k", g.TopK != nil && *g.TopK < 0},
+		{"max_new_tokens", g.MaxNewTokens != nil && *g.MaxNewTokens < 0},
+		{"bos_token_id", g.BOS != nil && *g.BOS < 0},
+		{"eos_token_id", slices.ContainsFunc(g.EOS, func(id int) bool { return id < 0 })},
+	}
+	for _, c := range checks {
+		if c.bad {
+			return fmt.Errorf("field %q is out of range", c.name)
+		}
+	}
+	return nil
 }
 
 // optional reads key with get and returns a pointer to it, or nil when

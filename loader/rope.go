@@ -24,7 +24,7 @@ func (c *Config) readRope(f *fields, defaultPartial float64) {
 	} else {
 		src = f.object("rope_scaling")
 	}
-	c.Rope = RopeScaling{Type: "default", Factor: 1}
+	c.Rope = RopeScaling{Type: "default", Factor: 1, OriginalMaxPositions: c.MaxPositions}
 	if src == nil {
 		return
 	}
