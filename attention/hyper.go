@@ -1,0 +1,288 @@
+package attention
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+
+	"github.com/gollm/gollm/internal/parallel"
+)
+
+// HyperConfig holds HyperAttention's settings. DefaultHyperConfig gives the
+// released code's defaults ("faithful" mode).
+type HyperConfig struct {
+	Block   int         // sorted block size (keys per diagonal block)
+	Samples int         // uniformly sampled residual keys per query head; 0 disables
+	Projs   int         // LSH directions (buckets = 2^Projs), 1..16
+	MinSeq  int         // below this many queries attention is exact
+	Sink    int         // the first Sink keys are attended exactly and merged in; 0 disables
+	Order   BucketOrder // bucket order of sortLSH
+}
+
+// DefaultHyperConfig returns the released defaults: 7 projections, block
+// 256, 256 samples, min_seq_len 4096, Gray key order, no sink.
+func DefaultHyperConfig() HyperConfig {
+	return HyperConfig{Block: 256, Samples: 256, Projs: 7, MinSeq: 4096}
+}
+
+// Validate reports the first invalid setting, naming its flag.
+func (c HyperConfig) Validate() error {
+	switch {
+	case c.Block < 1:
+		return fmt.Errorf("--hyper-block must be at least 1, got %d", c.Block)
+	case c.Samples < 0:
+		return fmt.Errorf("--hyper-samples must be non-negative, got %d", c.Samples)
+	case c.Projs < 1 || c.Projs > lshCols:
+		return fmt.Errorf("--hyper-projs must be in 1..%d, got %d", lshCols, c.Projs)
+	case c.MinSeq < 1:
+		return fmt.Errorf("--hyper-min-seq must be at least 1, got %d", c.MinSeq)
+	case c.Sink < 0:
+		return fmt.Errorf("--hyper-sink must be non-negative, got %d", c.Sink)
+	case c.Order != OrderGray && c.Order != OrderInverseGray:
+		return fmt.Errorf("unknown bucket order %d", c.Order)
+	}
+	return nil
+}
+
+// String lists the settings, e.g. "block=256 samples=256 projs=7 min-seq=4096 order=gray sink=0".
+func (c HyperConfig) String() string {
+	return fmt.Sprintf("block=%d samples=%d projs=%d min-seq=%d order=%s sink=%d",
+		c.Block, c.Samples, c.Projs, c.MinSeq, c.Order, c.Sink)
+}
+
+// Hyper is HyperAttention for one layer: sortLSH-sorted block-diagonal
+// attention plus uniformly sampled residual keys, merged by LSE, and the
+// causal recursion over halves. Projections are drawn from (seed, layer);
+// residual samples come from a per-layer generator advanced on every call,
+// so a run is reproducible given the seed. Not safe for concurrent calls.
+//
+// Calls Hyper does not cover — causal calls with an offset or with NQ ≠ NK
+// (decode, chunked prefill) — use Flash over the whole cache.
+type Hyper struct {
+	cfg   HyperConfig
+	layer int
+	seed  uint64
+	lsh   *lsh // created on the first call, for its head dim
+	rng   *rand.Rand
+}
+
+// NewHyper returns the HyperAttention kernel of layer layer. cfg is assumed
+// valid (see HyperConfig.Validate).
+func NewHyper(cfg HyperConfig, layer int, seed uint64) *Hyper {
+	return &Hyper{cfg: cfg, layer: layer, seed: seed,
+		rng: rand.New(rand.NewPCG(seed^0x5851f42d4c957f2d, uint64(layer)))}
+}
+
+// Name returns "hyper".
+func (h *Hyper) Name() string { return "hyper" }
+
+// Config returns the kernel's settings.
+func (h *Hyper) Config() HyperConfig { return h.cfg }
+
+// group is one KV head and the query heads that read it, restricted to a
+// range of query rows and key rows; every slice starts at the range's
+// first row (row stride dim).
+type group struct {
+	dim         int
+	q, out, lse [][]float32 // per query head
+	k, v        []float32
+}
+
+// rows narrows the group to query rows [qa, qb) and key rows [ka, kb).
+func (g group) rows(qa, qb, ka, kb int) group {
+	d := g.dim
+	n := group{dim: d, k: g.k[ka*d : kb*d], v: g.v[ka*d : kb*d]}
+	for i := range g.q {
+		n.q = append(n.q, g.q[i][qa*d:qb*d])
+		n.out = append(n.out, g.out[i][qa*d:qb*d])
+		n.lse = append(n.lse, g.lse[i][qa:qb])
+	}
+	return n
+}
+
+// withOutput returns the group writing into fresh buffers for nq rows.
+func (g group) withOutput(nq int) group {
+	n := g
+	n.out, n.lse = nil, nil
+	for range g.q {
+		n.out = append(n.out, make([]float32, nq*g.dim))
+		n.lse = append(n.lse, make([]float32, nq))
+	}
+	return n
+}
+
+// Attend computes HyperAttention; see Kernel and Shape for the layouts.
+func (h *Hyper) Attend(out, lse, q, k, v []float32, s Shape, p Params) {
+	if s.NQ == 0 || s.Heads == 0 {
+		return
+	}
+	if p.Causal && (p.Offset != 0 || s.NQ != s.NK) {
+		Flash{}.Attend(out, lse, q, k, v, s, p)
+		return
+	}
+	if h.lsh == nil || h.lsh.dim != s.Dim {
+		h.lsh = newLSH(h.cfg.Projs, s.Dim, h.cfg.Order, h.seed, h.layer)
+	}
+	if lse == nil {
+		lse = make([]float32, s.Heads*s.NQ)
+	}
+	d, per := s.Dim, s.Heads/s.KVHeads
+	for kv := 0; kv < s.KVHeads; kv++ {
+		base := kv * s.kvStride() * d
+		g := group{dim: d, k: k[base : base+s.NK*d], v: v[base : base+s.NK*d]}
+		for hq := kv * per; hq < (kv+1)*per; hq++ {
+			g.q = append(g.q, q[hq*s.NQ*d:][:s.NQ*d])
+			g.out = append(g.out, out[hq*s.NQ*d:][:s.NQ*d])
+			g.lse = append(g.lse, lse[hq*s.NQ:][:s.NQ])
+		}
+		if p.Causal {
+			h.causal(g, s.NQ, 0, p.Scale)
+		} else {
+			h.nonCausal(g, s.NQ, s.NK, 0, p.Scale)
+		}
+	}
+}
+
+// causal is the recursion over halves for n queries on the same n keys,
+// the first of which is key number kStart of the whole sequence.
+func (h *Hyper) causal(g group, n, kStart int, scale float32) {
+	if n <= h.cfg.MinSeq {
+		h.dense(g, n, n, scale, true, [2]int{0, n})
+		return
+	}
+	// Split at ⌈n/2⌉: the released code pads odd n with a zero row, which
+	// only changes the (dropped) padding row.
+	m := (n + 1) / 2
+	h.causal(g.rows(0, m, 0, m), m, kStart, scale)
+	h.causal(g.rows(m, n, m, n), n-m, kStart+m, scale)
+	left := g.rows(m, n, 0, m).withOutput(n - m)
+	h.nonCausal(left, n-m, m, kStart, scale)
+	bottom := g.rows(m, n, 0, 0)
+	for i := range g.q {
+		MergeLSE(bottom.out[i], bottom.lse[i], left.out[i], left.lse[i], n-m, g.dim)
+	}
+}
+
+// dense runs exact attention (Flash) of every query head of g on the key
+// ranges, in parallel over heads and query tiles.
+func (h *Hyper) dense(g group, nq, nk int, scale float32, causal bool, rg [2]int) {
+	qTiles := (nq + tileQ - 1) / tileQ
+	parallel.For(len(g.q)*qTiles, 1, func(lo, hi int) {
+		t := getTile(g.dim)
+		defer putTile(t)
+		for u := lo; u < hi; u++ {
+			i, r0 := u/qTiles, (u%qTiles)*tileQ
+			end0 := noCausal
+			if causal {
+				end0 = r0 + 1
+			}
+			t.start(g.q[i][r0*g.dim:], min(tileQ, nq-r0), scale)
+			t.update(g.k, g.v, rg[0], min(rg[1], nk), end0)
+			t.finish(g.out[i][r0*g.dim:], g.lse[i][r0:])
+		}
+	})
+}
+
+// nonCausal is HyperAttention of nq queries on nk fully visible keys, the
+// first being key number kStart of the sequence.
+func (h *Hyper) nonCausal(g group, nq, nk, kStart int, scale float32) {
+	if nq < h.cfg.MinSeq {
+		h.dense(g, nq, nk, scale, false, [2]int{0, nk})
+		return
+	}
+	sink := max(0, min(h.cfg.Sink-kStart, nk))
+	if sink == nk {
+		h.dense(g, nq, nk, scale, false, [2]int{0, nk})
+		return
+	}
+	h.sortedBlocks(g.rows(0, nq, sink, nk), nq, nk-sink, scale)
+	if sink > 0 {
+		sg := g.withOutput(nq)
+		h.dense(sg, nq, sink, scale, false, [2]int{0, sink})
+		for i := range g.q {
+			MergeLSE(g.out[i], g.lse[i], sg.out[i], sg.lse[i], nq, g.dim)
+		}
+	}
+}
+
+// sortedBlocks is the core of non-causal HyperAttention: sortLSH, exact
+// attention inside the diagonal blocks of the sorted order, and the
+// sampled residual, merged by LSE, then unsorted into g's outputs.
+func (h *Hyper) sortedBlocks(g group, nq, nk int, scale float32) {
+	d, bs := g.dim, h.cfg.Block
+	kPerm := h.lsh.sortRows(g.k, nk)
+	ks := make([]float32, nk*d)
+	vs := make([]float32, nk*d)
+	gatherRows(ks, g.k, kPerm, d)
+	gatherRows(vs, g.v, kPerm, d)
+
+	// Query blocks as in the released code: both sides padded to a multiple
+	// of the block, the queries cut into as many blocks as the keys.
+	nb := (nk + bs - 1) / bs
+	qbs := max(1, (nq+bs-1)/bs*bs/nb)
+	qBlocks := (nq + qbs - 1) / qbs
+	residual := h.cfg.Samples > 0 && nq > qbs && nk > bs
+
+	heads := len(g.q)
+	type headWork struct {
+		perm    []int32
+		qs, o   []float32
+		l       []float32
+		samples []int32   // sorted sampled key positions (in sorted order)
+		sk, sv  []float32 // their rows
+	}
+	work := make([]headWork, heads)
+	for i := range work {
+		w := &work[i]
+		w.perm = h.lsh.sortRows(g.q[i], nq)
+		w.qs = make([]float32, nq*d)
+		gatherRows(w.qs, g.q[i], w.perm, d)
+		w.o = make([]float32, nq*d)
+		w.l = make([]float32, nq)
+		if residual {
+			w.samples = make([]int32, h.cfg.Samples)
+			for j := range w.samples {
+				w.samples[j] = int32(h.rng.IntN(nk))
+			}
+			slices.Sort(w.samples)
+			w.sk = make([]float32, len(w.samples)*d)
+			w.sv = make([]float32, len(w.samples)*d)
+			gatherRows(w.sk, ks, w.samples, d)
+			gatherRows(w.sv, vs, w.samples, d)
+		}
+	}
+	logW := float32(math.Log(float64(nk) / float64(h.cfg.Samples)))
+	parallel.For(heads*qBlocks, 1, func(lo, hi int) {
+		var ro, rl []float32
+		for u := lo; u < hi; u++ {
+			w := &work[u/qBlocks]
+			b := u % qBlocks
+			q0, q1 := b*qbs, min(nq, (b+1)*qbs)
+			kb := min(b, nb-1)
+			o, l := w.o[q0*d:q1*d], w.l[q0:q1]
+			attendDense(o, l, w.qs[q0*d:], q1-q0, d, ks, vs, scale, [2]int{kb * bs, min(nk, (kb+1)*bs)})
+			if !residual {
+				continue
+			}
+			// Samples inside this query block's own key block are already
+			// counted exactly; the sorted samples make them one run [a, c).
+			a, _ := slices.BinarySearch(w.samples, int32(kb*bs))
+			c, _ := slices.BinarySearch(w.samples, int32((kb+1)*bs))
+			ro = slices.Grow(ro[:0], (q1-q0)*d)[:(q1-q0)*d]
+			rl = slices.Grow(rl[:0], q1-q0)[:q1-q0]
+			attendDense(ro, rl, w.qs[q0*d:], q1-q0, d, w.sk, w.sv, scale, [2]int{0, a}, [2]int{c, len(w.samples)})
+			for i := range rl {
+				rl[i] += logW
+			}
+			MergeLSE(o, l, ro, rl, q1-q0, d)
+		}
+	})
+	for i := range work {
+		w := &work[i]
+		for j, r := range w.perm {
+			copy(g.out[i][int(r)*d:][:d], w.o[j*d:][:d])
+			g.lse[i][r] = w.l[j]
+		}
+	}
+}

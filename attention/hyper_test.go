@@ -1,0 +1,113 @@
+package attention
+
+import (
+	"fmt"
+	"math/bits"
+	"math/rand/v2"
+	"slices"
+	"testing"
+)
+
+// TestHyperExactCases: Hyper must equal exact attention when n is below
+// min_seq_len, and when one block holds every key and there are no samples
+// (which also checks that pad keys of a short block are masked).
+func TestHyperExactCases(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	cases := []struct {
+		name string
+		cfg  HyperConfig
+		n    int
+	}{
+		{"below min-seq", HyperConfig{Block: 16, Samples: 64, Projs: 7, MinSeq: 1000}, 700},
+		{"one block", HyperConfig{Block: 1024, Samples: 0, Projs: 7, MinSeq: 64}, 700},
+		{"one block, sink", HyperConfig{Block: 1024, Samples: 0, Projs: 5, MinSeq: 64, Sink: 9, Order: OrderInverseGray}, 513},
+	}
+	for _, c := range cases {
+		for _, causal := range []bool{false, true} {
+			s := Shape{Heads: 4, KVHeads: 2, NQ: c.n, NK: c.n, Dim: 32, KVStride: c.n + 5}
+			in := randInputs(rng, s)
+			p := Params{Scale: 0.2, Causal: causal}
+			want, wantLSE := in.run(Exact{}, p)
+			out, lse := in.run(NewHyper(c.cfg, 0, 1), p)
+			checkClose(t, fmt.Sprintf("%s causal=%v", c.name, causal), out, lse, want, wantLSE, 1e-5)
+		}
+	}
+}
+
+// TestHyperDecodeUsesFlash: a causal call with an offset is exact.
+func TestHyperDecodeUsesFlash(t *testing.T) {
+	s := Shape{Heads: 2, KVHeads: 1, NQ: 3, NK: 5000, Dim: 16}
+	in := randInputs(rand.New(rand.NewPCG(9, 9)), s)
+	p := Params{Scale: 0.25, Causal: true, Offset: 4997}
+	want, wantLSE := in.run(Exact{}, p)
+	out, lse := in.run(NewHyper(HyperConfig{Block: 8, Samples: 8, Projs: 3, MinSeq: 16}, 0, 1), p)
+	checkClose(t, "decode", out, lse, want, wantLSE, 1e-5)
+}
+
+// hyperErr is Hyper's relative error against exact attention.
+func hyperErr(in inputs, cfg HyperConfig, seed uint64, p Params) float64 {
+	want, _ := in.run(Exact{}, p)
+	out, _ := in.run(NewHyper(cfg, 3, seed), p)
+	return relErr(out, want)
+}
+
+func TestHyperErrorShrinksWithSamples(t *testing.T) {
+	s := Shape{Heads: 2, KVHeads: 1, NQ: 1024, NK: 1024, Dim: 16}
+	in := randInputs(rand.New(rand.NewPCG(10, 11)), s)
+	for _, causal := range []bool{false, true} {
+		p := Params{Scale: 0.25, Causal: causal}
+		var errs []float64
+		for _, m := range []int{8, 128, 8192} {
+			var e float64
+			for seed := range uint64(3) {
+				e += hyperErr(in, HyperConfig{Block: 64, Samples: m, Projs: 4, MinSeq: 256}, seed, p) / 3
+			}
+			errs = append(errs, e)
+		}
+		t.Logf("causal=%v: relative error for 8, 128, 8192 samples: %.4f", causal, errs)
+		if !(errs[1] < 0.8*errs[0] && errs[2] < 0.5*errs[1]) {
+			t.Errorf("causal=%v: errors for 8, 128, 8192 samples %.4f, should shrink clearly", causal, errs)
+		}
+	}
+}
+
+func TestHyperDeterministic(t *testing.T) {
+	s := Shape{Heads: 2, KVHeads: 2, NQ: 600, NK: 600, Dim: 16}
+	in := randInputs(rand.New(rand.NewPCG(12, 13)), s)
+	cfg := HyperConfig{Block: 32, Samples: 32, Projs: 5, MinSeq: 128}
+	p := Params{Scale: 0.25, Causal: true}
+	a, _ := in.run(NewHyper(cfg, 2, 42), p)
+	b, _ := in.run(NewHyper(cfg, 2, 42), p)
+	c, _ := in.run(NewHyper(cfg, 2, 43), p)
+	if !slices.Equal(a, b) {
+		t.Error("same seed and layer gave different outputs")
+	}
+	if slices.Equal(a, c) {
+		t.Error("different seeds gave identical outputs")
+	}
+}
+
+// TestBucketOrders checks the design note's count: sorted by the released
+// key, 31 of 127 neighbouring buckets (7 projections) differ in more than
+// one bit; sorted by the inverse Gray code, none does.
+func TestBucketOrders(t *testing.T) {
+	for _, c := range []struct {
+		order BucketOrder
+		want  int
+	}{{OrderGray, 31}, {OrderInverseGray, 0}} {
+		keys := make([]uint32, 128)
+		for b := range keys {
+			keys[b] = c.order.sortKey(uint32(b))
+		}
+		perm := countingSort(keys, 128)
+		far := 0
+		for i := 1; i < len(perm); i++ {
+			if bits.OnesCount32(uint32(perm[i]^perm[i-1])) > 1 {
+				far++
+			}
+		}
+		if far != c.want {
+			t.Errorf("%s: %d neighbouring pairs differ in more than one bit, want %d", c.order, far, c.want)
+		}
+	}
+}
