@@ -181,7 +181,9 @@ func TestOpenShardErrors(t *testing.T) {
 			f["model-00002-of-00002.safetensors"] = buildSafetensors(t, nil, f32("embed", 8, 4))
 			f[index] = []byte(`{"weight_map": {"embed": "model-00001-of-00002.safetensors", "x": "model-00002-of-00002.safetensors"}}`)
 		}, `tensor "embed": also in`},
-		{"escaping shard", func(_ *testing.T, f map[string][]byte) { f[index] = []byte(`{"weight_map": {"embed": "../model.safetensors"}}`) },
+		{"escaping shard", func(_ *testing.T, f map[string][]byte) {
+			f[index] = []byte(`{"weight_map": {"embed": "../model.safetensors"}}`)
+		},
 			`shard name "../model.safetensors" is not a file inside the model folder`},
 		{"no weight_map", func(_ *testing.T, f map[string][]byte) { f[index] = []byte(`{"metadata": {}}`) }, "index.json: no weight_map"},
 		{"empty weight_map", func(_ *testing.T, f map[string][]byte) { f[index] = []byte(`{"weight_map": {}}`) }, "weight_map is empty"},
