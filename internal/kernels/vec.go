@@ -3,11 +3,7 @@ package kernels
 import "math"
 
 // Axpy computes y[i] += a*x[i].
-func Axpy(y []float32, a float32, x []float32) {
-	for i, v := range x {
-		y[i] += a * v
-	}
-}
+func Axpy(y []float32, a float32, x []float32) { active.axpy(y, a, x) }
 
 // Add computes y[i] += x[i].
 func Add(y, x []float32) {

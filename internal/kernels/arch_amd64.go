@@ -1,0 +1,177 @@
+//go:build !purego
+
+package kernels
+
+import "golang.org/x/sys/cpu"
+
+// Assembly in gemm_amd64.s and vec_amd64.s. Pointers must cover the
+// lengths the caller passes; vector loops take multiples of 8.
+
+//go:noescape
+func gemm4x24AVX2(kc int, a, b, c *float32, ldc int, acc int)
+
+//go:noescape
+func gemm12x32AVX512(kc int, a, b, c *float32, ldc int, acc int)
+
+//go:noescape
+func dotF32AVX2(x, w *float32, n int) float32
+
+//go:noescape
+func dotBF16AVX2(x *float32, w *uint16, n int) float32
+
+//go:noescape
+func dotF16AVX2(x *float32, w *uint16, n int) float32
+
+//go:noescape
+func cvtBF16AVX2(dst *float32, src *uint16, n int)
+
+//go:noescape
+func cvtF16AVX2(dst *float32, src *uint16, n int)
+
+//go:noescape
+func transpose8AVX2(dst *float32, ds int, src *float32, ss int, cols int)
+
+//go:noescape
+func transpose4AVX2(dst *float32, ds int, src *float32, ss int, cols int)
+
+//go:noescape
+func axpyAVX2(y *float32, a float32, x *float32, n int)
+
+// avx2Impl uses 256-bit FMA (Haswell and later, Zen).
+var avx2Impl = &impl{
+	name: "avx2",
+	mr:   4, nr: 24, mc: 128, kc: 256, nc: 4080,
+	gemm:      gemmAsm(4, 24, gemm4x24AVX2),
+	dotF32:    dotF32Asm,
+	dotBF16:   dotBF16Asm,
+	dotF16:    dotF16Asm,
+	cvtBF16:   cvtBF16Asm,
+	cvtF16:    cvtF16Asm,
+	axpy:      axpyAsm,
+	transpose: transposeAsm,
+}
+
+// avx512Impl widens the GEMM tile to 512-bit registers; the memory-bound
+// loops keep their AVX2 form.
+var avx512Impl = func() *impl {
+	im := *avx2Impl
+	im.name = "avx512"
+	im.mr, im.nr, im.mc = 12, 32, 144
+	im.gemm = gemmAsm(12, 32, gemm12x32AVX512)
+	return &im
+}()
+
+func bestImpl() *impl {
+	x := cpu.X86
+	switch {
+	case !x.HasAVX2 || !x.HasFMA || !x.HasF16C:
+		return goImpl
+	case x.HasAVX512F:
+		return avx512Impl
+	default:
+		return avx2Impl
+	}
+}
+
+// gemmAsm adapts an assembly micro-kernel of an mr×nr tile to impl.gemm.
+func gemmAsm(mr, nr int, k func(kc int, a, b, c *float32, ldc int, acc int)) func(int, []float32, []float32, []float32, int, bool) {
+	return func(kc int, a, b, c []float32, ldc int, acc bool) {
+		_, _ = a[mr*kc-1], b[nr*kc-1]
+		_ = c[(mr-1)*ldc+nr-1]
+		flag := 0
+		if acc {
+			flag = 1
+		}
+		k(kc, &a[0], &b[0], &c[0], ldc, flag)
+	}
+}
+
+func dotF32Asm(x, w []float32) float32 {
+	n := len(x) &^ 7
+	w = w[:len(x)]
+	var s float32
+	if n > 0 {
+		s = dotF32AVX2(&x[0], &w[0], n)
+	}
+	return s + dotF32Go(x[n:], w[n:])
+}
+
+func dotBF16Asm(x []float32, w []uint16) float32 {
+	n := len(x) &^ 7
+	w = w[:len(x)]
+	var s float32
+	if n > 0 {
+		s = dotBF16AVX2(&x[0], &w[0], n)
+	}
+	return s + dotBF16Go(x[n:], w[n:])
+}
+
+func dotF16Asm(x []float32, w []uint16) float32 {
+	n := len(x) &^ 7
+	w = w[:len(x)]
+	var s float32
+	if n > 0 {
+		s = dotF16AVX2(&x[0], &w[0], n)
+	}
+	return s + dotF16Go(x[n:], w[n:])
+}
+
+func cvtBF16Asm(dst []float32, src []uint16) {
+	n := len(src) &^ 7
+	dst = dst[:len(src)]
+	if n > 0 {
+		cvtBF16AVX2(&dst[0], &src[0], n)
+	}
+	cvtBF16Go(dst[n:], src[n:])
+}
+
+func cvtF16Asm(dst []float32, src []uint16) {
+	n := len(src) &^ 7
+	dst = dst[:len(src)]
+	if n > 0 {
+		cvtF16AVX2(&dst[0], &src[0], n)
+	}
+	cvtF16Go(dst[n:], src[n:])
+}
+
+func axpyAsm(y []float32, a float32, x []float32) {
+	n := len(x) &^ 7
+	y = y[:len(x)]
+	if n > 0 {
+		axpyAVX2(&y[0], a, &x[0], n)
+	}
+	axpyGo(y[n:], a, x[n:])
+}
+
+// supportedImpls lists every implementation this CPU can run, fallback
+// first (tests run each of them).
+func supportedImpls() []*impl {
+	ims := []*impl{goImpl}
+	x := cpu.X86
+	if x.HasAVX2 && x.HasFMA && x.HasF16C {
+		ims = append(ims, avx2Impl)
+		if x.HasAVX512F {
+			ims = append(ims, avx512Impl)
+		}
+	}
+	return ims
+}
+
+func transposeAsm(dst []float32, ds int, src []float32, ss, rows, cols int) {
+	c8, r := cols&^7, 0
+	if c8 > 0 && rows >= 4 {
+		_, _ = src[(rows-1)*ss+cols-1], dst[(cols-1)*ds+rows-1]
+		for ; r+8 <= rows; r += 8 {
+			transpose8AVX2(&dst[r], ds, &src[r*ss], ss, c8)
+		}
+		for ; r+4 <= rows; r += 4 {
+			transpose4AVX2(&dst[r], ds, &src[r*ss], ss, c8)
+		}
+	}
+	if r < rows {
+		transposeGo(dst[r:], ds, src[r*ss:], ss, rows-r, c8)
+	}
+	if c8 < cols {
+		transposeGo(dst[c8*ds:], ds, src[c8:], ss, rows, cols-c8)
+	}
+}

@@ -1,0 +1,42 @@
+package kernels
+
+// impl is one set of hot loops for a class of CPU. The GEMM driver packs
+// operands for the micro-kernel's mr×nr tile; the dot and convert loops
+// serve GEMV and the exported vector helpers.
+type impl struct {
+	name string
+	// mr×nr is the micro-kernel's tile; mc, kc, nc the cache blocks
+	// (rows of x, depth, weight rows) the driver packs.
+	mr, nr, mc, kc, nc int
+	// gemm computes the mr×nr tile c (row stride ldc) from packed panels
+	// a ([kc][mr]) and b ([kc][nr]): c = a·b, or c += a·b when acc is set.
+	gemm func(kc int, a, b, c []float32, ldc int, acc bool)
+	// dotF32, dotBF16 and dotF16 return Σ x[i]·w[i] over len(x).
+	dotF32  func(x, w []float32) float32
+	dotBF16 func(x []float32, w []uint16) float32
+	dotF16  func(x []float32, w []uint16) float32
+	// cvtBF16 and cvtF16 widen len(src) values into dst.
+	cvtBF16 func(dst []float32, src []uint16)
+	cvtF16  func(dst []float32, src []uint16)
+	// transpose writes dst[p·ds + r] = src[r·ss + p] for r < rows and
+	// p < cols (the core of operand packing).
+	transpose func(dst []float32, ds int, src []float32, ss, rows, cols int)
+	// axpy computes y[i] += a·x[i] over len(x).
+	axpy func(y []float32, a float32, x []float32)
+}
+
+// active is the implementation every kernel uses, chosen at start-up from
+// the CPU's features (see bestImpl).
+var active = bestImpl()
+
+// Backend names the micro-kernel set chosen for this CPU: "avx512",
+// "avx2" or "go" (the portable fallback).
+func Backend() string { return active.name }
+
+// useImpl switches the active implementation and returns the previous one
+// (tests use it to force the portable fallback).
+func useImpl(im *impl) *impl {
+	prev := active
+	active = im
+	return prev
+}

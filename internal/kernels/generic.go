@@ -1,0 +1,114 @@
+package kernels
+
+import (
+	"math"
+
+	"github.com/x448/float16"
+)
+
+// goImpl is the portable fallback: plain Go loops, any architecture.
+var goImpl = &impl{
+	name: "go",
+	mr:   4, nr: 4, mc: 128, kc: 256, nc: 2048,
+	gemm:      gemm4x4Go,
+	dotF32:    dotF32Go,
+	dotBF16:   dotBF16Go,
+	dotF16:    dotF16Go,
+	cvtBF16:   cvtBF16Go,
+	cvtF16:    cvtF16Go,
+	axpy:      axpyGo,
+	transpose: transposeGo,
+}
+
+// gemm4x4Go is the portable micro-kernel over 4×4 tiles.
+func gemm4x4Go(kc int, a, b, c []float32, ldc int, acc bool) {
+	var c00, c01, c02, c03, c10, c11, c12, c13 float32
+	var c20, c21, c22, c23, c30, c31, c32, c33 float32
+	a, b = a[:4*kc], b[:4*kc]
+	for p := 0; p < 4*kc; p += 4 {
+		b0, b1, b2, b3 := b[p], b[p+1], b[p+2], b[p+3]
+		a0, a1, a2, a3 := a[p], a[p+1], a[p+2], a[p+3]
+		c00 += a0 * b0
+		c01 += a0 * b1
+		c02 += a0 * b2
+		c03 += a0 * b3
+		c10 += a1 * b0
+		c11 += a1 * b1
+		c12 += a1 * b2
+		c13 += a1 * b3
+		c20 += a2 * b0
+		c21 += a2 * b1
+		c22 += a2 * b2
+		c23 += a2 * b3
+		c30 += a3 * b0
+		c31 += a3 * b1
+		c32 += a3 * b2
+		c33 += a3 * b3
+	}
+	tile := [16]float32{c00, c01, c02, c03, c10, c11, c12, c13, c20, c21, c22, c23, c30, c31, c32, c33}
+	for i := 0; i < 4; i++ {
+		row := c[i*ldc : i*ldc+4]
+		for j, v := range tile[4*i : 4*i+4] {
+			if acc {
+				v += row[j]
+			}
+			row[j] = v
+		}
+	}
+}
+
+func dotF32Go(x, w []float32) float32 {
+	var s float32
+	w = w[:len(x)]
+	for i, v := range x {
+		s += v * w[i]
+	}
+	return s
+}
+
+func dotBF16Go(x []float32, w []uint16) float32 {
+	var s float32
+	w = w[:len(x)]
+	for i, v := range x {
+		s += v * math.Float32frombits(uint32(w[i])<<16)
+	}
+	return s
+}
+
+func dotF16Go(x []float32, w []uint16) float32 {
+	var s float32
+	w = w[:len(x)]
+	for i, v := range x {
+		s += v * float16.Frombits(w[i]).Float32()
+	}
+	return s
+}
+
+func cvtBF16Go(dst []float32, src []uint16) {
+	dst = dst[:len(src)]
+	for i, v := range src {
+		dst[i] = math.Float32frombits(uint32(v) << 16)
+	}
+}
+
+func cvtF16Go(dst []float32, src []uint16) {
+	dst = dst[:len(src)]
+	for i, v := range src {
+		dst[i] = float16.Frombits(v).Float32()
+	}
+}
+
+func axpyGo(y []float32, a float32, x []float32) {
+	y = y[:len(x)]
+	for i, v := range x {
+		y[i] += a * v
+	}
+}
+
+func transposeGo(dst []float32, ds int, src []float32, ss, rows, cols int) {
+	for r := 0; r < rows; r++ {
+		for p, v := range src[r*ss : r*ss+cols] {
+			dst[p*ds+r] = v
+		}
+	}
+}

@@ -1,0 +1,155 @@
+package kernels
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/gollm/gollm/internal/parallel"
+	"github.com/x448/float16"
+)
+
+// forEachImpl runs f once per implementation this CPU supports, the
+// portable fallback included, restoring the chosen one afterwards.
+func forEachImpl(t *testing.T, f func(t *testing.T)) {
+	for _, im := range supportedImpls() {
+		prev := useImpl(im)
+		t.Run(im.name, f)
+		useImpl(prev)
+	}
+}
+
+func randF32(r *rand.Rand, n int) []float32 {
+	v := make([]float32, n)
+	for i := range v {
+		v[i] = float32(r.NormFloat64())
+	}
+	return v
+}
+
+// refMatMul is the float64 reference of out = x·wᵀ, with the bound on
+// float32 rounding error of any summation order for each element.
+func refMatMul(x []float32, m, k int, w []float32, n int) (ref, tol []float64) {
+	ref, tol = make([]float64, m*n), make([]float64, m*n)
+	for i := 0; i < m; i++ {
+		for j := 0; j < n; j++ {
+			var s, a float64
+			for p := 0; p < k; p++ {
+				v := float64(x[i*k+p]) * float64(w[j*k+p])
+				s += v
+				a += math.Abs(v)
+			}
+			ref[i*n+j] = s
+			tol[i*n+j] = float64(k+2)*0x1p-24*a + 1e-30
+		}
+	}
+	return ref, tol
+}
+
+type dtypeCase struct {
+	name string
+	// round maps random weights to the stored type and back (the values
+	// the reference sees) and returns the product function under test.
+	prep func(w []float32) ([]float32, func(out, x []float32, m, k int, n int))
+}
+
+var dtypeCases = []dtypeCase{
+	{"f32", func(w []float32) ([]float32, func([]float32, []float32, int, int, int)) {
+		return w, func(out, x []float32, m, k, n int) { MatMulF32(out, x, m, k, w, n) }
+	}},
+	{"bf16", func(w []float32) ([]float32, func([]float32, []float32, int, int, int)) {
+		bits := make([]uint16, len(w))
+		back := make([]float32, len(w))
+		for i, v := range w {
+			bits[i] = uint16(math.Float32bits(v) >> 16)
+			back[i] = math.Float32frombits(uint32(bits[i]) << 16)
+		}
+		return back, func(out, x []float32, m, k, n int) { MatMulBF16(out, x, m, k, bits, n) }
+	}},
+	{"f16", func(w []float32) ([]float32, func([]float32, []float32, int, int, int)) {
+		bits := make([]uint16, len(w))
+		back := make([]float32, len(w))
+		for i, v := range w {
+			h := float16.Fromfloat32(v)
+			bits[i], back[i] = h.Bits(), h.Float32()
+		}
+		return back, func(out, x []float32, m, k, n int) { MatMulF16(out, x, m, k, bits, n) }
+	}},
+}
+
+// TestMatMulRandomShapes checks every dtype and implementation against the
+// float64 reference on random shapes that are not multiples of any tile,
+// including the decode (m ≤ 3) path and multi-block depths.
+func TestMatMulRandomShapes(t *testing.T) {
+	forEachImpl(t, func(t *testing.T) {
+		r := rand.New(rand.NewPCG(1, 2))
+		shapes := [][3]int{{1, 1, 1}, {1, 37, 5}, {2, 300, 19}, {3, 9, 70}, {4, 17, 33}, {7, 513, 41}, {13, 64, 16}, {50, 700, 67}}
+		for range 6 {
+			shapes = append(shapes, [3]int{1 + r.IntN(80), 1 + r.IntN(600), 1 + r.IntN(90)})
+		}
+		for _, dc := range dtypeCases {
+			for _, s := range shapes {
+				m, k, n := s[0], s[1], s[2]
+				x, w := randF32(r, m*k), randF32(r, n*k)
+				wv, f := dc.prep(w)
+				ref, tol := refMatMul(x, m, k, wv, n)
+				out := randF32(r, m*n) // garbage the product must overwrite
+				f(out, x, m, k, n)
+				for i, v := range out {
+					if d := math.Abs(float64(v) - ref[i]); !(d <= tol[i]) {
+						t.Fatalf("%s m=%d k=%d n=%d: out[%d,%d] = %g, want %g (±%g)", dc.name, m, k, n, i/n, i%n, v, ref[i], tol[i])
+					}
+				}
+			}
+		}
+	})
+}
+
+// TestMatMulThreadInvariant checks results are bit-identical for 1 and
+// several threads, on both the GEMM and GEMV paths.
+func TestMatMulThreadInvariant(t *testing.T) {
+	defer parallel.SetThreads(0)
+	forEachImpl(t, func(t *testing.T) {
+		r := rand.New(rand.NewPCG(3, 4))
+		for _, s := range [][3]int{{1, 300, 257}, {97, 520, 300}} {
+			m, k, n := s[0], s[1], s[2]
+			x, w := randF32(r, m*k), randF32(r, n*k)
+			var outs [][]float32
+			for _, th := range []int{1, 3, 8} {
+				parallel.SetThreads(th)
+				out := make([]float32, m*n)
+				MatMulF32(out, x, m, k, w, n)
+				outs = append(outs, out)
+			}
+			for i := range outs[0] {
+				for _, o := range outs[1:] {
+					if math.Float32bits(o[i]) != math.Float32bits(outs[0][i]) {
+						t.Fatalf("m=%d: element %d differs across thread counts: %g vs %g", m, i, o[i], outs[0][i])
+					}
+				}
+			}
+		}
+	})
+}
+
+// TestMatMulEmpty checks degenerate shapes: k = 0 gives zeros.
+func TestMatMulEmpty(t *testing.T) {
+	out := []float32{1, 2, 3, 4, 5, 6}
+	MatMulF32(out, nil, 2, 0, nil, 3)
+	for i, v := range out {
+		if v != 0 {
+			t.Fatalf("k=0: out[%d] = %g, want 0", i, v)
+		}
+	}
+	MatMulF32(nil, nil, 0, 4, make([]float32, 8), 2)
+}
+
+// TestFallbackSelectable checks the portable fallback is among the
+// implementations tests run, so CI covers it on every machine.
+func TestFallbackSelectable(t *testing.T) {
+	ims := supportedImpls()
+	if ims[0] != goImpl {
+		t.Fatalf("supportedImpls()[0] = %s, want go", ims[0].name)
+	}
+	t.Logf("backend in use: %s; tested: %d implementations", Backend(), len(ims))
+}

@@ -1,0 +1,120 @@
+//go:build !purego
+
+#include "textflag.h"
+
+// func transpose8AVX2(dst *float32, ds int, src *float32, ss int, cols int)
+// For 8 rows of src (stride ss floats) and cols (a multiple of 8) columns,
+// writes dst[p*ds + r] = src[r*ss + p].
+TEXT ·transpose8AVX2(SB), NOSPLIT, $0-40
+	MOVQ dst+0(FP), DI
+	MOVQ ds+8(FP), DX
+	SHLQ $2, DX
+	MOVQ src+16(FP), SI
+	MOVQ ss+24(FP), BX
+	SHLQ $2, BX
+	MOVQ cols+32(FP), CX
+	SHRQ $3, CX
+	JZ t8done
+	LEAQ (BX)(BX*2), R10 // 3·ss
+	LEAQ (DX)(DX*2), R11 // 3·ds
+
+t8loop:
+	MOVQ SI, R8
+	VMOVUPS (R8), Y0
+	VMOVUPS (R8)(BX*1), Y1
+	VMOVUPS (R8)(BX*2), Y2
+	VMOVUPS (R8)(R10*1), Y3
+	LEAQ (R8)(BX*4), R8
+	VMOVUPS (R8), Y4
+	VMOVUPS (R8)(BX*1), Y5
+	VMOVUPS (R8)(BX*2), Y6
+	VMOVUPS (R8)(R10*1), Y7
+	VUNPCKLPS Y1, Y0, Y8
+	VUNPCKHPS Y1, Y0, Y9
+	VUNPCKLPS Y3, Y2, Y10
+	VUNPCKHPS Y3, Y2, Y11
+	VUNPCKLPS Y5, Y4, Y12
+	VUNPCKHPS Y5, Y4, Y13
+	VUNPCKLPS Y7, Y6, Y14
+	VUNPCKHPS Y7, Y6, Y15
+	VSHUFPS $0x44, Y10, Y8, Y0
+	VSHUFPS $0xEE, Y10, Y8, Y1
+	VSHUFPS $0x44, Y11, Y9, Y2
+	VSHUFPS $0xEE, Y11, Y9, Y3
+	VSHUFPS $0x44, Y14, Y12, Y4
+	VSHUFPS $0xEE, Y14, Y12, Y5
+	VSHUFPS $0x44, Y15, Y13, Y6
+	VSHUFPS $0xEE, Y15, Y13, Y7
+	VPERM2F128 $0x20, Y4, Y0, Y8
+	VPERM2F128 $0x20, Y5, Y1, Y9
+	VPERM2F128 $0x20, Y6, Y2, Y10
+	VPERM2F128 $0x20, Y7, Y3, Y11
+	VPERM2F128 $0x31, Y4, Y0, Y12
+	VPERM2F128 $0x31, Y5, Y1, Y13
+	VPERM2F128 $0x31, Y6, Y2, Y14
+	VPERM2F128 $0x31, Y7, Y3, Y15
+	MOVQ DI, R9
+	VMOVUPS Y8, (R9)
+	VMOVUPS Y9, (R9)(DX*1)
+	VMOVUPS Y10, (R9)(DX*2)
+	VMOVUPS Y11, (R9)(R11*1)
+	LEAQ (R9)(DX*4), R9
+	VMOVUPS Y12, (R9)
+	VMOVUPS Y13, (R9)(DX*1)
+	VMOVUPS Y14, (R9)(DX*2)
+	VMOVUPS Y15, (R9)(R11*1)
+	LEAQ (R9)(DX*4), DI
+	ADDQ $32, SI
+	DECQ CX
+	JNZ t8loop
+
+t8done:
+	VZEROUPPER
+	RET
+
+// func transpose4AVX2(dst *float32, ds int, src *float32, ss int, cols int)
+// transpose8AVX2 for 4 rows.
+TEXT ·transpose4AVX2(SB), NOSPLIT, $0-40
+	MOVQ dst+0(FP), DI
+	MOVQ ds+8(FP), DX
+	SHLQ $2, DX
+	MOVQ src+16(FP), SI
+	MOVQ ss+24(FP), BX
+	SHLQ $2, BX
+	MOVQ cols+32(FP), CX
+	SHRQ $3, CX
+	JZ t4done
+	LEAQ (BX)(BX*2), R10
+	LEAQ (DX)(DX*2), R11
+
+t4loop:
+	VMOVUPS (SI), Y0
+	VMOVUPS (SI)(BX*1), Y1
+	VMOVUPS (SI)(BX*2), Y2
+	VMOVUPS (SI)(R10*1), Y3
+	VUNPCKLPS Y1, Y0, Y8
+	VUNPCKHPS Y1, Y0, Y9
+	VUNPCKLPS Y3, Y2, Y10
+	VUNPCKHPS Y3, Y2, Y11
+	VSHUFPS $0x44, Y10, Y8, Y0
+	VSHUFPS $0xEE, Y10, Y8, Y1
+	VSHUFPS $0x44, Y11, Y9, Y2
+	VSHUFPS $0xEE, Y11, Y9, Y3
+	MOVQ DI, R9
+	VMOVUPS X0, (R9)
+	VMOVUPS X1, (R9)(DX*1)
+	VMOVUPS X2, (R9)(DX*2)
+	VMOVUPS X3, (R9)(R11*1)
+	LEAQ (R9)(DX*4), R9
+	VEXTRACTF128 $1, Y0, (R9)
+	VEXTRACTF128 $1, Y1, (R9)(DX*1)
+	VEXTRACTF128 $1, Y2, (R9)(DX*2)
+	VEXTRACTF128 $1, Y3, (R9)(R11*1)
+	LEAQ (R9)(DX*4), DI
+	ADDQ $32, SI
+	DECQ CX
+	JNZ t4loop
+
+t4done:
+	VZEROUPPER
+	RET

@@ -1,0 +1,219 @@
+//go:build !purego
+
+#include "textflag.h"
+
+// Sums the four accumulators Y0..Y3 into X0's low lane.
+#define HSUM4 \
+	VADDPS Y1, Y0, Y0; \
+	VADDPS Y3, Y2, Y2; \
+	VADDPS Y2, Y0, Y0; \
+	VEXTRACTF128 $1, Y0, X1; \
+	VADDPS X1, X0, X0; \
+	VMOVHLPS X0, X0, X1; \
+	VADDPS X1, X0, X0; \
+	VPSHUFD $1, X0, X1; \
+	VADDSS X1, X0, X0
+
+#define LOADF32x32 \
+	VMOVUPS (BX), Y4; \
+	VMOVUPS 32(BX), Y5; \
+	VMOVUPS 64(BX), Y6; \
+	VMOVUPS 96(BX), Y7
+#define LOADF32x8 VMOVUPS (BX), Y4
+
+#define LOADBF16x32 \
+	VPMOVZXWD (BX), Y4; \
+	VPMOVZXWD 16(BX), Y5; \
+	VPMOVZXWD 32(BX), Y6; \
+	VPMOVZXWD 48(BX), Y7; \
+	VPSLLD $16, Y4, Y4; \
+	VPSLLD $16, Y5, Y5; \
+	VPSLLD $16, Y6, Y6; \
+	VPSLLD $16, Y7, Y7
+#define LOADBF16x8 \
+	VPMOVZXWD (BX), Y4; \
+	VPSLLD $16, Y4, Y4
+
+#define LOADF16x32 \
+	VCVTPH2PS (BX), Y4; \
+	VCVTPH2PS 16(BX), Y5; \
+	VCVTPH2PS 32(BX), Y6; \
+	VCVTPH2PS 48(BX), Y7
+#define LOADF16x8 VCVTPH2PS (BX), Y4
+
+// func dotF32AVX2(x, w *float32, n int) float32
+TEXT ·dotF32AVX2(SB), NOSPLIT, $0-28
+	MOVQ x+0(FP), AX
+	MOVQ w+8(FP), BX
+	MOVQ n+16(FP), CX
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	MOVQ CX, R9
+	SHRQ $5, R9
+	JZ tail8
+loop32:
+	LOADF32x32
+	VFMADD231PS (AX), Y4, Y0
+	VFMADD231PS 32(AX), Y5, Y1
+	VFMADD231PS 64(AX), Y6, Y2
+	VFMADD231PS 96(AX), Y7, Y3
+	ADDQ $128, AX
+	ADDQ $128, BX
+	DECQ R9
+	JNZ loop32
+tail8:
+	ANDQ $31, CX
+	SHRQ $3, CX
+	JZ done
+loop8:
+	LOADF32x8
+	VFMADD231PS (AX), Y4, Y0
+	ADDQ $32, AX
+	ADDQ $32, BX
+	DECQ CX
+	JNZ loop8
+done:
+	HSUM4
+	MOVSS X0, ret+24(FP)
+	VZEROUPPER
+	RET
+
+// func dotBF16AVX2(x *float32, w *uint16, n int) float32
+TEXT ·dotBF16AVX2(SB), NOSPLIT, $0-28
+	MOVQ x+0(FP), AX
+	MOVQ w+8(FP), BX
+	MOVQ n+16(FP), CX
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	MOVQ CX, R9
+	SHRQ $5, R9
+	JZ tail8
+loop32:
+	LOADBF16x32
+	VFMADD231PS (AX), Y4, Y0
+	VFMADD231PS 32(AX), Y5, Y1
+	VFMADD231PS 64(AX), Y6, Y2
+	VFMADD231PS 96(AX), Y7, Y3
+	ADDQ $128, AX
+	ADDQ $64, BX
+	DECQ R9
+	JNZ loop32
+tail8:
+	ANDQ $31, CX
+	SHRQ $3, CX
+	JZ done
+loop8:
+	LOADBF16x8
+	VFMADD231PS (AX), Y4, Y0
+	ADDQ $32, AX
+	ADDQ $16, BX
+	DECQ CX
+	JNZ loop8
+done:
+	HSUM4
+	MOVSS X0, ret+24(FP)
+	VZEROUPPER
+	RET
+
+// func dotF16AVX2(x *float32, w *uint16, n int) float32
+TEXT ·dotF16AVX2(SB), NOSPLIT, $0-28
+	MOVQ x+0(FP), AX
+	MOVQ w+8(FP), BX
+	MOVQ n+16(FP), CX
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	MOVQ CX, R9
+	SHRQ $5, R9
+	JZ tail8
+loop32:
+	LOADF16x32
+	VFMADD231PS (AX), Y4, Y0
+	VFMADD231PS 32(AX), Y5, Y1
+	VFMADD231PS 64(AX), Y6, Y2
+	VFMADD231PS 96(AX), Y7, Y3
+	ADDQ $128, AX
+	ADDQ $64, BX
+	DECQ R9
+	JNZ loop32
+tail8:
+	ANDQ $31, CX
+	SHRQ $3, CX
+	JZ done
+loop8:
+	LOADF16x8
+	VFMADD231PS (AX), Y4, Y0
+	ADDQ $32, AX
+	ADDQ $16, BX
+	DECQ CX
+	JNZ loop8
+done:
+	HSUM4
+	MOVSS X0, ret+24(FP)
+	VZEROUPPER
+	RET
+
+// func cvtBF16AVX2(dst *float32, src *uint16, n int)
+// n is a multiple of 8.
+TEXT ·cvtBF16AVX2(SB), NOSPLIT, $0-24
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ n+16(FP), CX
+	SHRQ $3, CX
+	JZ cvtbdone
+cvtbloop:
+	VPMOVZXWD (SI), Y0
+	VPSLLD $16, Y0, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ $16, SI
+	ADDQ $32, DI
+	DECQ CX
+	JNZ cvtbloop
+cvtbdone:
+	VZEROUPPER
+	RET
+
+// func cvtF16AVX2(dst *float32, src *uint16, n int)
+// n is a multiple of 8.
+TEXT ·cvtF16AVX2(SB), NOSPLIT, $0-24
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ n+16(FP), CX
+	SHRQ $3, CX
+	JZ cvthdone
+cvthloop:
+	VCVTPH2PS (SI), Y0
+	VMOVUPS Y0, (DI)
+	ADDQ $16, SI
+	ADDQ $32, DI
+	DECQ CX
+	JNZ cvthloop
+cvthdone:
+	VZEROUPPER
+	RET
+
+// func axpyAVX2(y *float32, a float32, x *float32, n int)
+// n is a multiple of 8.
+TEXT ·axpyAVX2(SB), NOSPLIT, $0-32
+	MOVQ y+0(FP), DI
+	VBROADCASTSS a+8(FP), Y15
+	MOVQ x+16(FP), SI
+	MOVQ n+24(FP), CX
+	SHRQ $3, CX
+	JZ axpydone
+axpyloop:
+	VMOVUPS (DI), Y0
+	VFMADD231PS (SI), Y15, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	DECQ CX
+	JNZ axpyloop
+axpydone:
+	VZEROUPPER
+	RET
