@@ -151,3 +151,20 @@ func TestExpSub(t *testing.T) {
 		t.Errorf("sum %g, want %g", sum, want)
 	}
 }
+
+// TestPortableKernels runs Flash with the assembly micro-kernels switched
+// off, so the Go fallbacks used on other architectures are checked too.
+func TestPortableKernels(t *testing.T) {
+	if !useSIMD {
+		t.Skip("no SIMD kernels on this machine: the portable path is the default one")
+	}
+	useSIMD = false
+	defer func() { useSIMD = true }()
+	rng := rand.New(rand.NewPCG(14, 15))
+	s := Shape{Heads: 2, KVHeads: 1, NQ: 150, NK: 150, Dim: 24}
+	in := randInputs(rng, s)
+	p := Params{Scale: 0.2, Causal: true}
+	want, wantLSE := in.run(Exact{}, p)
+	out, lse := in.run(Flash{}, p)
+	checkClose(t, "portable", out, lse, want, wantLSE, 1e-5)
+}
