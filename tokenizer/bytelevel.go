@@ -1,0 +1,118 @@
+package tokenizer
+
+import (
+	"fmt"
+	"unicode/utf8"
+
+	"github.com/pkoukk/tiktoken-go"
+)
+
+// byteBPE is byte-level BPE (GPT-2, tiktoken, Llama 3, Qwen): the pattern
+// splits text into pieces, and tiktoken-go's CoreBPE merges each piece's
+// bytes, lowest rank first.
+type byteBPE struct {
+	frame
+	core        *tiktoken.Tiktoken
+	rankToID    []int    // nil when ranks are the ids
+	byteRank    [256]int // rank of each single byte
+	pieces      [][]byte // bytes of each id
+	parallel    bool     // the pattern is one whose safe cuts are proven
+	prefixSpace bool     // put a space before each segment not starting with one
+}
+
+// newByteBPE builds the encoder from ranks (token bytes → rank), with
+// rankToID mapping ranks to ids (nil: the same). pieces gives each id's
+// bytes for decoding, specials included.
+func newByteBPE(ranks map[string]int, rankToID []int, pattern string, pieces [][]byte) (*byteBPE, error) {
+	b := &byteBPE{rankToID: rankToID, pieces: pieces, parallel: splitSafePatterns[pattern]}
+	for c := 0; c < 256; c++ {
+		r, ok := ranks[string([]byte{byte(c)})]
+		if !ok {
+			return nil, fmt.Errorf("no token for byte 0x%02x", c)
+		}
+		b.byteRank[c] = r
+	}
+	core, err := tiktoken.NewCoreBPE(ranks, map[string]int{}, pattern)
+	if err != nil {
+		return nil, fmt.Errorf("pattern %q: %w", pattern, err)
+	}
+	b.core = tiktoken.NewTiktoken(core, nil, nil)
+	b.vocabSize = len(pieces)
+	return b, nil
+}
+
+// Encode implements Tokenizer.
+func (b *byteBPE) Encode(text string) []int { return b.encode(text, b.encodeSegment) }
+
+// encodeSegment encodes text lying between added tokens.
+func (b *byteBPE) encodeSegment(dst []int, seg string, _ bool) []int {
+	if b.prefixSpace && (seg == "" || seg[0] != ' ') {
+		seg = " " + seg
+	}
+	if !b.parallel {
+		return b.encodePlain(dst, seg)
+	}
+	return encodeChunked(dst, seg, cutAfterLineBreak, func(dst []int, s string, _ bool) []int { return b.encodePlain(dst, s) })
+}
+
+// encodePlain encodes s with no added-token matching. Valid UTF-8 stretches
+// go through the pattern and CoreBPE; each invalid byte becomes its own
+// single-byte token, so decoding gives s back.
+func (b *byteBPE) encodePlain(dst []int, s string) []int {
+	for len(s) > 0 {
+		n := validPrefix(s)
+		if n == 0 {
+			dst = append(dst, b.id(b.byteRank[s[0]]))
+			s = s[1:]
+			continue
+		}
+		for _, r := range b.core.EncodeOrdinary(s[:n]) {
+			dst = append(dst, b.id(r))
+		}
+		s = s[n:]
+	}
+	return dst
+}
+
+func (b *byteBPE) id(rank int) int {
+	if b.rankToID == nil {
+		return rank
+	}
+	return b.rankToID[rank]
+}
+
+// Decode implements Tokenizer.
+func (b *byteBPE) Decode(ids []int) string {
+	var out []byte
+	for _, id := range ids {
+		out = b.appendPiece(out, id, false)
+	}
+	return string(out)
+}
+
+// appendPiece appends the bytes of id; unknown ids add nothing.
+func (b *byteBPE) appendPiece(dst []byte, id int, _ bool) []byte {
+	if id >= 0 && id < len(b.pieces) {
+		dst = append(dst, b.pieces[id]...)
+	}
+	return dst
+}
+
+// validPrefix returns the length of the longest valid UTF-8 prefix of s.
+func validPrefix(s string) int {
+	if utf8.ValidString(s) {
+		return len(s)
+	}
+	for i := 0; i < len(s); {
+		if s[i] < utf8.RuneSelf {
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && n == 1 {
+			return i
+		}
+		i += n
+	}
+	return len(s)
+}
