@@ -4,7 +4,11 @@
 // per-layer Plan that says which kernel each layer of a model uses.
 package attention
 
-import "math"
+import (
+	"math"
+
+	"github.com/gollm/gollm/internal/parallel"
+)
 
 // Shape describes one attention call.
 //
@@ -46,7 +50,8 @@ func (s Shape) kvStride() int {
 }
 
 // Exact is the obviously-correct reference: each query row's scores,
-// an exact softmax, and the weighted sum of values.
+// an exact softmax in float64, and the weighted sum of values. Rows are
+// independent, so they are spread over threads; nothing else is clever.
 type Exact struct{}
 
 // Name returns "exact".
@@ -56,14 +61,15 @@ func (Exact) Name() string { return "exact" }
 func (Exact) Attend(out, lse, q, k, v []float32, s Shape, p Params) {
 	group := s.Heads / s.KVHeads
 	stride := s.kvStride()
-	scores := make([]float64, s.NK)
-	for h := 0; h < s.Heads; h++ {
-		kh := (h / group) * stride * s.Dim
-		for i := 0; i < s.NQ; i++ {
-			qr := q[(h*s.NQ+i)*s.Dim:][:s.Dim]
+	parallel.For(s.Heads*s.NQ, 16, func(lo, hi int) {
+		scores := make([]float64, s.NK)
+		for r := lo; r < hi; r++ {
+			h, i := r/s.NQ, r%s.NQ
+			kh := (h / group) * stride * s.Dim
+			qr := q[r*s.Dim:][:s.Dim]
 			n := s.NK
 			if p.Causal {
-				n = min(s.NK, p.Offset+i+1)
+				n = max(0, min(s.NK, p.Offset+i+1))
 			}
 			mx := math.Inf(-1)
 			for j := 0; j < n; j++ {
@@ -80,7 +86,7 @@ func (Exact) Attend(out, lse, q, k, v []float32, s Shape, p Params) {
 				scores[j] = math.Exp(scores[j] - mx)
 				sum += scores[j]
 			}
-			o := out[(h*s.NQ+i)*s.Dim:][:s.Dim]
+			o := out[r*s.Dim:][:s.Dim]
 			for c := range o {
 				var acc float64
 				for j := 0; j < n; j++ {
@@ -94,11 +100,11 @@ func (Exact) Attend(out, lse, q, k, v []float32, s Shape, p Params) {
 			}
 			if lse != nil {
 				if n > 0 {
-					lse[h*s.NQ+i] = float32(mx + math.Log(sum))
+					lse[r] = float32(mx + math.Log(sum))
 				} else {
-					lse[h*s.NQ+i] = float32(math.Inf(-1))
+					lse[r] = float32(math.Inf(-1))
 				}
 			}
 		}
-	}
+	})
 }

@@ -58,7 +58,8 @@ func (c HyperConfig) String() string {
 // so a run is reproducible given the seed. Not safe for concurrent calls.
 //
 // Calls Hyper does not cover — causal calls with an offset or with NQ ≠ NK
-// (decode, chunked prefill) — use Flash over the whole cache.
+// (decode, chunked prefill) — use Flash over the whole cache, as do calls
+// short enough to be exact anyway (below min_seq_len).
 type Hyper struct {
 	cfg   HyperConfig
 	layer int
@@ -117,7 +118,8 @@ func (h *Hyper) Attend(out, lse, q, k, v []float32, s Shape, p Params) {
 	if s.NQ == 0 || s.Heads == 0 {
 		return
 	}
-	if p.Causal && (p.Offset != 0 || s.NQ != s.NK) {
+	short := s.NQ < h.cfg.MinSeq || (p.Causal && s.NQ == h.cfg.MinSeq)
+	if short || (p.Causal && (p.Offset != 0 || s.NQ != s.NK)) {
 		Flash{}.Attend(out, lse, q, k, v, s, p)
 		return
 	}

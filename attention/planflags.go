@@ -35,6 +35,14 @@ func (f *PlanFlags) Register(fs *pflag.FlagSet) {
 	fs.IntVar(&f.HyperLayers, "hyper-layers", d.HyperLayers, "use HyperAttention in this many layers (see --hyper-pattern), --attn in the others")
 	fs.StringVar(&f.Pattern, "hyper-pattern", d.Pattern, "which layers --hyper-layers picks: last|first|even|odd (even/odd: the highest of that parity)")
 	fs.StringVar(&f.LayerAttn, "layer-attn", d.LayerAttn, "explicit kernels per layer range, e.g. 0-3:flash,4-7:hyper (others use --attn)")
+	f.RegisterHyper(fs)
+}
+
+// RegisterHyper adds only the --hyper-* settings of the kernel itself
+// (block, samples, projs, min-seq, sink, order), for tools that run Hyper
+// without a model, such as the attention benchmark.
+func (f *PlanFlags) RegisterHyper(fs *pflag.FlagSet) {
+	d := DefaultPlanFlags()
 	fs.IntVar(&f.Hyper.Block, "hyper-block", d.Hyper.Block, "HyperAttention sorted block size")
 	fs.IntVar(&f.Hyper.Samples, "hyper-samples", d.Hyper.Samples, "HyperAttention residual samples per head (0 disables)")
 	fs.IntVar(&f.Hyper.Projs, "hyper-projs", d.Hyper.Projs, "HyperAttention LSH projections")
@@ -49,6 +57,20 @@ func (f PlanFlags) WithHyperLayers(L int) PlanFlags {
 	return f
 }
 
+// HyperConfig returns the validated Hyper settings of the flags.
+func (f PlanFlags) HyperConfig() (HyperConfig, error) {
+	cfg := f.Hyper
+	switch f.Order {
+	case "gray":
+		cfg.Order = OrderGray
+	case "inverse-gray":
+		cfg.Order = OrderInverseGray
+	default:
+		return cfg, fmt.Errorf("--hyper-order: unknown order %q (want gray or inverse-gray)", f.Order)
+	}
+	return cfg, cfg.Validate()
+}
+
 var kernelNames = []string{"exact", "flash", "hyper"}
 
 // Build validates the flags against a model of nLayers layers and returns
@@ -57,16 +79,8 @@ func (f PlanFlags) Build(nLayers int, seed uint64) (*Plan, error) {
 	if nLayers < 1 {
 		return nil, fmt.Errorf("attention plan: model has %d layers", nLayers)
 	}
-	cfg := f.Hyper
-	switch f.Order {
-	case "gray":
-		cfg.Order = OrderGray
-	case "inverse-gray":
-		cfg.Order = OrderInverseGray
-	default:
-		return nil, fmt.Errorf("--hyper-order: unknown order %q (want gray or inverse-gray)", f.Order)
-	}
-	if err := cfg.Validate(); err != nil {
+	cfg, err := f.HyperConfig()
+	if err != nil {
 		return nil, err
 	}
 	if !isKernelName(f.Attn) {

@@ -1,0 +1,222 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"os"
+	"slices"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/gollm/gollm/attention"
+	"github.com/gollm/gollm/internal/parallel"
+)
+
+// attnBenchOpts are the flags of `gollm bench attention`.
+type attnBenchOpts struct {
+	ns       []int
+	heads    int
+	kvHeads  int
+	dim      int
+	causal   bool
+	json     bool
+	exactMax int
+	flashMax int
+	threads  int
+	seed     uint64
+	plan     attention.PlanFlags
+}
+
+func init() {
+	o := attnBenchOpts{plan: attention.DefaultPlanFlags()}
+	cmd := &cobra.Command{
+		Use:   "attention",
+		Short: "Time exact, Flash and HyperAttention on one layer's inputs, with Hyper's error",
+		Long: `Times one attention call (prefill: NQ = NK = n) of Exact, Flash and Hyper on the
+same random Gaussian q, k, v, as in the paper's single-layer figure, and
+reports milliseconds, speedups and the relative error ‖out − exact‖/‖exact‖
+(Frobenius). Exact runs only up to --exact-max. Short calls are repeated and
+the median is kept. Hyper's settings come from the --hyper-* flags.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runAttnBench(cmd.OutOrStdout(), o)
+		},
+	}
+	f := cmd.Flags()
+	f.IntSliceVar(&o.ns, "n", []int{4096, 8192, 16384, 32768, 65536, 131072}, "sequence lengths")
+	f.IntVar(&o.heads, "heads", 1, "query heads")
+	f.IntVar(&o.kvHeads, "kv-heads", 0, "KV heads (0 = --heads)")
+	f.IntVar(&o.dim, "dim", 64, "head dimension")
+	f.BoolVar(&o.causal, "causal", false, "causal mask")
+	f.BoolVar(&o.json, "json", false, "one JSON object per (n, kernel) on stdout")
+	f.IntVar(&o.exactMax, "exact-max", 16384, "largest n for which Exact runs")
+	f.IntVar(&o.flashMax, "flash-max", 1<<30, "largest n for which Flash runs")
+	f.IntVar(&o.threads, "threads", 0, "threads (0 = all CPUs)")
+	f.Uint64Var(&o.seed, "seed", 1, "seed of the inputs and of Hyper")
+	o.plan.RegisterHyper(f)
+	benchCmd.AddCommand(cmd)
+}
+
+// attnResult is one (n, kernel) line of the JSON output.
+type attnResult struct {
+	N      int      `json:"n"`
+	Heads  int      `json:"heads"`
+	Dim    int      `json:"dim"`
+	Causal bool     `json:"causal"`
+	Kernel string   `json:"kernel"`
+	MS     float64  `json:"ms"`
+	RelErr *float64 `json:"rel_err"`
+	// RelErrFlash is the error against Flash (exact to ~1e-6), given for
+	// Hyper where Flash ran, so large n where Exact is too slow have one.
+	RelErrFlash *float64 `json:"rel_err_flash,omitempty"`
+}
+
+func runAttnBench(w io.Writer, o attnBenchOpts) error {
+	cfg, err := o.plan.HyperConfig()
+	if err != nil {
+		return err
+	}
+	if o.kvHeads == 0 {
+		o.kvHeads = o.heads
+	}
+	switch {
+	case o.heads < 1 || o.kvHeads < 1 || o.heads%o.kvHeads != 0:
+		return fmt.Errorf("--heads %d, --kv-heads %d: need heads ≥ 1 and a multiple of kv-heads", o.heads, o.kvHeads)
+	case o.dim < 1:
+		return fmt.Errorf("--dim %d: must be ≥ 1", o.dim)
+	case o.threads < 0:
+		return fmt.Errorf("--threads %d: must be ≥ 0", o.threads)
+	}
+	for _, n := range o.ns {
+		if n < 1 {
+			return fmt.Errorf("--n %d: must be ≥ 1", n)
+		}
+	}
+	parallel.SetThreads(o.threads)
+	fmt.Fprintf(os.Stderr, "gollm bench attention: heads %d/%d, dim %d, causal %v, %d threads, hyper %s\n",
+		o.heads, o.kvHeads, o.dim, o.causal, parallel.Threads(), cfg)
+	if !o.json {
+		fmt.Fprintf(w, "%8s %10s %10s %10s %12s %12s %10s\n", "n", "exact_ms", "flash_ms", "hyper_ms", "flash/exact", "hyper/flash", "hyper_err")
+	}
+	enc := json.NewEncoder(w)
+	for _, n := range o.ns {
+		res := benchAttnN(o, cfg, n)
+		if o.json {
+			for _, r := range res {
+				if err := enc.Encode(r); err != nil {
+					return err
+				}
+			}
+			continue
+		}
+		printAttnRow(w, n, res)
+	}
+	return nil
+}
+
+// benchAttnN times the kernels at one n.
+func benchAttnN(o attnBenchOpts, cfg attention.HyperConfig, n int) []attnResult {
+	s := attention.Shape{Heads: o.heads, KVHeads: o.kvHeads, NQ: n, NK: n, Dim: o.dim}
+	p := attention.Params{Scale: float32(1 / math.Sqrt(float64(o.dim))), Causal: o.causal}
+	rng := rand.New(rand.NewPCG(o.seed, uint64(n)))
+	gauss := func(m int) []float32 {
+		x := make([]float32, m)
+		for i := range x {
+			x[i] = float32(rng.NormFloat64())
+		}
+		return x
+	}
+	q, k, v := gauss(s.Heads*n*s.Dim), gauss(s.KVHeads*n*s.Dim), gauss(s.KVHeads*n*s.Dim)
+	var kerns []attention.Kernel
+	if n <= o.exactMax {
+		kerns = append(kerns, attention.Exact{})
+	}
+	if n <= o.flashMax {
+		kerns = append(kerns, attention.Flash{})
+	}
+	kerns = append(kerns, attention.NewHyper(cfg, 0, o.seed))
+	outs := map[string][]float32{}
+	var res []attnResult
+	for _, kern := range kerns {
+		out := make([]float32, s.Heads*n*s.Dim)
+		lse := make([]float32, s.Heads*n)
+		ms := timeMedian(func() { kern.Attend(out, lse, q, k, v, s, p) })
+		fmt.Fprintf(os.Stderr, "  n %d %s: %.1f ms\n", n, kern.Name(), ms)
+		outs[kern.Name()] = out
+		res = append(res, attnResult{N: n, Heads: o.heads, Dim: o.dim, Causal: o.causal, Kernel: kern.Name(), MS: ms})
+	}
+	for i := range res {
+		if ref, ok := outs["exact"]; ok {
+			e := relErrF32(outs[res[i].Kernel], ref)
+			res[i].RelErr = &e
+		}
+		if ref, ok := outs["flash"]; ok && res[i].Kernel == "hyper" {
+			e := relErrF32(outs["hyper"], ref)
+			res[i].RelErrFlash = &e
+		}
+	}
+	return res
+}
+
+// timeMedian runs fn once, or three times when it is short, and returns
+// the median in milliseconds.
+func timeMedian(fn func()) float64 {
+	var ms []float64
+	for len(ms) < 3 {
+		t := time.Now()
+		fn()
+		ms = append(ms, float64(time.Since(t).Microseconds())/1000)
+		if ms[0] > 2000 {
+			return ms[0]
+		}
+	}
+	slices.Sort(ms)
+	return ms[1]
+}
+
+// relErrF32 is ‖a − b‖ / ‖b‖.
+func relErrF32(a, b []float32) float64 {
+	var num, den float64
+	for i := range b {
+		d := float64(a[i]) - float64(b[i])
+		num += d * d
+		den += float64(b[i]) * float64(b[i])
+	}
+	return math.Sqrt(num / den)
+}
+
+// printAttnRow prints one text line: times, speedups and Hyper's error
+// (against exact where it ran, else against Flash, marked "~").
+func printAttnRow(w io.Writer, n int, res []attnResult) {
+	ms := map[string]float64{}
+	herr := "-"
+	for _, r := range res {
+		ms[r.Kernel] = r.MS
+		if r.Kernel == "hyper" {
+			switch {
+			case r.RelErr != nil:
+				herr = fmt.Sprintf("%.4f", *r.RelErr)
+			case r.RelErrFlash != nil:
+				herr = fmt.Sprintf("~%.4f", *r.RelErrFlash)
+			}
+		}
+	}
+	cell := func(k string) string {
+		if v, ok := ms[k]; ok {
+			return fmt.Sprintf("%.1f", v)
+		}
+		return "-"
+	}
+	ratio := func(a, b string) string {
+		if ms[a] > 0 && ms[b] > 0 {
+			return fmt.Sprintf("%.2fx", ms[a]/ms[b])
+		}
+		return "-"
+	}
+	fmt.Fprintf(w, "%8d %10s %10s %10s %12s %12s %10s\n", n, cell("exact"), cell("flash"), cell("hyper"),
+		ratio("exact", "flash"), ratio("flash", "hyper"), herr)
+}
