@@ -82,21 +82,16 @@ func (b *byteBPE) id(rank int) int {
 }
 
 // Decode implements Tokenizer.
-func (b *byteBPE) Decode(ids []int) string {
-	var out []byte
-	for _, id := range ids {
-		out = b.appendPiece(out, id, false)
+func (b *byteBPE) Decode(ids []int) string { return decodeAll(b, ids) }
+
+func (b *byteBPE) piece(id int) []byte {
+	if id < 0 || id >= len(b.pieces) {
+		return nil
 	}
-	return string(out)
+	return b.pieces[id]
 }
 
-// appendPiece appends the bytes of id; unknown ids add nothing.
-func (b *byteBPE) appendPiece(dst []byte, id int, _ bool) []byte {
-	if id >= 0 && id < len(b.pieces) {
-		dst = append(dst, b.pieces[id]...)
-	}
-	return dst
-}
+func (b *byteBPE) stripsLead() bool { return false }
 
 // validPrefix returns the length of the longest valid UTF-8 prefix of s.
 func validPrefix(s string) int {

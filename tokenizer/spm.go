@@ -37,9 +37,9 @@ type spmBPE struct {
 type prefixRule int
 
 const (
-	prefixNever prefixRule = iota
-	prefixFirst            // only the segment that starts the text
-	prefixAlways           // every segment between added tokens
+	prefixNever  prefixRule = iota
+	prefixFirst             // only the segment that starts the text
+	prefixAlways            // every segment between added tokens
 )
 
 // Encode implements Tokenizer.
@@ -179,26 +179,16 @@ func (t *spmBPE) push(h *candHeap, syms []symbol, s string, i int) {
 }
 
 // Decode implements Tokenizer.
-func (t *spmBPE) Decode(ids []int) string {
-	var out []byte
-	for _, id := range ids {
-		out = t.appendPiece(out, id, len(out) == 0)
+func (t *spmBPE) Decode(ids []int) string { return decodeAll(t, ids) }
+
+func (t *spmBPE) piece(id int) []byte {
+	if id < 0 || id >= len(t.pieces) {
+		return nil
 	}
-	return string(out)
+	return t.pieces[id]
 }
 
-// appendPiece appends the text of id; at the start of the text (first) the
-// space that the "▁" prefix put there is dropped.
-func (t *spmBPE) appendPiece(dst []byte, id int, first bool) []byte {
-	if id < 0 || id >= len(t.pieces) {
-		return dst
-	}
-	p := t.pieces[id]
-	if first && t.stripLead && len(p) > 0 && p[0] == ' ' {
-		p = p[1:]
-	}
-	return append(dst, p...)
-}
+func (t *spmBPE) stripsLead() bool { return t.stripLead }
 
 // candHeap is a max-heap of candidates: highest priority first, then the
 // leftmost.

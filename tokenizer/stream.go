@@ -2,10 +2,33 @@ package tokenizer
 
 import "unicode/utf8"
 
-// pieceAppender is implemented by this package's tokenizers: the bytes of one
-// id, with first set while nothing has been decoded yet.
-type pieceAppender interface {
-	appendPiece(dst []byte, id int, first bool) []byte
+// pieceSource is implemented by this package's tokenizers.
+type pieceSource interface {
+	piece(id int) []byte // the bytes of id; nil for unknown ids
+	stripsLead() bool    // decoding drops the space that starts the first piece
+}
+
+// appendDecoded appends the text of id; started tracks whether a non-empty
+// piece has been seen.
+func appendDecoded(p pieceSource, dst []byte, id int, started *bool) []byte {
+	b := p.piece(id)
+	if !*started && len(b) > 0 {
+		*started = true
+		if b[0] == ' ' && p.stripsLead() {
+			b = b[1:]
+		}
+	}
+	return append(dst, b...)
+}
+
+// decodeAll joins the text of ids.
+func decodeAll(p pieceSource, ids []int) string {
+	var out []byte
+	started := false
+	for _, id := range ids {
+		out = appendDecoded(p, out, id, &started)
+	}
+	return string(out)
 }
 
 // StreamDecoder decodes ids one at a time for printing as they come: a
@@ -24,12 +47,11 @@ func NewStreamDecoder(t Tokenizer) *StreamDecoder { return &StreamDecoder{t: t} 
 // byte except a trailing, still incomplete UTF-8 sequence. Bytes that can
 // never become valid UTF-8 are returned as they are.
 func (d *StreamDecoder) Add(id int) string {
-	if p, ok := d.t.(pieceAppender); ok {
-		d.pending = p.appendPiece(d.pending, id, !d.started)
+	if p, ok := d.t.(pieceSource); ok {
+		d.pending = appendDecoded(p, d.pending, id, &d.started)
 	} else {
 		d.pending = append(d.pending, d.t.Decode([]int{id})...)
 	}
-	d.started = d.started || len(d.pending) > 0
 	n := len(d.pending) - incompleteTail(d.pending)
 	out := string(d.pending[:n])
 	d.pending = append(d.pending[:0], d.pending[n:]...)
