@@ -1,0 +1,212 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/gollm/gollm/loader"
+	"github.com/gollm/gollm/model"
+	"github.com/gollm/gollm/tokenizer"
+	"github.com/spf13/cobra"
+)
+
+// genFlags are the sampling flags; a flag the user did not set falls back to
+// the model's generation_config.json, then to greedy decoding (HF's default).
+type genFlags struct {
+	maxTokens   int
+	temperature float64
+	topK        int
+	topP, minP  float64
+	repeat      float64
+}
+
+func init() {
+	var mf modelFlags
+	var gf genFlags
+	var prompt, promptFile, truncate string
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "run [PROMPT]",
+		Short: "Generate a continuation of a prompt",
+		Args:  cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			text, err := promptText(prompt, promptFile, args)
+			if err != nil {
+				return err
+			}
+			if truncate != "" && truncate != "left" {
+				return fmt.Errorf("run: --truncate takes \"left\", got %q", truncate)
+			}
+			if gf.maxTokens < 0 {
+				return fmt.Errorf("run: --max-tokens must be ≥ 0, got %d", gf.maxTokens)
+			}
+			l, err := mf.open()
+			if err != nil {
+				return err
+			}
+			defer l.close()
+			ids := l.tok.Encode(text)
+			if len(ids) == 0 {
+				return fmt.Errorf("run: the prompt encodes to no tokens")
+			}
+			if ids, err = fitContext(ids, gf.maxTokens, l.ckpt.Config.MaxPositions, truncate == "left"); err != nil {
+				return err
+			}
+			sc := samplerConfig(cmd, gf, l.ckpt.Generation, mf.seed)
+			return generate(l, ids, gf.maxTokens, sc, asJSON)
+		},
+	}
+	mf.register(cmd.Flags())
+	f := cmd.Flags()
+	f.StringVar(&prompt, "prompt", "", "prompt text (or give it as the argument)")
+	f.StringVar(&promptFile, "prompt-file", "", "read the prompt from a file")
+	f.IntVar(&gf.maxTokens, "max-tokens", 128, "new tokens to generate at most")
+	f.Float64Var(&gf.temperature, "temperature", 0, "sampling temperature; 0 is greedy (default: generation_config.json, else greedy)")
+	f.IntVar(&gf.topK, "top-k", 0, "keep the K most likely tokens (0: off)")
+	f.Float64Var(&gf.topP, "top-p", 1, "keep the smallest set with probability ≥ P (1: off)")
+	f.Float64Var(&gf.minP, "min-p", 0, "drop tokens below P × the top probability (0: off)")
+	f.Float64Var(&gf.repeat, "repeat-penalty", 1, "HF repetition penalty on tokens already seen (1: off)")
+	f.StringVar(&truncate, "truncate", "", "\"left\": drop the start of a prompt that does not fit the context")
+	f.BoolVar(&asJSON, "json", false, "print one JSON line with text, ids, prompt_ids and timings instead of streaming")
+	rootCmd.AddCommand(cmd)
+}
+
+// promptText picks the prompt from --prompt, --prompt-file or the argument.
+func promptText(prompt, file string, args []string) (string, error) {
+	n := 0
+	for _, set := range []bool{prompt != "", file != "", len(args) > 0} {
+		if set {
+			n++
+		}
+	}
+	switch {
+	case n > 1:
+		return "", fmt.Errorf("run: give the prompt once: as the argument, --prompt or --prompt-file")
+	case file != "":
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return "", fmt.Errorf("run: %w", err)
+		}
+		if len(b) == 0 {
+			return "", fmt.Errorf("run: prompt file %s is empty", file)
+		}
+		return string(b), nil
+	case len(args) > 0:
+		prompt = args[0]
+	}
+	if prompt == "" {
+		return "", fmt.Errorf("run: no prompt: give one as the argument, --prompt or --prompt-file")
+	}
+	return prompt, nil
+}
+
+// fitContext checks that the prompt and the new tokens fit the model's
+// context, dropping the start of the prompt when truncate is set.
+func fitContext(ids []int, maxTokens, limit int, truncate bool) ([]int, error) {
+	if limit <= 0 || len(ids)+maxTokens <= limit {
+		return ids, nil
+	}
+	keep := limit - maxTokens
+	if !truncate || keep < 1 {
+		return nil, fmt.Errorf("run: the prompt has %d tokens and --max-tokens is %d: %d > the model's context of %d tokens (lower --max-tokens, or --truncate left to keep the last part of the prompt)",
+			len(ids), maxTokens, len(ids)+maxTokens, limit)
+	}
+	fmt.Fprintf(os.Stderr, "gollm: prompt truncated from %d to its last %d tokens to fit the context of %d\n", len(ids), keep, limit)
+	return ids[len(ids)-keep:], nil
+}
+
+// samplerConfig merges the flags the user set with generation_config.json.
+func samplerConfig(cmd *cobra.Command, gf genFlags, gc *loader.GenerationConfig, seed uint64) model.SamplerConfig {
+	sc := model.SamplerConfig{Temperature: gf.temperature, TopK: gf.topK, TopP: gf.topP, MinP: gf.minP, RepetitionPenalty: gf.repeat, Seed: seed}
+	if gc == nil {
+		return sc
+	}
+	set := cmd.Flags().Changed
+	sampling := gc.DoSample != nil && *gc.DoSample
+	if !set("temperature") && sampling {
+		sc.Temperature = 1
+		if gc.Temperature != nil {
+			sc.Temperature = *gc.Temperature
+		}
+		if !set("top-k") {
+			sc.TopK = 50 // HF's default when sampling
+			if gc.TopK != nil {
+				sc.TopK = *gc.TopK
+			}
+		}
+		if !set("top-p") && gc.TopP != nil {
+			sc.TopP = *gc.TopP
+		}
+		if !set("min-p") && gc.MinP != nil {
+			sc.MinP = *gc.MinP
+		}
+	}
+	if !set("repeat-penalty") && gc.RepetitionPenalty != nil {
+		sc.RepetitionPenalty = *gc.RepetitionPenalty
+	}
+	return sc
+}
+
+// runResult is the --json output of run.
+type runResult struct {
+	Text       string  `json:"text"`
+	IDs        []int   `json:"ids"`
+	PromptIDs  []int   `json:"prompt_ids"`
+	PrefillTPS float64 `json:"prefill_tokens_per_s"`
+	DecodeTPS  float64 `json:"decode_tokens_per_s"`
+}
+
+func generate(l *loaded, prompt []int, maxTokens int, sc model.SamplerConfig, asJSON bool) error {
+	st := l.model.NewState(len(prompt) + maxTokens)
+	eos := map[int]bool{}
+	for _, id := range l.tok.EOS() {
+		eos[id] = true
+	}
+	for _, id := range l.ckpt.Config.EOS {
+		eos[id] = true
+	}
+	if g := l.ckpt.Generation; g != nil {
+		for _, id := range g.EOS {
+			eos[id] = true
+		}
+	}
+	dec := tokenizer.NewStreamDecoder(l.tok)
+	start := time.Now()
+	var firstAt time.Time
+	emit := func(id int) error {
+		if firstAt.IsZero() {
+			firstAt = time.Now()
+		}
+		if !asJSON {
+			fmt.Print(dec.Add(id))
+		}
+		return nil
+	}
+	opts := model.GenerateOptions{MaxTokens: maxTokens, Plan: l.plan, Sampler: model.NewSampler(sc), Stop: func(id int) bool { return eos[id] }}
+	out, err := l.model.Generate(st, prompt, opts, emit)
+	end := time.Now()
+	if !asJSON {
+		fmt.Println(dec.Flush())
+	}
+	if err != nil {
+		return err
+	}
+	prefill := firstAt.Sub(start).Seconds()
+	if firstAt.IsZero() {
+		prefill = end.Sub(start).Seconds()
+	}
+	res := runResult{Text: l.tok.Decode(out), IDs: out, PromptIDs: prompt, PrefillTPS: float64(len(prompt)) / prefill}
+	if len(out) > 1 {
+		res.DecodeTPS = float64(len(out)-1) / end.Sub(firstAt).Seconds()
+	}
+	if res.IDs == nil {
+		res.IDs = []int{}
+	}
+	fmt.Fprintf(os.Stderr, "gollm: prompt %d tokens, prefill %.1f tokens/s, generated %d tokens at %.1f tokens/s\n", len(prompt), res.PrefillTPS, len(out), res.DecodeTPS)
+	if asJSON {
+		return json.NewEncoder(os.Stdout).Encode(res)
+	}
+	return nil
+}
