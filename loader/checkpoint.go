@@ -49,6 +49,9 @@ type loadFunc func(name string) ([]byte, func() error, error)
 // Open opens the HF model folder dir, memory-mapping its safetensors
 // files read-only (on systems without mmap they are read into memory).
 func Open(dir string) (*Checkpoint, error) {
+	if dir == "" {
+		return nil, errors.New("loader: no model folder given")
+	}
 	st, err := os.Stat(dir)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("loader: %s: no such model folder", dir)
@@ -138,8 +141,12 @@ func (c *Checkpoint) loadWeights(fsys fs.FS, dir string, join func(...string) st
 		return fmt.Errorf("loader: %s: %w", indexPath, err)
 	}
 	for _, f := range files {
-		if _, err := fs.Stat(fsys, f); err != nil {
-			return fmt.Errorf("loader: %s: shard %q is missing: %w", indexPath, f, err)
+		_, err := fs.Stat(fsys, f)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			return fmt.Errorf("loader: %s: shard %q is missing", indexPath, f)
+		case err != nil:
+			return fmt.Errorf("loader: %s: shard %q: %w", indexPath, f, err)
 		}
 		if err := c.addFile(join(dir, f), f, load); err != nil {
 			return err

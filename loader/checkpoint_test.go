@@ -204,6 +204,9 @@ func TestOpenShardErrors(t *testing.T) {
 
 func TestOpenPaths(t *testing.T) {
 	dir := writeFiles(t, tinyFiles(t))
+	if _, err := Open(""); err == nil || !strings.Contains(err.Error(), "no model folder given") {
+		t.Errorf("empty path: %v", err)
+	}
 	if _, err := Open(filepath.Join(dir, "nope")); err == nil || !strings.Contains(err.Error(), "no such model folder") {
 		t.Errorf("missing folder: %v", err)
 	}
