@@ -18,7 +18,6 @@ var long = flag.Bool("long", false, "check every book and context of the gutenbe
 
 const shared = "../../shared"
 
-
 // TestGutenbergPerplexity compares gollm's windowed perplexity on the real
 // trained model with the HF transformers reference: one book at 1024×8 by
 // default, all four books at 1024×8, 4096×4 and 16384×2 with -long.
