@@ -14,13 +14,13 @@ func gemm4x24AVX2(kc int, a, b, c *float32, ldc int, acc int)
 func gemm12x32AVX512(kc int, a, b, c *float32, ldc int, acc int)
 
 //go:noescape
-func dotF32AVX2(x, w *float32, n int) float32
+func gemvF32AVX2(x *float32, w *float32, ld, k int, out *float32, rows int)
 
 //go:noescape
-func dotBF16AVX2(x *float32, w *uint16, n int) float32
+func gemvBF16AVX2(x *float32, w *uint16, ld, k int, out *float32, rows int)
 
 //go:noescape
-func dotF16AVX2(x *float32, w *uint16, n int) float32
+func gemvF16AVX2(x *float32, w *uint16, ld, k int, out *float32, rows int)
 
 //go:noescape
 func cvtBF16AVX2(dst *float32, src *uint16, n int)
@@ -42,9 +42,9 @@ var avx2Impl = &impl{
 	name: "avx2",
 	mr:   4, nr: 24, mc: 128, kc: 256, nc: 4080,
 	gemm:      gemmAsm(4, 24, gemm4x24AVX2),
-	dotF32:    dotF32Asm,
-	dotBF16:   dotBF16Asm,
-	dotF16:    dotF16Asm,
+	gemvF32:   gemvF32Asm,
+	gemvBF16:  gemvBF16Asm,
+	gemvF16:   gemvF16Asm,
 	cvtBF16:   cvtBF16Asm,
 	cvtF16:    cvtF16Asm,
 	axpy:      axpyAsm,
@@ -86,34 +86,38 @@ func gemmAsm(mr, nr int, k func(kc int, a, b, c *float32, ldc int, acc int)) fun
 	}
 }
 
-func dotF32Asm(x, w []float32) float32 {
-	n := len(x) &^ 7
-	w = w[:len(x)]
-	var s float32
-	if n > 0 {
-		s = dotF32AVX2(&x[0], &w[0], n)
-	}
-	return s + dotF32Go(x[n:], w[n:])
+func gemvF32Asm(x, w []float32, out []float32) {
+	gemvAsm(x, w, out, gemvF32AVX2, dotF32Go)
 }
 
-func dotBF16Asm(x []float32, w []uint16) float32 {
-	n := len(x) &^ 7
-	w = w[:len(x)]
-	var s float32
-	if n > 0 {
-		s = dotBF16AVX2(&x[0], &w[0], n)
-	}
-	return s + dotBF16Go(x[n:], w[n:])
+func gemvBF16Asm(x []float32, w []uint16, out []float32) {
+	gemvAsm(x, w, out, gemvBF16AVX2, dotBF16Go)
 }
 
-func dotF16Asm(x []float32, w []uint16) float32 {
-	n := len(x) &^ 7
-	w = w[:len(x)]
-	var s float32
-	if n > 0 {
-		s = dotF16AVX2(&x[0], &w[0], n)
+func gemvF16Asm(x []float32, w []uint16, out []float32) {
+	gemvAsm(x, w, out, gemvF16AVX2, dotF16Go)
+}
+
+// gemvAsm runs an assembly GEMV over the multiple-of-8 prefix of each row
+// and adds the tail in Go.
+func gemvAsm[W float32 | uint16](x []float32, w []W, out []float32,
+	kern func(x *float32, w *W, ld, k int, out *float32, rows int), tail func([]float32, []W) float32) {
+	k, rows := len(x), len(out)
+	if rows == 0 {
+		return
 	}
-	return s + dotF16Go(x[n:], w[n:])
+	w = w[:rows*k]
+	k8 := k &^ 7
+	if k8 == 0 {
+		clear(out)
+	} else {
+		kern(&x[0], &w[0], k, k8, &out[0], rows)
+	}
+	if k8 < k {
+		for j := range out {
+			out[j] += tail(x[k8:], w[j*k+k8:(j+1)*k])
+		}
+	}
 }
 
 func cvtBF16Asm(dst []float32, src []uint16) {

@@ -11,10 +11,11 @@ type impl struct {
 	// gemm computes the mr×nr tile c (row stride ldc) from packed panels
 	// a ([kc][mr]) and b ([kc][nr]): c = a·b, or c += a·b when acc is set.
 	gemm func(kc int, a, b, c []float32, ldc int, acc bool)
-	// dotF32, dotBF16 and dotF16 return Σ x[i]·w[i] over len(x).
-	dotF32  func(x, w []float32) float32
-	dotBF16 func(x []float32, w []uint16) float32
-	dotF16  func(x []float32, w []uint16) float32
+	// gemvF32, gemvBF16 and gemvF16 set out[j] = x · w[j·k : (j+1)·k]
+	// with k = len(x), for every j < len(out).
+	gemvF32  func(x, w []float32, out []float32)
+	gemvBF16 func(x []float32, w []uint16, out []float32)
+	gemvF16  func(x []float32, w []uint16, out []float32)
 	// cvtBF16 and cvtF16 widen len(src) values into dst.
 	cvtBF16 func(dst []float32, src []uint16)
 	cvtF16  func(dst []float32, src []uint16)

@@ -6,14 +6,23 @@ import "github.com/gollm/gollm/internal/parallel"
 // few rows of x, packing the weights would cost more than it saves.
 const gemvMaxRows = 3
 
-// gemv computes out[m×n] = x[m×k] · wᵀ by streaming each weight row once
-// past the m rows of x; the weight rows are split across threads.
+// gemv computes out[m×n] = x[m×k] · wᵀ by streaming the weight rows, split
+// across threads, past the m rows of x. Blocks of 64 weight rows stay in
+// cache while each row of x visits them.
 func gemv(out, x []float32, m, k int, w wmat, n int) {
-	grain := max(16, n/(8*parallel.Threads()))
+	const block = 64
+	grain := max(block, n/(8*parallel.Threads()))
 	parallel.For(n, grain, func(lo, hi int) {
-		for j := lo; j < hi; j++ {
+		var tmp [block]float32
+		for j := lo; j < hi; j += block {
+			rows := min(block, hi-j)
 			for i := 0; i < m; i++ {
-				out[i*n+j] = w.dot(x[i*k:i*k+k], j)
+				if m == 1 {
+					w.gemv(x[:k], j, out[j:j+rows])
+					continue
+				}
+				w.gemv(x[i*k:i*k+k], j, tmp[:rows])
+				copy(out[i*n+j:], tmp[:rows])
 			}
 		}
 	})

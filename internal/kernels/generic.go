@@ -11,9 +11,9 @@ var goImpl = &impl{
 	name: "go",
 	mr:   4, nr: 4, mc: 128, kc: 256, nc: 2048,
 	gemm:      gemm4x4Go,
-	dotF32:    dotF32Go,
-	dotBF16:   dotBF16Go,
-	dotF16:    dotF16Go,
+	gemvF32:   gemvGo(dotF32Go),
+	gemvBF16:  gemvGo(dotBF16Go),
+	gemvF16:   gemvGo(dotF16Go),
 	cvtBF16:   cvtBF16Go,
 	cvtF16:    cvtF16Go,
 	axpy:      axpyGo,
@@ -53,6 +53,16 @@ func gemm4x4Go(kc int, a, b, c []float32, ldc int, acc bool) {
 				v += row[j]
 			}
 			row[j] = v
+		}
+	}
+}
+
+// gemvGo builds a GEMV from a dot product: out[j] = x · w[j·k : (j+1)·k].
+func gemvGo[W float32 | uint16](dot func([]float32, []W) float32) func([]float32, []W, []float32) {
+	return func(x []float32, w []W, out []float32) {
+		k := len(x)
+		for j := range out {
+			out[j] = dot(x, w[j*k:(j+1)*k])
 		}
 	}
 }

@@ -41,11 +41,21 @@
 	VCVTPH2PS 48(BX), Y7
 #define LOADF16x8 VCVTPH2PS (BX), Y4
 
-// func dotF32AVX2(x, w *float32, n int) float32
-TEXT ·dotF32AVX2(SB), NOSPLIT, $0-28
+// func gemvF32AVX2(x *float32, w *float32, ld, k int, out *float32, rows int)
+// out[j] = Σ_{p<k} x[p]·w[j·ld+p] for j < rows; k is a multiple of 8.
+TEXT ·gemvF32AVX2(SB), NOSPLIT, $0-48
+	MOVQ w+8(FP), SI
+	MOVQ ld+16(FP), R10
+	SHLQ $2, R10
+	MOVQ out+32(FP), DI
+	MOVQ rows+40(FP), R11
+	TESTQ R11, R11
+	JZ end
+
+row:
 	MOVQ x+0(FP), AX
-	MOVQ w+8(FP), BX
-	MOVQ n+16(FP), CX
+	MOVQ SI, BX
+	MOVQ k+24(FP), CX
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
@@ -53,6 +63,7 @@ TEXT ·dotF32AVX2(SB), NOSPLIT, $0-28
 	MOVQ CX, R9
 	SHRQ $5, R9
 	JZ tail8
+
 loop32:
 	LOADF32x32
 	VFMADD231PS (AX), Y4, Y0
@@ -63,10 +74,12 @@ loop32:
 	ADDQ $128, BX
 	DECQ R9
 	JNZ loop32
+
 tail8:
 	ANDQ $31, CX
 	SHRQ $3, CX
-	JZ done
+	JZ sum
+
 loop8:
 	LOADF32x8
 	VFMADD231PS (AX), Y4, Y0
@@ -74,17 +87,34 @@ loop8:
 	ADDQ $32, BX
 	DECQ CX
 	JNZ loop8
-done:
+
+sum:
 	HSUM4
-	MOVSS X0, ret+24(FP)
+	MOVSS X0, (DI)
+	ADDQ $4, DI
+	ADDQ R10, SI
+	DECQ R11
+	JNZ row
+
+end:
 	VZEROUPPER
 	RET
 
-// func dotBF16AVX2(x *float32, w *uint16, n int) float32
-TEXT ·dotBF16AVX2(SB), NOSPLIT, $0-28
+// func gemvBF16AVX2(x *float32, w *uint16, ld, k int, out *float32, rows int)
+// out[j] = Σ_{p<k} x[p]·w[j·ld+p] for j < rows; k is a multiple of 8.
+TEXT ·gemvBF16AVX2(SB), NOSPLIT, $0-48
+	MOVQ w+8(FP), SI
+	MOVQ ld+16(FP), R10
+	SHLQ $1, R10
+	MOVQ out+32(FP), DI
+	MOVQ rows+40(FP), R11
+	TESTQ R11, R11
+	JZ end
+
+row:
 	MOVQ x+0(FP), AX
-	MOVQ w+8(FP), BX
-	MOVQ n+16(FP), CX
+	MOVQ SI, BX
+	MOVQ k+24(FP), CX
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
@@ -92,6 +122,7 @@ TEXT ·dotBF16AVX2(SB), NOSPLIT, $0-28
 	MOVQ CX, R9
 	SHRQ $5, R9
 	JZ tail8
+
 loop32:
 	LOADBF16x32
 	VFMADD231PS (AX), Y4, Y0
@@ -102,10 +133,12 @@ loop32:
 	ADDQ $64, BX
 	DECQ R9
 	JNZ loop32
+
 tail8:
 	ANDQ $31, CX
 	SHRQ $3, CX
-	JZ done
+	JZ sum
+
 loop8:
 	LOADBF16x8
 	VFMADD231PS (AX), Y4, Y0
@@ -113,17 +146,34 @@ loop8:
 	ADDQ $16, BX
 	DECQ CX
 	JNZ loop8
-done:
+
+sum:
 	HSUM4
-	MOVSS X0, ret+24(FP)
+	MOVSS X0, (DI)
+	ADDQ $4, DI
+	ADDQ R10, SI
+	DECQ R11
+	JNZ row
+
+end:
 	VZEROUPPER
 	RET
 
-// func dotF16AVX2(x *float32, w *uint16, n int) float32
-TEXT ·dotF16AVX2(SB), NOSPLIT, $0-28
+// func gemvF16AVX2(x *float32, w *uint16, ld, k int, out *float32, rows int)
+// out[j] = Σ_{p<k} x[p]·w[j·ld+p] for j < rows; k is a multiple of 8.
+TEXT ·gemvF16AVX2(SB), NOSPLIT, $0-48
+	MOVQ w+8(FP), SI
+	MOVQ ld+16(FP), R10
+	SHLQ $1, R10
+	MOVQ out+32(FP), DI
+	MOVQ rows+40(FP), R11
+	TESTQ R11, R11
+	JZ end
+
+row:
 	MOVQ x+0(FP), AX
-	MOVQ w+8(FP), BX
-	MOVQ n+16(FP), CX
+	MOVQ SI, BX
+	MOVQ k+24(FP), CX
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
@@ -131,6 +181,7 @@ TEXT ·dotF16AVX2(SB), NOSPLIT, $0-28
 	MOVQ CX, R9
 	SHRQ $5, R9
 	JZ tail8
+
 loop32:
 	LOADF16x32
 	VFMADD231PS (AX), Y4, Y0
@@ -141,10 +192,12 @@ loop32:
 	ADDQ $64, BX
 	DECQ R9
 	JNZ loop32
+
 tail8:
 	ANDQ $31, CX
 	SHRQ $3, CX
-	JZ done
+	JZ sum
+
 loop8:
 	LOADF16x8
 	VFMADD231PS (AX), Y4, Y0
@@ -152,9 +205,16 @@ loop8:
 	ADDQ $16, BX
 	DECQ CX
 	JNZ loop8
-done:
+
+sum:
 	HSUM4
-	MOVSS X0, ret+24(FP)
+	MOVSS X0, (DI)
+	ADDQ $4, DI
+	ADDQ R10, SI
+	DECQ R11
+	JNZ row
+
+end:
 	VZEROUPPER
 	RET
 

@@ -25,15 +25,16 @@ func (w wmat) seg(scratch []float32, j, p0, kb int) []float32 {
 	return dst
 }
 
-// dot returns x · w[j] (len(x) == k).
-func (w wmat) dot(x []float32, j int) float32 {
-	off := j * w.k
+// gemv sets out[j-j0] = x · w[j] for rows j0 ≤ j < j0+len(out)
+// (len(x) == k).
+func (w wmat) gemv(x []float32, j0 int, out []float32) {
+	lo, hi := j0*w.k, (j0+len(out))*w.k
 	switch {
 	case w.f32 != nil:
-		return active.dotF32(x, w.f32[off:off+w.k])
+		active.gemvF32(x, w.f32[lo:hi], out)
 	case w.bf16:
-		return active.dotBF16(x, w.u16[off:off+w.k])
+		active.gemvBF16(x, w.u16[lo:hi], out)
 	default:
-		return active.dotF16(x, w.u16[off:off+w.k])
+		active.gemvF16(x, w.u16[lo:hi], out)
 	}
 }
