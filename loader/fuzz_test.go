@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -61,6 +62,9 @@ func FuzzParseConfig(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		c, err := ParseConfig(data)
 		if err != nil {
+			if !strings.HasPrefix(err.Error(), "config: ") {
+				t.Fatalf("error without context: %v", err)
+			}
 			return
 		}
 		if c.Heads%c.KVHeads != 0 || c.HeadDim <= 0 || c.Layers <= 0 || c.VocabSize <= 0 || c.Intermediate <= 0 || c.MaxPositions <= 0 {
