@@ -13,6 +13,10 @@ type State struct {
 	k, v [][]float32
 	n    int
 	cap  int
+
+	// OnLayer, when set, is called after each layer of a forward pass with
+	// the layers done and the total (progress of a long prefill).
+	OnLayer func(done, total int)
 }
 
 // NewState allocates a KV cache for up to capacity tokens.
@@ -82,6 +86,9 @@ func (m *Model) Forward(s *State, ids []int, plan *attention.Plan) ([]float32, e
 			kern = plan.Kernel(li)
 		}
 		m.layerForward(li, s, x, n, w, kern)
+		if s.OnLayer != nil {
+			s.OnLayer(li+1, len(m.layers))
+		}
 	}
 	m.final.apply(x, x, n)
 	s.n += n
@@ -94,94 +101,112 @@ func (m *Model) Logits(dst, hidden []float32, rows int) {
 	m.head.apply(dst, hidden, rows)
 }
 
+// rowChunk is how many positions go through the projections and the MLP
+// at once: it bounds the scratch memory of a long prefill to a few chunk-
+// sized buffers plus the head-major queries and attention output.
+const rowChunk = 512
+
 // work holds the scratch buffers of one forward pass.
 type work struct {
-	xn, q, k, v, att, proj []float32
-	qh, oh                 []float32 // head-major query and attention output
-	ff1, ff2               []float32
+	qh, oh                 []float32 // head-major queries and attention output, all n rows
+	xn, q, k, v, att, proj []float32 // one chunk of rows
+	ff1, ff2               []float32 // one chunk of MLP activations
 }
 
 func (m *Model) newWork(n int) *work {
 	qd, kvd := m.heads*m.headDim, m.kvHeads*m.headDim
 	inter := m.Config.Intermediate
+	c := min(n, rowChunk)
 	w := &work{
-		xn: make([]float32, n*m.hidden), q: make([]float32, n*qd),
-		k: make([]float32, n*kvd), v: make([]float32, n*kvd),
-		att: make([]float32, n*qd), proj: make([]float32, n*m.hidden),
 		qh: make([]float32, n*qd), oh: make([]float32, n*qd),
-		ff1: make([]float32, n*inter),
+		xn: make([]float32, c*m.hidden), q: make([]float32, c*qd),
+		k: make([]float32, c*kvd), v: make([]float32, c*kvd),
+		att: make([]float32, c*qd), proj: make([]float32, c*m.hidden),
+		ff1: make([]float32, c*inter),
 	}
 	if m.gated {
-		w.ff2 = make([]float32, n*inter)
+		w.ff2 = make([]float32, c*inter)
 	}
 	return w
 }
 
+// layerForward runs decoder layer li over the n rows of x in place.
 func (m *Model) layerForward(li int, s *State, x []float32, n int, w *work, kern attention.Kernel) {
 	l := &m.layers[li]
-	l.attnNorm.apply(w.xn, x, n)
-	m.attention(li, l, s, w, n, kern)
-	l.o.apply(w.proj, w.att, n)
-	if m.parallelBlock {
-		m.mlp(l, w.xn, n, w)
-		kernels.Add(x, w.proj)
-		kernels.Add(x, w.xn) // mlp output was written over xn
-		return
+	h := m.hidden
+	for r0 := 0; r0 < n; r0 += rowChunk {
+		rows := min(rowChunk, n-r0)
+		m.projectQKV(li, l, s, x[r0*h:(r0+rows)*h], r0, rows, n, w)
 	}
-	kernels.Add(x, w.proj)
-	l.mlpNorm.apply(w.xn, x, n)
-	m.mlp(l, w.xn, n, w)
-	kernels.Add(x, w.xn)
+	hd := m.headDim
+	shape := attention.Shape{Heads: m.heads, KVHeads: m.kvHeads, NQ: n, NK: s.n + n, Dim: hd, KVStride: s.cap}
+	kern.Attend(w.oh, nil, w.qh, s.k[li], s.v[li], shape, attention.Params{Scale: m.attentionScale(), Causal: true, Offset: s.n})
+	for r0 := 0; r0 < n; r0 += rowChunk {
+		rows := min(rowChunk, n-r0)
+		xc := x[r0*h : (r0+rows)*h]
+		for i := 0; i < rows; i++ { // [heads][n][hd] → [rows][heads·hd]
+			for hh := 0; hh < m.heads; hh++ {
+				copy(w.att[(i*m.heads+hh)*hd:][:hd], w.oh[(hh*n+r0+i)*hd:][:hd])
+			}
+		}
+		if m.parallelBlock { // phi: x + attn(ln x) + mlp(ln x)
+			l.attnNorm.apply(w.xn, xc, rows)
+			m.mlp(l, w.xn, rows, w)
+			l.o.apply(w.proj, w.att, rows)
+			kernels.Add(xc, w.proj[:rows*h])
+			kernels.Add(xc, w.xn[:rows*h])
+			continue
+		}
+		l.o.apply(w.proj, w.att, rows)
+		kernels.Add(xc, w.proj[:rows*h])
+		l.mlpNorm.apply(w.xn, xc, rows)
+		m.mlp(l, w.xn, rows, w)
+		kernels.Add(xc, w.xn[:rows*h])
+	}
 }
 
-// attention projects w.xn to q, k, v, applies norms and rotary embeddings,
-// appends k and v to the cache and writes the attention output [n×heads·dim]
-// into w.att.
-func (m *Model) attention(li int, l *layer, s *State, w *work, n int, kern attention.Kernel) {
+// projectQKV normalises the rows of xc (positions r0.. of this pass),
+// projects them to q, k and v, applies q/k norms and rotary embeddings,
+// writes q head-major into w.qh and appends k and v to the cache.
+func (m *Model) projectQKV(li int, l *layer, s *State, xc []float32, r0, rows, n int, w *work) {
 	hd, nh, nkv := m.headDim, m.heads, m.kvHeads
-	l.q.apply(w.q, w.xn, n)
-	l.k.apply(w.k, w.xn, n)
-	l.v.apply(w.v, w.xn, n)
+	l.attnNorm.apply(w.xn, xc, rows)
+	l.q.apply(w.q, w.xn, rows)
+	l.k.apply(w.k, w.xn, rows)
+	l.v.apply(w.v, w.xn, rows)
 	if l.qNorm != nil {
-		l.qNorm.apply(w.q, w.q, n*nh)
-		l.kNorm.apply(w.k, w.k, n*nkv)
+		l.qNorm.apply(w.q, w.q, rows*nh)
+		l.kNorm.apply(w.k, w.k, rows*nkv)
 	}
+	pos := s.n + r0
 	if m.rope != nil {
-		m.rope.apply(w.q, n, nh, hd, s.n)
-		m.rope.apply(w.k, n, nkv, hd, s.n)
+		m.rope.apply(w.q, rows, nh, hd, pos)
+		m.rope.apply(w.k, rows, nkv, hd, pos)
 	}
-	// [n][heads][hd] → [heads][n][hd]; keys and values go into the cache.
-	for i := 0; i < n; i++ {
+	for i := 0; i < rows; i++ {
 		for hh := 0; hh < nh; hh++ {
-			copy(w.qh[(hh*n+i)*hd:][:hd], w.q[(i*nh+hh)*hd:][:hd])
+			copy(w.qh[(hh*n+r0+i)*hd:][:hd], w.q[(i*nh+hh)*hd:][:hd])
 		}
 		for hh := 0; hh < nkv; hh++ {
-			dst := (hh*s.cap + s.n + i) * hd
+			dst := (hh*s.cap + pos + i) * hd
 			copy(s.k[li][dst:dst+hd], w.k[(i*nkv+hh)*hd:][:hd])
 			copy(s.v[li][dst:dst+hd], w.v[(i*nkv+hh)*hd:][:hd])
 		}
 	}
-	shape := attention.Shape{Heads: nh, KVHeads: nkv, NQ: n, NK: s.n + n, Dim: hd, KVStride: s.cap}
-	kern.Attend(w.oh, nil, w.qh, s.k[li], s.v[li], shape, attention.Params{Scale: m.attentionScale(), Causal: true, Offset: s.n})
-	for i := 0; i < n; i++ {
-		for hh := 0; hh < nh; hh++ {
-			copy(w.att[(i*nh+hh)*hd:][:hd], w.oh[(hh*n+i)*hd:][:hd])
-		}
-	}
 }
 
-// mlp computes the feed-forward block of the normed input xn and writes
-// the result back into xn.
-func (m *Model) mlp(l *layer, xn []float32, n int, w *work) {
-	inter := m.Config.Intermediate
+// mlp computes the feed-forward block of the rows of the normed input xn
+// and writes the result back into xn.
+func (m *Model) mlp(l *layer, xn []float32, rows int, w *work) {
+	n := rows * m.Config.Intermediate
 	if m.gated {
-		l.gate.apply(w.ff1[:n*inter], xn, n)
-		l.up.apply(w.ff2[:n*inter], xn, n)
-		kernels.SiLUMul(w.ff1[:n*inter], w.ff2[:n*inter])
-		l.down.apply(xn, w.ff1[:n*inter], n)
+		l.gate.apply(w.ff1[:n], xn, rows)
+		l.up.apply(w.ff2[:n], xn, rows)
+		kernels.SiLUMul(w.ff1[:n], w.ff2[:n])
+		l.down.apply(xn, w.ff1[:n], rows)
 		return
 	}
-	l.fc1.apply(w.ff1[:n*inter], xn, n)
-	m.act(w.ff1[:n*inter])
-	l.fc2.apply(xn, w.ff1[:n*inter], n)
+	l.fc1.apply(w.ff1[:n], xn, rows)
+	m.act(w.ff1[:n])
+	l.fc2.apply(xn, w.ff1[:n], rows)
 }
