@@ -1,6 +1,7 @@
 package model
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/gollm/gollm/attention"
@@ -17,6 +18,20 @@ type State struct {
 	// OnLayer, when set, is called after each layer of a forward pass with
 	// the layers done and the total (progress of a long prefill).
 	OnLayer func(done, total int)
+	// Ctx, when set, is checked between layers: a cancelled context stops
+	// the forward pass with its error (the cache is then unusable: Reset it).
+	Ctx context.Context
+}
+
+// StateBytes estimates the memory of a State of the given capacity plus
+// the scratch of a forward pass over that many tokens.
+func (m *Model) StateBytes(capacity int) int64 {
+	kv := int64(len(m.layers)) * 2 * int64(m.kvHeads*m.headDim) * int64(capacity)
+	c := int64(min(capacity, rowChunk))
+	qd := int64(m.heads * m.headDim)
+	scratch := 2*qd*int64(capacity) + int64(capacity)*int64(m.hidden) +
+		c*(2*int64(m.hidden)+3*qd+2*int64(m.Config.Intermediate))
+	return 4 * (kv + scratch)
 }
 
 // NewState allocates a KV cache for up to capacity tokens.
@@ -88,6 +103,9 @@ func (m *Model) Forward(s *State, ids []int, plan *attention.Plan) ([]float32, e
 		m.layerForward(li, s, x, n, w, kern)
 		if s.OnLayer != nil {
 			s.OnLayer(li+1, len(m.layers))
+		}
+		if s.Ctx != nil && s.Ctx.Err() != nil {
+			return nil, s.Ctx.Err()
 		}
 	}
 	m.final.apply(x, x, n)

@@ -5,6 +5,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 
@@ -26,9 +27,18 @@ func main() {
 // are printed as one line on stderr.
 func run(args []string) int {
 	rootCmd.SetArgs(args)
-	if err := rootCmd.Execute(); err != nil {
-		fmt.Fprintln(os.Stderr, "gollm:", err)
-		return 1
+	err := rootCmd.Execute()
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, errInterrupted):
+		fmt.Fprintln(os.Stderr, "gollm: interrupted")
+		return 130
 	}
-	return 0
+	fmt.Fprintln(os.Stderr, "gollm:", err)
+	return 1
 }
+
+// errInterrupted is returned by a command stopped by Ctrl-C after it has
+// written what it had; the process exits with status 130.
+var errInterrupted = errors.New("interrupted")

@@ -1,14 +1,17 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
+	"os/signal"
 	"time"
 
+	"github.com/gollm/gollm/internal/sysmem"
 	"github.com/gollm/gollm/loader"
 	"github.com/gollm/gollm/model"
-	"github.com/gollm/gollm/tokenizer"
 	"github.com/spf13/cobra"
 )
 
@@ -26,7 +29,7 @@ func init() {
 	var mf modelFlags
 	var gf genFlags
 	var prompt, promptFile, truncate string
-	var asJSON bool
+	var out runOutput
 	cmd := &cobra.Command{
 		Use:   "run [PROMPT]",
 		Short: "Generate a continuation of a prompt",
@@ -55,7 +58,9 @@ func init() {
 				return err
 			}
 			sc := samplerConfig(cmd, gf, l.ckpt.Generation, mf.seed)
-			return generate(l, ids, gf.maxTokens, sc, asJSON)
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt)
+			defer stop()
+			return generate(ctx, l, ids, gf.maxTokens, sc, out)
 		},
 	}
 	mf.register(cmd.Flags())
@@ -69,7 +74,9 @@ func init() {
 	f.Float64Var(&gf.minP, "min-p", 0, "drop tokens below P × the top probability (0: off)")
 	f.Float64Var(&gf.repeat, "repeat-penalty", 1, "HF repetition penalty on tokens already seen (1: off)")
 	f.StringVar(&truncate, "truncate", "", "\"left\": drop the start of a prompt that does not fit the context")
-	f.BoolVar(&asJSON, "json", false, "print one JSON line with text, ids, prompt_ids and timings instead of streaming")
+	f.BoolVar(&out.json, "json", false, "print one JSON line with text, ids, prompt_ids and timings instead of streaming")
+	f.StringVar(&out.file, "output", "", "also write the generated text to this file (atomically, at the end or on Ctrl-C)")
+	f.StringArrayVar(&out.stops, "stop", nil, "stop when the generated text contains this string (repeatable); it is not printed")
 	rootCmd.AddCommand(cmd)
 }
 
@@ -156,10 +163,21 @@ type runResult struct {
 	PromptIDs  []int   `json:"prompt_ids"`
 	PrefillTPS float64 `json:"prefill_tokens_per_s"`
 	DecodeTPS  float64 `json:"decode_tokens_per_s"`
+	TTFT       float64 `json:"time_to_first_token_s"`
+	KVBytes    int64   `json:"kv_cache_bytes"`
+	Stopped    string  `json:"stopped"` // eos, max_tokens, stop_string or interrupted
 }
 
-func generate(l *loaded, prompt []int, maxTokens int, sc model.SamplerConfig, asJSON bool) error {
-	st := l.model.NewState(len(prompt) + maxTokens)
+// runOutput says where generated text goes besides stdout.
+type runOutput struct {
+	json  bool
+	file  string // --output: written atomically at the end, also on interrupt
+	stops []string
+}
+
+// stopIDs gathers the end-of-sequence ids of the tokenizer, config.json and
+// generation_config.json.
+func stopIDs(l *loaded) map[int]bool {
 	eos := map[int]bool{}
 	for _, id := range l.tok.EOS() {
 		eos[id] = true
@@ -172,41 +190,81 @@ func generate(l *loaded, prompt []int, maxTokens int, sc model.SamplerConfig, as
 			eos[id] = true
 		}
 	}
-	dec := tokenizer.NewStreamDecoder(l.tok)
+	return eos
+}
+
+func generate(ctx context.Context, l *loaded, prompt []int, maxTokens int, sc model.SamplerConfig, o runOutput) error {
+	capacity := len(prompt) + maxTokens
+	if err := sysmem.Check(l.model.StateBytes(capacity), fmt.Sprintf("a KV cache and scratch for %d tokens", capacity),
+		"use a shorter prompt or a smaller --max-tokens"); err != nil {
+		return err
+	}
+	st := l.model.NewState(capacity)
+	st.Ctx = ctx
+	bar := newProgress(stderrIsTerminal() && len(prompt) >= 2048, fmt.Sprintf("prefill %d tokens", len(prompt)))
+	st.OnLayer = bar.update
+	eos := stopIDs(l)
+	text := newTextStream(l.tok, o.stops)
+	res := runResult{PromptIDs: prompt, IDs: []int{}, Stopped: "max_tokens"}
 	start := time.Now()
 	var firstAt time.Time
 	emit := func(id int) error {
 		if firstAt.IsZero() {
 			firstAt = time.Now()
+			bar.done()
+			st.OnLayer = nil
 		}
-		if !asJSON {
-			fmt.Print(dec.Add(id))
+		if piece := text.add(id); !o.json {
+			fmt.Print(piece)
 		}
-		return nil
+		if text.stopped {
+			return errStopString
+		}
+		return ctx.Err()
 	}
-	opts := model.GenerateOptions{MaxTokens: maxTokens, Plan: l.plan, Sampler: model.NewSampler(sc), Stop: func(id int) bool { return eos[id] }}
+	opts := model.GenerateOptions{MaxTokens: maxTokens, Plan: l.plan, Sampler: model.NewSampler(sc),
+		Stop: func(id int) bool {
+			if eos[id] {
+				res.Stopped = "eos"
+			}
+			return eos[id]
+		}}
 	out, err := l.model.Generate(st, prompt, opts, emit)
 	end := time.Now()
-	if !asJSON {
-		fmt.Println(dec.Flush())
+	bar.done()
+	switch {
+	case errors.Is(err, errStopString):
+		res.Stopped, err = "stop_string", nil
+	case ctx.Err() != nil:
+		res.Stopped, err = "interrupted", errInterrupted
 	}
-	if err != nil {
-		return err
+	if rest := text.flush(); !o.json {
+		fmt.Println(rest)
 	}
-	prefill := firstAt.Sub(start).Seconds()
-	if firstAt.IsZero() {
-		prefill = end.Sub(start).Seconds()
+	res.IDs = append(res.IDs, out...)
+	res.Text = text.out.String()
+	res.KVBytes = st.KVBytes()
+	if !firstAt.IsZero() {
+		res.TTFT = firstAt.Sub(start).Seconds()
+		res.PrefillTPS = float64(len(prompt)) / res.TTFT
+		if len(out) > 1 {
+			res.DecodeTPS = float64(len(out)-1) / end.Sub(firstAt).Seconds()
+		}
 	}
-	res := runResult{Text: l.tok.Decode(out), IDs: out, PromptIDs: prompt, PrefillTPS: float64(len(prompt)) / prefill}
-	if len(out) > 1 {
-		res.DecodeTPS = float64(len(out)-1) / end.Sub(firstAt).Seconds()
+	fmt.Fprintf(os.Stderr, "gollm: prompt %d tokens, first token after %.2f s (prefill %.1f tokens/s), %d tokens generated at %.1f tokens/s, KV cache %s, stopped: %s\n",
+		len(prompt), res.TTFT, res.PrefillTPS, len(out), res.DecodeTPS, sysmem.Format(res.KVBytes), res.Stopped)
+	if o.file != "" {
+		if werr := writeFileAtomic(o.file, []byte(res.Text)); werr != nil && err == nil {
+			err = werr
+		}
 	}
-	if res.IDs == nil {
-		res.IDs = []int{}
+	if o.json {
+		if jerr := json.NewEncoder(os.Stdout).Encode(res); jerr != nil && err == nil {
+			err = jerr
+		}
 	}
-	fmt.Fprintf(os.Stderr, "gollm: prompt %d tokens, prefill %.1f tokens/s, generated %d tokens at %.1f tokens/s\n", len(prompt), res.PrefillTPS, len(out), res.DecodeTPS)
-	if asJSON {
-		return json.NewEncoder(os.Stdout).Encode(res)
-	}
-	return nil
+	return err
 }
+
+// errStopString ends generation when the text reaches a --stop string.
+var errStopString = errors.New("stop string reached")
