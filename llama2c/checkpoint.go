@@ -57,7 +57,7 @@ func Parse(data []byte) (*Checkpoint, error) {
 	want := int64(off)
 	for _, s := range secs {
 		if s.quantised && s.n%cfg.GroupSize != 0 {
-			return nil, fmt.Errorf("%s: %d weights are not a multiple of the Q8_0 group_size %d", s.name, s.n, cfg.GroupSize)
+			return nil, fmt.Errorf("%s: %d weights are not a multiple of the Q8_0 group_size %d", s.label(), s.n, cfg.GroupSize)
 		}
 		want += s.bytes(cfg.GroupSize)
 	}
@@ -87,9 +87,18 @@ func Parse(data []byte) (*Checkpoint, error) {
 // section is one tensor in file order: dst receives it (nil: skipped).
 type section struct {
 	name      string
+	layer     int // -1 for a tensor outside the layers
 	n         int // elements
 	quantised bool
 	dst       *[]float32
+}
+
+// label names the section in messages.
+func (s section) label() string {
+	if s.layer < 0 {
+		return s.name
+	}
+	return fmt.Sprintf("layer %d %s", s.layer, s.name)
 }
 
 // bytes is the section's size in the file: float32 values, or int8 values
@@ -108,15 +117,15 @@ func (c *Checkpoint) sections() []section {
 	perLayer := func(name string, n int, q bool, field func(*Layer) *[]float32) []section {
 		out := make([]section, len(c.Layers))
 		for i := range c.Layers {
-			out[i] = section{fmt.Sprintf("layer %d %s", i, name), n, q, field(&c.Layers[i])}
+			out[i] = section{name, i, n, q, field(&c.Layers[i])}
 		}
 		return out
 	}
 	q := cfg.Version == 2
 	attnNorm := perLayer("rms_att", d, false, func(l *Layer) *[]float32 { return &l.AttnNorm })
 	ffnNorm := perLayer("rms_ffn", d, false, func(l *Layer) *[]float32 { return &l.FFNNorm })
-	final := section{"rms_final", d, false, &c.FinalNorm}
-	embed := section{"token_embedding", v * d, q, &c.Embedding}
+	final := section{"rms_final", -1, d, false, &c.FinalNorm}
+	embed := section{"token_embedding", -1, v * d, q, &c.Embedding}
 	matrices := [][]section{
 		perLayer("wq", d*d, q, func(l *Layer) *[]float32 { return &l.WQ }),
 		perLayer("wk", kv*d, q, func(l *Layer) *[]float32 { return &l.WK }),
@@ -140,7 +149,7 @@ func (c *Checkpoint) sections() []section {
 			out = append(out, m...)
 		}
 		half := cfg.SeqLen * cfg.HeadDim() / 2
-		out = append(out, final, section{"freq_cis_real", half, false, nil}, section{"freq_cis_imag", half, false, nil})
+		out = append(out, final, section{"freq_cis_real", -1, half, false, nil}, section{"freq_cis_imag", -1, half, false, nil})
 	} else {
 		out = append(out, attnNorm...)
 		out = append(out, ffnNorm...)
@@ -150,7 +159,7 @@ func (c *Checkpoint) sections() []section {
 		}
 	}
 	if !cfg.SharedClassifier {
-		out = append(out, section{"classifier", v * d, q, &c.Classifier})
+		out = append(out, section{"classifier", -1, v * d, q, &c.Classifier})
 	}
 	return out
 }
