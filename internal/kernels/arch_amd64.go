@@ -35,6 +35,15 @@ func transpose8AVX2(dst *float32, ds int, src *float32, ss int, cols int)
 func transpose4AVX2(dst *float32, ds int, src *float32, ss int, cols int)
 
 //go:noescape
+func siluMulAVX2(gate, up *float32, n int)
+
+//go:noescape
+func sumExpAVX2(x *float32, n int, shift float32) float32
+
+//go:noescape
+func maxAVX2(x *float32, n int) float32
+
+//go:noescape
 func axpyAVX2(y *float32, a float32, x *float32, n int)
 
 // avx2Impl uses 256-bit FMA (Haswell and later, Zen).
@@ -49,6 +58,9 @@ var avx2Impl = &impl{
 	cvtF16:    cvtF16Asm,
 	axpy:      axpyAsm,
 	transpose: transposeAsm,
+	siluMul:   siluMulAsm,
+	sumExp:    sumExpAsm,
+	maxf:      maxAsm,
 }
 
 // avx512Impl widens the GEMM tile to 512-bit registers; the memory-bound
@@ -178,4 +190,37 @@ func transposeAsm(dst []float32, ds int, src []float32, ss, rows, cols int) {
 	if c8 < cols {
 		transposeGo(dst[c8*ds:], ds, src[c8:], ss, rows, cols-c8)
 	}
+}
+
+func siluMulAsm(gate, up []float32) {
+	n := len(gate) &^ 7
+	up = up[:len(gate)]
+	if n > 0 {
+		siluMulAVX2(&gate[0], &up[0], n)
+	}
+	siluMulGo(gate[n:], up[n:])
+}
+
+// sumExpAsm sums float32 exponentials in blocks of 2048 and adds the
+// block sums in float64.
+func sumExpAsm(x []float32, shift float32) float64 {
+	const block = 2048
+	var s float64
+	n := len(x) &^ 7
+	for lo := 0; lo < n; lo += block {
+		s += float64(sumExpAVX2(&x[lo], min(block, n-lo), shift))
+	}
+	return s + sumExpGo(x[n:], shift)
+}
+
+func maxAsm(x []float32) float32 {
+	n := len(x) &^ 7
+	if n == 0 {
+		return maxGo(x)
+	}
+	m := maxAVX2(&x[0], n)
+	if n < len(x) {
+		m = max(m, maxGo(x[n:]))
+	}
+	return m
 }

@@ -22,6 +22,13 @@ type impl struct {
 	// transpose writes dst[p·ds + r] = src[r·ss + p] for r < rows and
 	// p < cols (the core of operand packing).
 	transpose func(dst []float32, ds int, src []float32, ss, rows, cols int)
+	// siluMul computes gate[i] = silu(gate[i])·up[i].
+	siluMul func(gate, up []float32)
+	// sumExp returns Σ exp(x[i] − shift), accumulated at least per block
+	// in float64.
+	sumExp func(x []float32, shift float32) float64
+	// maxf returns the largest element (−Inf for an empty slice).
+	maxf func(x []float32) float32
 	// axpy computes y[i] += a·x[i] over len(x).
 	axpy func(y []float32, a float32, x []float32)
 }

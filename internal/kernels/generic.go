@@ -18,6 +18,9 @@ var goImpl = &impl{
 	cvtF16:    cvtF16Go,
 	axpy:      axpyGo,
 	transpose: transposeGo,
+	siluMul:   siluMulGo,
+	sumExp:    sumExpGo,
+	maxf:      maxGo,
 }
 
 // gemm4x4Go is the portable micro-kernel over 4×4 tiles.
@@ -121,4 +124,28 @@ func transposeGo(dst []float32, ds int, src []float32, ss, rows, cols int) {
 			dst[p*ds+r] = v
 		}
 	}
+}
+
+func siluMulGo(gate, up []float32) {
+	up = up[:len(gate)]
+	for i, g := range gate {
+		gate[i] = g / (1 + float32(math.Exp(float64(-g)))) * up[i]
+	}
+}
+
+func sumExpGo(x []float32, shift float32) float64 {
+	var s float64
+	for _, v := range x {
+		s += math.Exp(float64(v) - float64(shift))
+	}
+	return s
+}
+
+// maxGo returns the largest value of x (−Inf when empty).
+func maxGo(x []float32) float32 {
+	m := float32(math.Inf(-1))
+	for _, v := range x {
+		m = max(m, v)
+	}
+	return m
 }
