@@ -158,7 +158,7 @@ func TestSharedGolden(t *testing.T) {
 	}
 }
 
-func mustEncoding(t *testing.T, name string) Tokenizer {
+func mustEncoding(t testing.TB, name string) Tokenizer {
 	tok, err := ForEncoding(name)
 	if err != nil {
 		t.Fatal(err)
