@@ -1,0 +1,232 @@
+package main
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// badCase is one row of the bad-input matrix (docs/bad-input.md): a way to
+// break a working model folder or command line, and what the one error line
+// must say.
+type badCase struct {
+	name  string
+	setup func(t *testing.T, dir string) []string // breaks dir, returns the gollm arguments
+	want  []string                                // substrings of the error line
+}
+
+func runArgs(dir string, extra ...string) []string {
+	return append([]string{"run", "--model", dir, "--max-tokens", "2"}, append(extra, "hello")...)
+}
+
+func pplArgs(t *testing.T, dir string, extra ...string) []string {
+	text := filepath.Join(t.TempDir(), "text.txt")
+	write(t, text, []byte(strings.Repeat("the quick brown fox jumps over the lazy dog. ", 20)))
+	return append([]string{"perplexity", "--model", dir, "--file", text}, extra...)
+}
+
+// editConfig rewrites config.json of dir with f applied.
+func editConfig(t *testing.T, dir string, f func(c map[string]any)) {
+	c := tinyConfig()
+	f(c)
+	b, _ := json.Marshal(c)
+	write(t, filepath.Join(dir, "config.json"), b)
+}
+
+// editWeights rewrites model.safetensors with f applied to its bytes.
+func editWeights(t *testing.T, dir string, f func(b []byte) []byte) {
+	p := filepath.Join(dir, "model.safetensors")
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	write(t, p, f(b))
+}
+
+// editHeader rewrites the safetensors JSON header, keeping the data.
+func editHeader(t *testing.T, dir string, f func(h map[string]map[string]any)) {
+	editWeights(t, dir, func(b []byte) []byte {
+		n := binary.LittleEndian.Uint64(b)
+		var h map[string]map[string]any
+		if err := json.Unmarshal(b[8:8+n], &h); err != nil {
+			t.Fatal(err)
+		}
+		f(h)
+		hj, _ := json.Marshal(h)
+		out := binary.LittleEndian.AppendUint64(nil, uint64(len(hj)))
+		return append(append(out, hj...), b[8+n:]...)
+	})
+}
+
+func badInputCases() []badCase {
+	const emb = "model.embed_tokens.weight"
+	return []badCase{
+		{"truncated shard", func(t *testing.T, d string) []string {
+			editWeights(t, d, func(b []byte) []byte { return b[:len(b)-100] })
+			return runArgs(d)
+		}, []string{"model.safetensors"}},
+		{"header length beyond the file", func(t *testing.T, d string) []string {
+			editWeights(t, d, func(b []byte) []byte { binary.LittleEndian.PutUint64(b, uint64(len(b))); return b })
+			return runArgs(d)
+		}, []string{"model.safetensors", "header"}},
+		{"header of 200 MB claimed", func(t *testing.T, d string) []string {
+			editWeights(t, d, func(b []byte) []byte { binary.LittleEndian.PutUint64(b, 200<<20); return b })
+			return runArgs(d)
+		}, []string{"model.safetensors", "header"}},
+		{"invalid JSON header", func(t *testing.T, d string) []string {
+			editWeights(t, d, func(b []byte) []byte { b[8] = '#'; return b })
+			return runArgs(d)
+		}, []string{"model.safetensors"}},
+		{"unknown dtype", func(t *testing.T, d string) []string {
+			editHeader(t, d, func(h map[string]map[string]any) { h[emb]["dtype"] = "Q4_K" })
+			return runArgs(d)
+		}, []string{"model.safetensors", "dtype"}},
+		{"offsets out of range", func(t *testing.T, d string) []string {
+			editHeader(t, d, func(h map[string]map[string]any) { h["model.norm.weight"]["data_offsets"] = []int{0, 1 << 30} })
+			return runArgs(d)
+		}, []string{"model.safetensors", "model.norm.weight"}},
+		{"overlapping offsets", func(t *testing.T, d string) []string {
+			editHeader(t, d, func(h map[string]map[string]any) {
+				h["model.norm.weight"]["data_offsets"] = h["model.layers.0.input_layernorm.weight"]["data_offsets"]
+			})
+			return runArgs(d)
+		}, []string{"model.safetensors"}},
+		{"byte length not shape × dtype", func(t *testing.T, d string) []string {
+			editHeader(t, d, func(h map[string]map[string]any) { h["model.norm.weight"]["shape"] = []int{tinyHidden + 1} })
+			return runArgs(d)
+		}, []string{"model.safetensors", "model.norm.weight"}},
+		{"index names a missing shard", func(t *testing.T, d string) []string {
+			os.Remove(filepath.Join(d, "model.safetensors"))
+			idx := map[string]any{"weight_map": map[string]string{emb: "model-00001-of-00002.safetensors"}}
+			b, _ := json.Marshal(idx)
+			write(t, filepath.Join(d, "model.safetensors.index.json"), b)
+			return runArgs(d)
+		}, []string{"model-00001-of-00002.safetensors"}},
+		{"tensor missing", func(t *testing.T, d string) []string {
+			var ts []stTensor
+			for _, x := range tinyTensors() {
+				if x.name != "model.layers.0.mlp.up_proj.weight" {
+					ts = append(ts, x)
+				}
+			}
+			write(t, filepath.Join(d, "model.safetensors"), safetensorsFile(ts))
+			return runArgs(d)
+		}, []string{"model.layers.0.mlp.up_proj.weight"}},
+		{"shape contradicts config.json", func(t *testing.T, d string) []string {
+			editConfig(t, d, func(c map[string]any) { c["intermediate_size"] = 32 })
+			return runArgs(d)
+		}, []string{"model.layers.0.mlp.gate_proj.weight", "32"}},
+		{"config missing hidden_size", func(t *testing.T, d string) []string {
+			editConfig(t, d, func(c map[string]any) { delete(c, "hidden_size") })
+			return runArgs(d)
+		}, []string{"config.json", "hidden_size"}},
+		{"config with a negative size", func(t *testing.T, d string) []string {
+			editConfig(t, d, func(c map[string]any) { c["num_hidden_layers"] = -1 })
+			return runArgs(d)
+		}, []string{"config.json", "num_hidden_layers"}},
+		{"hidden not divisible by heads", func(t *testing.T, d string) []string {
+			editConfig(t, d, func(c map[string]any) { c["num_attention_heads"] = 3 })
+			return runArgs(d)
+		}, []string{"config.json", "num_attention_heads"}},
+		{"unknown model_type", func(t *testing.T, d string) []string {
+			editConfig(t, d, func(c map[string]any) { c["model_type"] = "mamba" })
+			return runArgs(d)
+		}, []string{"config.json", "mamba", "llama"}},
+		{"config.json is not JSON", func(t *testing.T, d string) []string {
+			write(t, filepath.Join(d, "config.json"), []byte("{model_type: llama"))
+			return runArgs(d)
+		}, []string{"config.json"}},
+		{"malformed tokenizer.json", func(t *testing.T, d string) []string {
+			write(t, filepath.Join(d, "tokenizer.json"), []byte(`{"model": {"type": "Unigram"}}`))
+			return runArgs(d)
+		}, []string{"tokenizer.json"}},
+		{"empty prompt", func(t *testing.T, d string) []string {
+			return []string{"run", "--model", d, ""}
+		}, []string{"prompt"}},
+		{"empty prompt file", func(t *testing.T, d string) []string {
+			p := filepath.Join(t.TempDir(), "empty.txt")
+			write(t, p, nil)
+			return []string{"run", "--model", d, "--prompt-file", p}
+		}, []string{"empty.txt", "empty"}},
+		{"prompt longer than the context", func(t *testing.T, d string) []string {
+			return []string{"run", "--model", d, "--max-tokens", "8", strings.Repeat("x", tinyCtx)}
+		}, []string{"64 tokens", "context"}},
+		{"ctx of 1", func(t *testing.T, d string) []string { return pplArgs(t, d, "--ctx", "1") }, []string{"1"}},
+		{"ctx beyond the model", func(t *testing.T, d string) []string { return pplArgs(t, d, "--ctx", "4096") }, []string{"4096", "64"}},
+		{"layer spec out of range", func(t *testing.T, d string) []string {
+			return runArgs(d, "--layer-attn", "0-5:hyper")
+		}, []string{"5"}},
+		{"unknown kernel", func(t *testing.T, d string) []string { return runArgs(d, "--attn", "fast") }, []string{"fast"}},
+		{"zero hyper block", func(t *testing.T, d string) []string {
+			return runArgs(d, "--attn", "hyper", "--hyper-block", "0")
+		}, []string{"block"}},
+		{"bad flag", func(t *testing.T, d string) []string { return runArgs(d, "--temprature", "1") }, []string{"temprature"}},
+		{"missing folder", func(t *testing.T, d string) []string {
+			return runArgs(filepath.Join(d, "nope"))
+		}, []string{"nope"}},
+		{"folder with no model", func(t *testing.T, d string) []string { return runArgs(t.TempDir()) }, []string{"config.json"}},
+		{"model folder that is a file", func(t *testing.T, d string) []string {
+			return runArgs(filepath.Join(d, "config.json"))
+		}, []string{"config.json"}},
+	}
+}
+
+// TestBadInput runs every case through the real CLI: non-zero exit, one
+// error line naming what is wrong, and no panic or goroutine dump.
+func TestBadInput(t *testing.T) {
+	for _, c := range badInputCases() {
+		t.Run(c.name, func(t *testing.T) {
+			dir := tinyModel(t)
+			args := c.setup(t, dir)
+			_, errs, code := runCLI(t, "", args...)
+			if code == 0 {
+				t.Fatalf("gollm %q succeeded; want an error", args)
+			}
+			if strings.Contains(errs, "panic") || strings.Contains(errs, "goroutine ") {
+				t.Fatalf("gollm panicked:\n%s", errs)
+			}
+			lines := strings.Split(strings.TrimSpace(errs), "\n")
+			last := lines[len(lines)-1]
+			if !strings.HasPrefix(last, "gollm: ") {
+				t.Errorf("last stderr line %q does not start with \"gollm: \"", last)
+			}
+			for _, w := range c.want {
+				if !strings.Contains(last, w) {
+					t.Errorf("error %q does not mention %q", last, w)
+				}
+			}
+		})
+	}
+}
+
+// TestNonUTF8Prompt checks that bytes that are not UTF-8 are encoded
+// byte-faithfully, not rejected.
+func TestNonUTF8Prompt(t *testing.T) {
+	dir := tinyModel(t)
+	out, errs, code := runCLI(t, "", "run", "--model", dir, "--max-tokens", "1", "--json", "\xff\xfeab")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	var res runResult
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatal(err)
+	}
+	if want := []int{0xff, 0xfe, 'a', 'b'}; !equalIDs(res.PromptIDs, want) {
+		t.Errorf("prompt ids %v, want %v", res.PromptIDs, want)
+	}
+}
+
+func equalIDs(a, b []int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,172 @@
+package main
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// gollmBin is the CLI built once for the tests that run it as a user does.
+var gollmBin string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "gollm-cli")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	gollmBin = filepath.Join(dir, "gollm")
+	if out, err := exec.Command("go", "build", "-o", gollmBin, ".").CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "building gollm: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// runCLI runs the built gollm and returns stdout, stderr and the exit code.
+func runCLI(t *testing.T, stdin string, args ...string) (string, string, int) {
+	t.Helper()
+	cmd := exec.Command(gollmBin, args...)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr, cmd.Stdin = &out, &errb, strings.NewReader(stdin)
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return out.String(), errb.String(), code
+}
+
+// tinyConfig is a one-layer Llama small enough to write in a test.
+const (
+	tinyHidden = 8
+	tinyInter  = 16
+	tinyVocab  = 257
+	tinyCtx    = 64
+)
+
+func tinyConfig() map[string]any {
+	return map[string]any{
+		"model_type": "llama", "architectures": []string{"LlamaForCausalLM"},
+		"vocab_size": tinyVocab, "hidden_size": tinyHidden, "intermediate_size": tinyInter,
+		"num_hidden_layers": 1, "num_attention_heads": 2, "num_key_value_heads": 1,
+		"max_position_embeddings": tinyCtx, "rms_norm_eps": 1e-5, "hidden_act": "silu",
+		"tie_word_embeddings": true, "eos_token_id": 256, "bos_token_id": 256,
+	}
+}
+
+type stTensor struct {
+	name  string
+	shape []int
+}
+
+func tinyTensors() []stTensor {
+	h, i := tinyHidden, tinyInter
+	return []stTensor{
+		{"model.embed_tokens.weight", []int{tinyVocab, h}},
+		{"model.layers.0.input_layernorm.weight", []int{h}},
+		{"model.layers.0.post_attention_layernorm.weight", []int{h}},
+		{"model.layers.0.self_attn.q_proj.weight", []int{h, h}},
+		{"model.layers.0.self_attn.k_proj.weight", []int{h / 2, h}},
+		{"model.layers.0.self_attn.v_proj.weight", []int{h / 2, h}},
+		{"model.layers.0.self_attn.o_proj.weight", []int{h, h}},
+		{"model.layers.0.mlp.gate_proj.weight", []int{i, h}},
+		{"model.layers.0.mlp.up_proj.weight", []int{i, h}},
+		{"model.layers.0.mlp.down_proj.weight", []int{h, i}},
+		{"model.norm.weight", []int{h}},
+	}
+}
+
+// safetensorsFile encodes F32 tensors with random values.
+func safetensorsFile(tensors []stTensor) []byte {
+	rng := rand.New(rand.NewPCG(1, 2))
+	header := map[string]any{}
+	var data bytes.Buffer
+	for _, t := range tensors {
+		n := 1
+		for _, d := range t.shape {
+			n *= d
+		}
+		begin := data.Len()
+		for j := 0; j < n; j++ {
+			binary.Write(&data, binary.LittleEndian, float32(rng.NormFloat64()*0.5))
+		}
+		header[t.name] = map[string]any{"dtype": "F32", "shape": t.shape, "data_offsets": []int{begin, data.Len()}}
+	}
+	hj, _ := json.Marshal(header)
+	for len(hj)%8 != 0 {
+		hj = append(hj, ' ')
+	}
+	var out bytes.Buffer
+	binary.Write(&out, binary.LittleEndian, uint64(len(hj)))
+	out.Write(hj)
+	out.Write(data.Bytes())
+	return out.Bytes()
+}
+
+// byteTokenizerJSON is a byte-level BPE tokenizer.json with one token per
+// byte (GPT-2's byte-to-unicode alphabet) and no merges.
+func byteTokenizerJSON() []byte {
+	vocab := map[string]int{}
+	next := 0
+	for b := 0; b < 256; b++ {
+		r := rune(b)
+		if !(b >= '!' && b <= '~' || b >= 0xA1 && b <= 0xAC || b >= 0xAE && b <= 0xFF) {
+			r = rune(256 + next)
+			next++
+		}
+		vocab[string(r)] = b
+	}
+	tok := map[string]any{
+		"added_tokens":  []any{map[string]any{"id": 256, "content": "<|endoftext|>", "special": true}},
+		"pre_tokenizer": map[string]any{"type": "ByteLevel", "add_prefix_space": false, "use_regex": true},
+		"decoder":       map[string]any{"type": "ByteLevel"},
+		"model":         map[string]any{"type": "BPE", "vocab": vocab, "merges": []string{}},
+	}
+	b, _ := json.Marshal(tok)
+	return b
+}
+
+// tinyModel writes a working model folder and returns its path.
+func tinyModel(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	cfg, _ := json.Marshal(tinyConfig())
+	write(t, filepath.Join(dir, "config.json"), cfg)
+	write(t, filepath.Join(dir, "model.safetensors"), safetensorsFile(tinyTensors()))
+	write(t, filepath.Join(dir, "tokenizer.json"), byteTokenizerJSON())
+	return dir
+}
+
+func write(t *testing.T, path string, data []byte) {
+	t.Helper()
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestTinyModelRuns(t *testing.T) {
+	dir := tinyModel(t)
+	out, errs, code := runCLI(t, "", "run", "--model", dir, "--max-tokens", "4", "--json", "hi")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	var res runResult
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatalf("run --json printed %q: %v", out, err)
+	}
+	if len(res.PromptIDs) != 2 || res.PromptIDs[0] != 'h' || res.PromptIDs[1] != 'i' {
+		t.Errorf("prompt ids %v, want [104 105]", res.PromptIDs)
+	}
+}
