@@ -234,7 +234,10 @@ func (c *Config) validate(explicitHeadDim bool) error {
 		if s.name == "sliding_window" && s.v == 0 {
 			continue
 		}
-		if s.v <= 0 || s.v > s.max {
+		if s.v == 0 {
+			return fmt.Errorf("field %q: missing or 0 (want 1..%d)", s.name, s.max)
+		}
+		if s.v < 0 || s.v > s.max {
 			return fmt.Errorf("field %q: %d is out of range (want 1..%d)", s.name, s.v, s.max)
 		}
 	}
