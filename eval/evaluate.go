@@ -1,0 +1,154 @@
+package eval
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/gollm/gollm/attention"
+	"github.com/gollm/gollm/model"
+)
+
+// Setting is one attention plan to evaluate, with the labels a sweep
+// groups its runs by.
+type Setting struct {
+	Plan        *attention.Plan
+	HyperLayers int    // Plan.HyperLayers()
+	Pattern     string // which layers Hyper took: last, first, even, odd
+	Seed        uint64 // the seed Plan's Hyper layers were built with
+}
+
+// Run is the outcome of one setting.
+type Run struct {
+	Setting Setting
+	Stats
+}
+
+// Evaluation runs settings over the same spans of tokenized documents.
+// Spans go one at a time and every setting runs on a span before the next
+// span starts, so with KL the reference run's hidden states of only one
+// window are ever held. Runs may be read while Evaluate works (from
+// another goroutine, e.g. on interrupt) and give the figures so far.
+type Evaluation struct {
+	m        *model.Model
+	docs     [][]int
+	spans    []Span
+	settings []Setting
+	ref      *attention.Plan // KL reference, nil without KL
+	refIndex int             // setting that is the reference, −1 if none
+
+	mu      sync.Mutex
+	tallies []*tally // per setting, over the spans every setting finished
+}
+
+// NewEvaluation prepares settings over spans of docs (token ids). With
+// ref non-nil every setting is also compared with ref's next-token
+// distributions (KL mode); a setting whose plan is ref itself is not run
+// twice.
+func NewEvaluation(m *model.Model, docs [][]int, spans []Span, settings []Setting, ref *attention.Plan) (*Evaluation, error) {
+	if len(spans) == 0 {
+		return nil, fmt.Errorf("eval: nothing to score (no window fits any document)")
+	}
+	if len(settings) == 0 {
+		return nil, fmt.Errorf("eval: no attention setting to evaluate")
+	}
+	e := &Evaluation{m: m, docs: docs, spans: spans, settings: settings, ref: ref, refIndex: -1}
+	for i, s := range settings {
+		if ref != nil && s.Plan == ref {
+			e.refIndex = i
+		}
+		e.tallies = append(e.tallies, newTally(len(docs)))
+	}
+	return e, nil
+}
+
+// Evaluate runs every span under every setting. progress, if not nil, is
+// called after each span with the spans done and in total. It stops
+// between forward passes when ctx is cancelled and returns ctx's error;
+// Runs then reports the spans that every setting finished.
+func (e *Evaluation) Evaluate(ctx context.Context, progress func(done, total int)) error {
+	maxLen := 0
+	for _, sp := range e.spans {
+		maxLen = max(maxLen, sp.Len())
+	}
+	st := e.m.NewState(maxLen)
+	sc := newScorer(e.m)
+	attn := make([]time.Duration, len(e.settings))
+	plans := make([]*attention.Plan, len(e.settings))
+	for i, s := range e.settings {
+		plans[i] = timedPlan(s.Plan, &attn[i])
+	}
+	span := make([]*tally, len(e.settings)) // this span's figures, merged when all settings are done
+	for n, sp := range e.spans {
+		ids := e.docs[sp.Doc][sp.Start:sp.End]
+		for i := range span {
+			span[i] = newTally(len(e.docs))
+		}
+		var ref []float32
+		var err error
+		switch {
+		case e.refIndex >= 0:
+			ref, err = e.runSetting(ctx, st, sc, span[e.refIndex], sp, ids, plans[e.refIndex], nil)
+		case e.ref != nil:
+			ref, err = e.forward(ctx, st, ids, e.ref)
+		}
+		if err != nil {
+			return err
+		}
+		for i := range e.settings {
+			if i == e.refIndex {
+				continue
+			}
+			if _, err := e.runSetting(ctx, st, sc, span[i], sp, ids, plans[i], ref); err != nil {
+				return err
+			}
+		}
+		e.mu.Lock()
+		for i, t := range span {
+			t.attention, attn[i] = attn[i], 0
+			e.tallies[i].merge(t)
+		}
+		e.mu.Unlock()
+		if progress != nil {
+			progress(n+1, len(e.spans))
+		}
+	}
+	return nil
+}
+
+// forward runs ids from an empty cache and returns the final hidden states.
+func (e *Evaluation) forward(ctx context.Context, st *model.State, ids []int, plan *attention.Plan) ([]float32, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	st.Reset()
+	return e.m.Forward(st, ids, plan)
+}
+
+// runSetting runs span sp under plan, adds its scores (compared with ref
+// when not nil) and timing to t, and returns its hidden states.
+func (e *Evaluation) runSetting(ctx context.Context, st *model.State, sc *scorer, t *tally, sp Span, ids []int, plan *attention.Plan, ref []float32) ([]float32, error) {
+	start := time.Now()
+	hidden, err := e.forward(ctx, st, ids, plan)
+	if err != nil {
+		return nil, err
+	}
+	fwd := time.Since(start)
+	out := sc.score(t, hidden, ref, ids, sp.From)
+	t.seconds = fwd + out
+	t.endSpan(sp)
+	return hidden, nil
+}
+
+// Runs returns each setting's figures over the spans finished so far; safe
+// to call while Evaluate works.
+func (e *Evaluation) Runs() []Run {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	runs := make([]Run, len(e.settings))
+	for i, s := range e.settings {
+		runs[i] = Run{Setting: s, Stats: e.tallies[i].stats(e.ref != nil && i != e.refIndex)}
+	}
+	return runs
+}
