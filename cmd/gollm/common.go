@@ -16,6 +16,7 @@ import (
 type modelFlags struct {
 	dir       string
 	tokenizer string
+	encoding  string
 	threads   int
 	seed      uint64
 	plan      attention.PlanFlags
@@ -24,6 +25,7 @@ type modelFlags struct {
 func (f *modelFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.dir, "model", "", "HF model folder (config.json, *.safetensors, tokenizer.json); default: the embedded model")
 	fs.StringVar(&f.tokenizer, "tokenizer", "", "tokenizer file or folder overriding the model's own")
+	fs.StringVar(&f.encoding, "encoding", "", "tiktoken encoding overriding the model's tokenizer (r50k_base, p50k_base, cl100k_base, o200k_base)")
 	fs.IntVar(&f.threads, "threads", 0, "worker threads (default: all cores)")
 	fs.Uint64Var(&f.seed, "seed", 42, "seed for sampling and HyperAttention's random projections and samples")
 	f.plan.Register(fs)
@@ -54,6 +56,8 @@ func (f *modelFlags) open() (*loaded, error) {
 	}
 	var tok tokenizer.Tokenizer
 	switch {
+	case f.encoding != "":
+		tok, err = tokenizer.ForEncoding(f.encoding)
 	case f.tokenizer != "":
 		tok, err = tokenizer.Load(f.tokenizer)
 	case f.dir == "":
