@@ -71,6 +71,10 @@ func TestConvertMatchesLlama2c(t *testing.T) {
 		t.Run(fmt.Sprintf("shared=%v", shared), func(t *testing.T) {
 			c := randomCheckpoint(tinyConfig(0, shared), 2)
 			dir := t.TempDir()
+			// A stale index would make loaders look for shards.
+			if err := os.WriteFile(filepath.Join(dir, "model.safetensors.index.json"), []byte(`{"weight_map":{}}`), 0o644); err != nil {
+				t.Fatal(err)
+			}
 			if err := WriteHF(dir, c, tinyVocab(c.Config.VocabSize)); err != nil {
 				t.Fatal(err)
 			}

@@ -1,7 +1,9 @@
 package llama2c
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 )
@@ -40,7 +42,8 @@ type hfConfig struct {
 }
 
 // WriteHF writes c and its tokenizer v as an HF Llama model folder in dir
-// (created if needed; files of the same names are replaced):
+// (created if needed; files of the same names are replaced, and a
+// model.safetensors.index.json, which loaders would prefer, is removed):
 // config.json, model.safetensors (F32), tokenizer.json,
 // tokenizer_config.json and generation_config.json.
 //
@@ -89,6 +92,9 @@ func WriteHF(dir string, c *Checkpoint, v *Vocab) error {
 		if err := os.WriteFile(filepath.Join(dir, f.name), data, 0o644); err != nil {
 			return fmt.Errorf("llama2c: %w", err)
 		}
+	}
+	if err := os.Remove(filepath.Join(dir, "model.safetensors.index.json")); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("llama2c: %w", err)
 	}
 	if err := writeSafetensors(filepath.Join(dir, "model.safetensors"), c.hfTensors()); err != nil {
 		return fmt.Errorf("llama2c: %s: %w", filepath.Join(dir, "model.safetensors"), err)
