@@ -1,0 +1,34 @@
+package tokenizer
+
+import (
+	"testing"
+
+	"github.com/pkoukk/tiktoken-go"
+	loader "github.com/pkoukk/tiktoken-go-loader"
+)
+
+// BenchmarkBook encodes war_and_peace (3.3 MB) three ways per encoding:
+// tiktoken-go's own EncodeOrdinary (the anchor), gollm on one goroutine, and
+// gollm's chunked parallel Encode. MB/s is bytes of text per second.
+func BenchmarkBook(b *testing.B) {
+	text := string(readShared(b, "data/books/war_and_peace.txt"))
+	tiktoken.SetBpeLoader(loader.NewOfflineLoader())
+	for _, name := range []string{"r50k_base", "cl100k_base", "o200k_base"} {
+		ref, err := tiktoken.GetEncoding(name)
+		if err != nil {
+			b.Fatal(err)
+		}
+		tok := mustEncoding(b, name).(*byteBPE)
+		run := func(label string, enc func()) {
+			b.Run(name+"/"+label, func(b *testing.B) {
+				b.SetBytes(int64(len(text)))
+				for b.Loop() {
+					enc()
+				}
+			})
+		}
+		run("tiktoken-go", func() { ref.EncodeOrdinary(text) })
+		run("sequential", func() { tok.encodePlain(nil, text) })
+		run("parallel", func() { tok.Encode(text) })
+	}
+}
