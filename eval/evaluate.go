@@ -63,11 +63,19 @@ func NewEvaluation(m *model.Model, docs [][]int, spans []Span, settings []Settin
 	return e, nil
 }
 
-// Evaluate runs every span under every setting. progress, if not nil, is
-// called after each span with the spans done and in total. It stops
-// between forward passes when ctx is cancelled and returns ctx's error;
-// Runs then reports the spans that every setting finished.
-func (e *Evaluation) Evaluate(ctx context.Context, progress func(done, total int)) error {
+// Progress is what Evaluate reports after each forward pass, and once more
+// (with SpanDone) when every setting has finished a span.
+type Progress struct {
+	Forwards, TotalForwards int  // forward passes done and in all
+	Spans, TotalSpans       int  // spans finished by every setting, and in all
+	SpanDone                bool // this report is a span's end, not a forward pass
+}
+
+// Evaluate runs every span under every setting; progress, if not nil, is
+// told after each forward pass and each span. It stops between forward
+// passes when ctx is cancelled and returns ctx's error; Runs then reports
+// the spans that every setting finished.
+func (e *Evaluation) Evaluate(ctx context.Context, progress func(Progress)) error {
 	maxLen := 0
 	for _, sp := range e.spans {
 		maxLen = max(maxLen, sp.Len())
@@ -80,7 +88,23 @@ func (e *Evaluation) Evaluate(ctx context.Context, progress func(done, total int
 		plans[i] = timedPlan(s.Plan, &attn[i])
 	}
 	span := make([]*tally, len(e.settings)) // this span's figures, merged when all settings are done
-	for n, sp := range e.spans {
+	perSpan := len(e.settings)
+	if e.ref != nil && e.refIndex < 0 {
+		perSpan++
+	}
+	p := Progress{TotalForwards: perSpan * len(e.spans), TotalSpans: len(e.spans)}
+	step := func(spanDone bool) {
+		if spanDone {
+			p.Spans++
+		} else {
+			p.Forwards++
+		}
+		p.SpanDone = spanDone
+		if progress != nil {
+			progress(p)
+		}
+	}
+	for _, sp := range e.spans {
 		ids := e.docs[sp.Doc][sp.Start:sp.End]
 		for i := range span {
 			span[i] = newTally(len(e.docs))
@@ -96,6 +120,9 @@ func (e *Evaluation) Evaluate(ctx context.Context, progress func(done, total int
 		if err != nil {
 			return err
 		}
+		if e.ref != nil {
+			step(false)
+		}
 		for i := range e.settings {
 			if i == e.refIndex {
 				continue
@@ -103,6 +130,7 @@ func (e *Evaluation) Evaluate(ctx context.Context, progress func(done, total int
 			if _, err := e.runSetting(ctx, st, sc, span[i], sp, ids, plans[i], ref); err != nil {
 				return err
 			}
+			step(false)
 		}
 		e.mu.Lock()
 		for i, t := range span {
@@ -110,9 +138,7 @@ func (e *Evaluation) Evaluate(ctx context.Context, progress func(done, total int
 			e.tallies[i].merge(t)
 		}
 		e.mu.Unlock()
-		if progress != nil {
-			progress(n+1, len(e.spans))
-		}
+		step(true)
 	}
 	return nil
 }

@@ -16,7 +16,7 @@ import (
 // tokens of ids (all that fit when k ≤ 0), each a fresh forward pass scored
 // on targets 1..ctx−1: the protocol of the transformers reference files.
 // progress, if not nil, is called after each window.
-func Windows(m *model.Model, ids []int, ctx, k int, plan *attention.Plan, progress func(done, total int)) (Stats, error) {
+func Windows(m *model.Model, ids []int, ctx, k int, plan *attention.Plan, progress func(Progress)) (Stats, error) {
 	lay, err := Protocol{Name: ProtocolWindows, Ctx: ctx, Max: max(k, 0)}.Spans([]int{len(ids)})
 	if err != nil {
 		return Stats{}, err

@@ -1,59 +1,183 @@
 package main
 
 import (
-	"encoding/json"
+	"context"
+	"errors"
 	"fmt"
 	"os"
+	"os/signal"
+	"time"
 
 	"github.com/gollm/gollm/eval"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
+
+// pplFlags are the perplexity command's own flags.
+type pplFlags struct {
+	files, data     []string
+	ctx             int
+	windows, chunks int
+	protocol        string
+	stride          int
+	field           string
+	skipBad         bool
+	layers          string // --hyper-layers LIST
+	patterns        string // --hyper-pattern LIST
+	repeats         int
+	kl              bool
+	asJSON          bool
+	csv, plot       string
+}
 
 func init() {
 	var mf modelFlags
-	var file string
-	var ctx, windows int
-	var asJSON bool
+	var pf pplFlags
 	cmd := &cobra.Command{
 		Use:   "perplexity",
-		Short: "Perplexity of a model on a text: the first K windows of N tokens",
-		Args:  cobra.NoArgs,
+		Short: "Perplexity of a model on texts, folders or LongBench JSONL, with HyperAttention sweeps and KL",
+		Long: `Perplexity of a model on long documents, under one of three protocols:
+  windows   the first K non-overlapping windows of N tokens (default; --stride S: HF's sliding window)
+  paper     the HyperAttention script: documents of ≥ N tokens, truncated to N, one forward each
+  llamacpp  llama-perplexity: chunks of N, only the second half of each chunk scored
+--hyper-layers 0,2,4 (or 0-8) sweeps HyperAttention over the final L layers on the same tokens,
+--repeats R seeds per randomized setting; --kl compares every setting with the L = 0 run.
+PPL is e^CE (CE: mean NLL in nats); "base 2" columns are 2^CE, the released script's convention.`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if file == "" {
-				return fmt.Errorf("perplexity: --file is required")
-			}
-			text, err := os.ReadFile(file)
-			if err != nil {
-				return fmt.Errorf("perplexity: %w", err)
-			}
-			l, err := mf.open()
-			if err != nil {
-				return err
-			}
-			defer l.close()
-			if max := l.ckpt.Config.MaxPositions; max > 0 && ctx > max {
-				return fmt.Errorf("perplexity: --ctx %d exceeds the model's context of %d tokens", ctx, max)
-			}
-			ids := l.tok.Encode(string(text))
-			bar := newProgress(stderrIsTerminal(), "windows")
-			res, err := eval.Windows(l.model, ids, ctx, windows, l.plan, bar.update)
-			bar.done()
-			if err != nil {
-				return fmt.Errorf("perplexity: %s: %w", file, err)
-			}
-			if asJSON {
-				return json.NewEncoder(os.Stdout).Encode(res)
-			}
-			fmt.Printf("file %s: %d tokens, %d windows of %d, attention %s\n", file, len(ids), res.Windows, ctx, l.plan)
-			fmt.Printf("tokens scored %d in %.2f s (%.0f tokens/s)\n", res.TokensScored, res.Seconds, float64(res.Windows*ctx)/res.Seconds)
-			fmt.Printf("PPL = %.6f\n", res.PPL)
-			return nil
+			return runPerplexity(cmd.Context(), &mf, &pf)
 		},
 	}
-	mf.register(cmd.Flags())
-	cmd.Flags().StringVar(&file, "file", "", "text file to evaluate")
-	cmd.Flags().IntVar(&ctx, "ctx", 1024, "tokens per window")
-	cmd.Flags().IntVar(&windows, "windows", 0, "evaluate only the first K windows (default: all that fit)")
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON line with ppl, mean_nll, tokens_scored, windows")
+	registerModelFlagsForSweeps(&mf, cmd.Flags())
+	f := cmd.Flags()
+	f.StringArrayVar(&pf.files, "file", nil, "text file to evaluate (repeatable)")
+	f.StringArrayVar(&pf.data, "data", nil, "text file, folder of .txt files or LongBench .jsonl (repeatable)")
+	f.IntVar(&pf.ctx, "ctx", 1024, "tokens per window (N)")
+	f.IntVar(&pf.windows, "windows", 0, "evaluate at most K windows (documents under paper; default: all)")
+	f.IntVar(&pf.chunks, "chunks", 0, "llama-perplexity's name for --windows")
+	f.StringVar(&pf.protocol, "protocol", eval.ProtocolWindows, "windows | paper | llamacpp")
+	f.IntVar(&pf.stride, "stride", 0, "windows protocol: HF sliding window with this stride (0: non-overlapping)")
+	f.StringVar(&pf.field, "field", "context", "JSONL field holding the text")
+	f.BoolVar(&pf.skipBad, "skip-bad", false, "skip JSONL lines that do not parse or lack --field (counted) instead of failing")
+	f.StringVar(&pf.layers, "hyper-layers", "0", "HyperAttention in this many layers: one value, a list 0,2,4 or a range 0-8 (a sweep)")
+	f.StringVar(&pf.patterns, "hyper-pattern", "last", "which layers take Hyper: last|first|even|odd, or a list of them (a sweep)")
+	f.IntVar(&pf.repeats, "repeats", 1, "seeds (--seed, --seed+1, …) per setting that uses HyperAttention")
+	f.BoolVar(&pf.kl, "kl", false, "compare each setting's next-token distributions with the L = 0 run: KL, top-1, |Δp|")
+	f.BoolVar(&pf.asJSON, "json", false, "print one JSON line per setting instead of the table")
+	f.StringVar(&pf.csv, "csv", "", "also write the table as CSV to this file")
+	f.StringVar(&pf.plot, "plot", "", "also draw perplexity and time against L into this PNG")
 	rootCmd.AddCommand(cmd)
+}
+
+// registerModelFlagsForSweeps adds the shared model flags to fs except
+// --hyper-layers and --hyper-pattern, which this command takes as lists.
+func registerModelFlagsForSweeps(mf *modelFlags, fs *pflag.FlagSet) {
+	all := pflag.NewFlagSet("model", pflag.ContinueOnError)
+	mf.register(all)
+	all.VisitAll(func(fl *pflag.Flag) {
+		if fl.Name != "hyper-layers" && fl.Name != "hyper-pattern" {
+			fs.AddFlag(fl)
+		}
+	})
+}
+
+func runPerplexity(parent context.Context, mf *modelFlags, pf *pplFlags) error {
+	sw, err := parseSweep(pf.layers, pf.patterns, pf.repeats)
+	if err != nil {
+		return fmt.Errorf("perplexity: %w", err)
+	}
+	limit, err := windowCap(pf.windows, pf.chunks)
+	if err != nil {
+		return fmt.Errorf("perplexity: %w", err)
+	}
+	proto := eval.Protocol{Name: pf.protocol, Ctx: pf.ctx, Stride: pf.stride, Max: limit}
+	if err := proto.Validate(); err != nil {
+		return fmt.Errorf("perplexity: %w", err)
+	}
+	ds, err := loadDatasets(pf)
+	if err != nil {
+		return err
+	}
+	l, err := mf.open()
+	if err != nil {
+		return err
+	}
+	defer l.close()
+	if max := l.ckpt.Config.MaxPositions; max > 0 && pf.ctx > max {
+		return fmt.Errorf("perplexity: --ctx %d exceeds the model's context of %d tokens", pf.ctx, max)
+	}
+	ds.tokenize(l.tok)
+	lay, err := proto.Spans(ds.lengths())
+	if err != nil {
+		return fmt.Errorf("perplexity: %w", err)
+	}
+	if len(lay.Spans) == 0 {
+		return fmt.Errorf("perplexity: nothing to score: %s", ds.tooShort(proto))
+	}
+	settings, ref, err := sw.settings(mf, l.model.Layers(), pf.kl)
+	if err != nil {
+		return fmt.Errorf("perplexity: %w", err)
+	}
+	ev, err := eval.NewEvaluation(l.model, ds.ids, lay.Spans, settings, ref)
+	if err != nil {
+		return fmt.Errorf("perplexity: %w", err)
+	}
+	rep := &pplReport{flags: pf, proto: proto, data: ds, layout: lay, plan: l.plan.String()}
+	if !pf.asJSON {
+		rep.header(os.Stdout)
+	}
+	ctx, stop := signal.NotifyContext(parent, os.Interrupt)
+	defer stop()
+	start := time.Now()
+	bar := newProgress(stderrIsTerminal(), "forward passes")
+	done := make(chan error, 1)
+	go func() {
+		done <- ev.Evaluate(ctx, func(p eval.Progress) {
+			if p.SpanDone {
+				rep.spanDone(os.Stdout, ev)
+				return
+			}
+			bar.update(p.Forwards, p.TotalForwards)
+		})
+	}()
+	select {
+	case err = <-done:
+	case <-ctx.Done():
+		err = ctx.Err()
+	}
+	bar.done()
+	rep.wall = time.Since(start).Seconds()
+	interrupted := errors.Is(err, context.Canceled)
+	if err != nil && !interrupted {
+		return fmt.Errorf("perplexity: %w", err)
+	}
+	runs := ev.Runs()
+	if runs[0].TokensScored == 0 {
+		if interrupted {
+			fmt.Fprintln(os.Stderr, "perplexity: interrupted before the first window finished: nothing scored")
+			return errInterrupted
+		}
+		return fmt.Errorf("perplexity: nothing was scored")
+	}
+	if interrupted {
+		fmt.Fprintf(os.Stderr, "perplexity: interrupted: partial result over the %d of %d windows finished\n", runs[0].Windows, len(lay.Spans))
+	}
+	if err := rep.write(os.Stdout, eval.Summarize(runs)); err != nil {
+		return err
+	}
+	if interrupted {
+		return errInterrupted
+	}
+	return nil
+}
+
+// windowCap merges --windows and --chunks, which are the same cap.
+func windowCap(windows, chunks int) (int, error) {
+	if windows < 0 || chunks < 0 {
+		return 0, fmt.Errorf("--windows and --chunks must be ≥ 0")
+	}
+	if windows > 0 && chunks > 0 && windows != chunks {
+		return 0, fmt.Errorf("--windows %d and --chunks %d disagree (they are the same cap)", windows, chunks)
+	}
+	return max(windows, chunks), nil
 }

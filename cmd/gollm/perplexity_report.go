@@ -1,0 +1,175 @@
+package main
+
+import (
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/gollm/gollm/eval"
+)
+
+// pplReport prints a perplexity run: the header, llama-perplexity's chunk
+// line, the table or JSON lines, and the CSV and plot files.
+type pplReport struct {
+	flags  *pplFlags
+	proto  eval.Protocol
+	data   *dataset
+	layout eval.Layout
+	plan   string
+	wall   float64 // seconds of the whole evaluation
+	chunks bool    // a "[i]ppl," line is open
+}
+
+// header describes the data and the protocol.
+func (r *pplReport) header(w io.Writer) {
+	ds, p, n := r.data, r.proto, len(r.layout.Spans)
+	fmt.Fprintf(w, "data: %s: %d documents, %d tokens\n", strings.Join(ds.sources, ", "), len(ds.ids), ds.tokens)
+	if ds.skippedLines > 0 {
+		fmt.Fprintf(w, "skipped %d bad JSONL lines (first: %s)\n", ds.skippedLines, ds.firstSkip)
+	}
+	switch {
+	case p.Name == eval.ProtocolPaper:
+		fmt.Fprintf(w, "protocol paper: %d documents of ≥ %d tokens truncated to %d, one forward each, targets 1..%d scored\n", n, p.Ctx, p.Ctx, p.Ctx-1)
+	case p.Name == eval.ProtocolLlamaCpp:
+		fmt.Fprintf(w, "protocol llamacpp: %d chunks of %d tokens, targets %d..%d of each scored\n", n, p.Ctx, p.Ctx/2+1, p.Ctx-1)
+	case p.Stride > 0:
+		fmt.Fprintf(w, "protocol windows, stride %d: %d windows of up to %d tokens, each scoring the targets the previous one did not\n", p.Stride, n, p.Ctx)
+	default:
+		fmt.Fprintf(w, "protocol windows: %d windows of %d tokens, targets 1..%d of each scored\n", n, p.Ctx, p.Ctx-1)
+	}
+	if r.layout.Skipped > 0 {
+		fmt.Fprintf(w, "skipped %d documents too short for one window of %d tokens\n", r.layout.Skipped, p.Ctx)
+	}
+	fmt.Fprintf(w, "attention: %s\n", r.plan)
+}
+
+// spanDone prints llama-perplexity's running estimate "[i]ppl," of the
+// first setting under the llamacpp protocol.
+func (r *pplReport) spanDone(w io.Writer, ev *eval.Evaluation) {
+	if r.proto.Name != eval.ProtocolLlamaCpp || r.flags.asJSON {
+		return
+	}
+	run := ev.Runs()[0]
+	fmt.Fprintf(w, "[%d]%.4f,", run.Windows, run.PPL)
+	r.chunks = true
+}
+
+// write prints the summaries and writes the CSV and plot files.
+func (r *pplReport) write(w io.Writer, sums []eval.Summary) error {
+	if r.flags.asJSON {
+		enc := json.NewEncoder(w)
+		for _, s := range sums {
+			if err := enc.Encode(s); err != nil {
+				return err
+			}
+		}
+	} else {
+		r.table(w, sums)
+	}
+	if r.flags.csv != "" {
+		if err := writeFileAtomic(r.flags.csv, csvTable(sums)); err != nil {
+			return fmt.Errorf("perplexity: --csv: %w", err)
+		}
+	}
+	if r.flags.plot != "" {
+		png, err := sweepPlot(sums, r.title())
+		if err == nil {
+			err = writeFileAtomic(r.flags.plot, png)
+		}
+		if err != nil {
+			return fmt.Errorf("perplexity: --plot: %w", err)
+		}
+	}
+	return nil
+}
+
+func (r *pplReport) title() string {
+	return fmt.Sprintf("%s, %s protocol, ctx %d", strings.Join(r.data.sources, ", "), r.proto.Name, r.proto.Ctx)
+}
+
+// table prints the human table; its last line is "PPL = X" of the first
+// setting.
+func (r *pplReport) table(w io.Writer, sums []eval.Summary) {
+	first := sums[0]
+	if r.chunks {
+		fmt.Fprintln(w)
+	}
+	if r.proto.Name == eval.ProtocolLlamaCpp {
+		fmt.Fprintf(w, "Final estimate: PPL = %.4f +/- %.5f\n", first.PPL, first.PPLSE)
+	}
+	kl := first.KL != nil || len(sums) > 1 && sums[1].KL != nil
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	head := "L\tpattern\tseeds\tPPL\t± sd\t± se\tPPL base 2\tdoc PPL\tΔ vs L=0\ttime s\tattn s\ttokens/s\tspeedup\tattn speedup\t"
+	if kl {
+		head += "KL\ttop-1\tmedian |Δp|\tp99 |Δp|\t"
+	}
+	fmt.Fprintln(tw, head)
+	for _, s := range sums {
+		pat := s.Pattern
+		if pat == "" {
+			pat = "-"
+		}
+		row := fmt.Sprintf("%d\t%s\t%d\t%.4f\t%.4f\t%.4f\t%.4f\t%.4f\t%s\t%.2f\t%.2f\t%.0f\t%s\t%s\t",
+			s.HyperLayers, pat, len(s.Seeds), s.PPL, s.PPLSD, s.PPLSE, s.PPL2, s.DocPPL,
+			optional(s.DeltaPct, "%+.2f%%"), s.Seconds, s.AttnSeconds, s.TokensPerSec,
+			optional(s.Speedup, "%.2f×"), optional(s.AttnSpeedup, "%.2f×"))
+		if kl {
+			if s.KL == nil {
+				row += "ref\t\t\t\t"
+			} else {
+				row += fmt.Sprintf("%.5f\t%.2f%%\t%.2g\t%.2g\t", s.KL.MeanKL, 100*s.KL.Top1, s.KL.MedianADP, s.KL.P99ADP)
+			}
+		}
+		fmt.Fprintln(tw, row)
+	}
+	tw.Flush()
+	fmt.Fprintf(w, "PPL = e^CE over all %d scored tokens (CE = mean NLL in nats); base 2 = 2^CE, the released HyperAttention script's convention;\n", first.TokensScored)
+	fmt.Fprintf(w, "doc PPL = e^(mean over %d documents of each one's CE), the paper protocol's figure; sd over seeds, se over tokens.\n", first.Docs)
+	fmt.Fprintf(w, "time = forward passes + output layer per setting (attn: inside attention); evaluation wall time %.1f s\n", r.wall)
+	fmt.Fprintf(w, "PPL = %.6f\n", first.PPL)
+}
+
+// optional formats *v, or "-" when nil.
+func optional(v *float64, format string) string {
+	if v == nil {
+		return "-"
+	}
+	return fmt.Sprintf(format, *v)
+}
+
+// csvTable is the summaries as CSV, one row per setting.
+func csvTable(sums []eval.Summary) []byte {
+	var b bytes.Buffer
+	w := csv.NewWriter(&b)
+	w.Write([]string{"hyper_layers", "pattern", "seeds", "ppl", "ppl_sd", "ppl_se", "ppl_base2", "mean_nll",
+		"doc_ppl", "doc_ppl_base2", "docs", "windows", "tokens_scored", "seconds", "attention_seconds", "tokens_per_s",
+		"delta_pct", "speedup", "attention_speedup", "mean_kl", "top1", "median_abs_dp", "p99_abs_dp"})
+	g := func(v float64) string { return strconv.FormatFloat(v, 'g', 8, 64) }
+	opt := func(v *float64) string {
+		if v == nil {
+			return ""
+		}
+		return g(*v)
+	}
+	for _, s := range sums {
+		seeds := make([]string, len(s.Seeds))
+		for i, x := range s.Seeds {
+			seeds[i] = strconv.FormatUint(x, 10)
+		}
+		row := []string{strconv.Itoa(s.HyperLayers), s.Pattern, strings.Join(seeds, " "), g(s.PPL), g(s.PPLSD), g(s.PPLSE),
+			g(s.PPL2), g(s.MeanNLL), g(s.DocPPL), g(s.DocPPL2), strconv.Itoa(s.Docs), strconv.Itoa(s.Windows),
+			strconv.Itoa(s.TokensScored), g(s.Seconds), g(s.AttnSeconds), g(s.TokensPerSec),
+			opt(s.DeltaPct), opt(s.Speedup), opt(s.AttnSpeedup), "", "", "", ""}
+		if s.KL != nil {
+			copy(row[len(row)-4:], []string{g(s.KL.MeanKL), g(s.KL.Top1), g(s.KL.MedianADP), g(s.KL.P99ADP)})
+		}
+		w.Write(row)
+	}
+	w.Flush()
+	return b.Bytes()
+}
