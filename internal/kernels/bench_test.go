@@ -6,6 +6,7 @@ import (
 	"testing"
 )
 
+// BenchmarkMatMulF32 times square-ish prefill GEMMs and a decode GEMV.
 func BenchmarkMatMulF32(b *testing.B) {
 	for _, s := range [][3]int{{1, 2048, 2048}, {512, 1024, 1024}, {1024, 256, 4096}} {
 		m, k, n := s[0], s[1], s[2]
@@ -15,7 +16,36 @@ func BenchmarkMatMulF32(b *testing.B) {
 			for b.Loop() {
 				MatMulF32(out, x, m, k, w, n)
 			}
-			b.ReportMetric(2*float64(m*k*n)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			reportMatMul(b, m, k, n, 4)
 		})
 	}
+}
+
+// BenchmarkMatMulBF16 times the bf16 products of small-model shapes: the
+// 50257-wide output layer (decode and all-logits prefill), an MLP
+// projection, and a 1B-model decode GEMV.
+func BenchmarkMatMulBF16(b *testing.B) {
+	for _, s := range [][3]int{{1, 256, 50257}, {1, 2048, 8192}, {512, 256, 768}, {512, 768, 256}, {1024, 256, 50257}} {
+		m, k, n := s[0], s[1], s[2]
+		b.Run(fmt.Sprintf("%dx%dx%d", m, k, n), func(b *testing.B) {
+			r := rand.New(rand.NewPCG(1, 1))
+			x, out := randF32(r, m*k), make([]float32, m*n)
+			w := make([]uint16, n*k)
+			for i := range w {
+				w[i] = uint16(0x3c00 + r.IntN(0x400)) // ±small normal values
+			}
+			for b.Loop() {
+				MatMulBF16(out, x, m, k, w, n)
+			}
+			reportMatMul(b, m, k, n, 2)
+		})
+	}
+}
+
+// reportMatMul adds GFLOP/s and the weight-streaming rate (GB/s, the
+// figure of merit for decode).
+func reportMatMul(b *testing.B, m, k, n, wBytes int) {
+	sec := b.Elapsed().Seconds() / float64(b.N)
+	b.ReportMetric(2*float64(m)*float64(k)*float64(n)/sec/1e9, "GFLOP/s")
+	b.ReportMetric(float64(wBytes*n*k)/sec/1e9, "wGB/s")
 }
