@@ -68,7 +68,7 @@ var avx2Impl = &impl{
 var avx512Impl = func() *impl {
 	im := *avx2Impl
 	im.name = "avx512"
-	im.mr, im.nr, im.mc = 12, 32, 144
+	im.mr, im.nr, im.mc, im.nc = 12, 32, 144, 4096
 	im.gemm = gemmAsm(12, 32, gemm12x32AVX512)
 	return &im
 }()
