@@ -144,12 +144,18 @@ func TestMatMulEmpty(t *testing.T) {
 	MatMulF32(nil, nil, 0, 4, make([]float32, 8), 2)
 }
 
-// TestFallbackSelectable checks the portable fallback is among the
-// implementations tests run, so CI covers it on every machine.
-func TestFallbackSelectable(t *testing.T) {
+// TestImpls checks the portable fallback is among the implementations
+// tests run (so CI covers it on every machine) and that every block size
+// is a multiple of its tile.
+func TestImpls(t *testing.T) {
 	ims := supportedImpls()
 	if ims[0] != goImpl {
 		t.Fatalf("supportedImpls()[0] = %s, want go", ims[0].name)
+	}
+	for _, im := range []*impl{goImpl, active} {
+		if im.mc%im.mr != 0 || im.nc%im.nr != 0 || im.kc%8 != 0 {
+			t.Errorf("%s: blocks mc %d nc %d kc %d not multiples of the %d×%d tile", im.name, im.mc, im.nc, im.kc, im.mr, im.nr)
+		}
 	}
 	t.Logf("backend in use: %s; tested: %d implementations", Backend(), len(ims))
 }
