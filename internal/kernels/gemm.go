@@ -13,7 +13,7 @@ func gemm(out, x []float32, m, k int, w wmat, n int) {
 	mr, nr := im.mr, im.nr
 	kc := splitLen(k, im.kc)
 	mPanels := (m + mr - 1) / mr
-	nc := min(roundUp(n, nr), im.nc)
+	nc := roundUp(min(n, im.nc), nr)
 	ap := getBuf(mPanels * mr * kc)
 	bp := getBuf(nc * kc)
 	defer putBuf(ap)
