@@ -83,7 +83,7 @@ var dtypeCases = []dtypeCase{
 func TestMatMulRandomShapes(t *testing.T) {
 	forEachImpl(t, func(t *testing.T) {
 		r := rand.New(rand.NewPCG(1, 2))
-		shapes := [][3]int{{1, 1, 1}, {1, 37, 5}, {2, 300, 19}, {3, 9, 70}, {4, 17, 33}, {7, 513, 41}, {13, 64, 16}, {50, 700, 67}}
+		shapes := [][3]int{{1, 1, 1}, {1, 37, 5}, {2, 300, 19}, {3, 9, 70}, {4, 17, 33}, {7, 513, 41}, {13, 64, 16}, {50, 700, 67}, {5, 9, 4133}}
 		for range 6 {
 			shapes = append(shapes, [3]int{1 + r.IntN(80), 1 + r.IntN(600), 1 + r.IntN(90)})
 		}
