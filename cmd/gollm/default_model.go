@@ -1,12 +1,11 @@
 package main
 
 import (
-	"fmt"
-
 	"github.com/gollm/gollm/loader"
+	"github.com/gollm/gollm/weights"
 )
 
-// openDefault opens the model embedded in the binary.
+// openDefault opens the model embedded in the binary (weights/default).
 func openDefault() (*loader.Checkpoint, error) {
-	return nil, fmt.Errorf("no --model given and this build has no embedded default model")
+	return loader.OpenFS(weights.Default, weights.DefaultDir)
 }
