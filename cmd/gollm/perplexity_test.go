@@ -1,0 +1,133 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// pplData writes a text file, a folder of two texts and a JSONL file for
+// the tiny model and returns their paths.
+func pplData(t *testing.T) (text, folder, jsonl string) {
+	dir := t.TempDir()
+	body := strings.Repeat("the quick brown fox jumps over the lazy dog. ", 10)
+	text = filepath.Join(dir, "a.txt")
+	write(t, text, []byte(body))
+	folder = filepath.Join(dir, "docs")
+	os.Mkdir(folder, 0o755)
+	write(t, filepath.Join(folder, "1.txt"), []byte(body))
+	write(t, filepath.Join(folder, "2.txt"), []byte(body[:100]))
+	jsonl = filepath.Join(dir, "lb.jsonl")
+	line, _ := json.Marshal(map[string]string{"context": body, "input": "q"})
+	short, _ := json.Marshal(map[string]string{"context": "too short", "input": "q"})
+	write(t, jsonl, []byte(string(line)+"\n"+string(short)+"\n"))
+	return text, folder, jsonl
+}
+
+func TestPerplexitySweepJSON(t *testing.T) {
+	dir := tinyModel(t)
+	text, folder, jsonl := pplData(t)
+	out, errs, code := runCLI(t, "", "perplexity", "--model", dir, "--file", text, "--data", folder, "--data", jsonl,
+		"--ctx", "32", "--hyper-layers", "0,1", "--repeats", "2", "--hyper-min-seq", "8", "--hyper-block", "4",
+		"--hyper-samples", "4", "--kl", "--json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("%d JSON lines, want one per setting (2):\n%s", len(lines), out)
+	}
+	for i, l := range lines {
+		var r map[string]any
+		if err := json.Unmarshal([]byte(l), &r); err != nil {
+			t.Fatalf("line %d %q: %v", i, l, err)
+		}
+		for _, k := range []string{"ppl", "mean_nll", "tokens_scored", "hyper_layers", "seconds", "ppl_base2", "doc_ppl"} {
+			if _, ok := r[k]; !ok {
+				t.Errorf("line %d lacks %q: %s", i, k, l)
+			}
+		}
+		if int(r["hyper_layers"].(float64)) != i {
+			t.Errorf("line %d: hyper_layers %v, want %d (the order given)", i, r["hyper_layers"], i)
+		}
+		// 450 + 450 + 100 + 450 bytes: 14 + 14 + 3 + 14 windows of 32, 31 targets each.
+		if int(r["tokens_scored"].(float64)) != 45*31 || int(r["docs"].(float64)) != 4 {
+			t.Errorf("line %d: %v tokens over %v documents, want %d over 4", i, r["tokens_scored"], r["docs"], 45*31)
+		}
+		seeds := r["seeds"].([]any)
+		if _, hasKL := r["kl"]; (i == 1) != hasKL || len(seeds) != 1+i {
+			t.Errorf("line %d: seeds %v, kl present %v", i, seeds, hasKL)
+		}
+	}
+}
+
+func TestPerplexityTableAndFiles(t *testing.T) {
+	dir := tinyModel(t)
+	text, _, _ := pplData(t)
+	csv := filepath.Join(t.TempDir(), "out.csv")
+	png := filepath.Join(t.TempDir(), "out.png")
+	out, errs, code := runCLI(t, "", "perplexity", "--model", dir, "--file", text, "--ctx", "16", "--protocol", "llamacpp",
+		"--chunks", "3", "--csv", csv, "--plot", png)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if !strings.HasPrefix(lines[len(lines)-1], "PPL = ") {
+		t.Errorf("last line %q, want PPL = X", lines[len(lines)-1])
+	}
+	if !strings.Contains(out, "[1]") || !strings.Contains(out, "[3]") || !strings.Contains(out, "Final estimate: PPL = ") {
+		t.Errorf("llamacpp output lacks the [i]ppl, progress or the final estimate:\n%s", out)
+	}
+	if b, err := os.ReadFile(csv); err != nil || !strings.HasPrefix(string(b), "hyper_layers,") || strings.Count(string(b), "\n") != 2 {
+		t.Errorf("csv: %q, %v", b, err)
+	}
+	if b, err := os.ReadFile(png); err != nil || !strings.HasPrefix(string(b), "\x89PNG") {
+		t.Errorf("plot: not a PNG (%v)", err)
+	}
+}
+
+func TestPerplexityBadData(t *testing.T) {
+	dir := tinyModel(t)
+	text, _, jsonl := pplData(t)
+	tmp := t.TempDir()
+	broken := filepath.Join(tmp, "broken.jsonl")
+	write(t, broken, []byte(`{"context": "`+strings.Repeat("abc ", 20)+`"}`+"\n{\"context\": \n"))
+	empty := filepath.Join(tmp, "empty.jsonl")
+	write(t, empty, nil)
+	for _, c := range []struct {
+		name string
+		args []string
+		want []string
+	}{
+		{"missing file", []string{"--file", filepath.Join(tmp, "nope.txt")}, []string{"nope.txt", "no such file"}},
+		{"broken JSONL line", []string{"--data", broken}, []string{"broken.jsonl:2", "--skip-bad"}},
+		{"empty dataset", []string{"--data", empty}, []string{"empty.jsonl", "no documents"}},
+		{"no data", nil, []string{"--file", "--data"}},
+		{"paper, all too short", []string{"--data", jsonl, "--protocol", "paper", "--ctx", "64", "--field", "input"}, []string{"nothing to score", "64"}},
+		{"unknown protocol", []string{"--file", text, "--protocol", "hf"}, []string{"hf", "windows"}},
+		{"bad layer list", []string{"--file", text, "--hyper-layers", "0,x"}, []string{"--hyper-layers", "x"}},
+		{"windows and chunks", []string{"--file", text, "--windows", "2", "--chunks", "3"}, []string{"--windows", "--chunks"}},
+	} {
+		args := append([]string{"perplexity", "--model", dir, "--ctx", "32"}, c.args...)
+		out, errs, code := runCLI(t, "", args...)
+		if code == 0 {
+			t.Errorf("%s: exit 0, want an error (stdout %q)", c.name, out)
+			continue
+		}
+		for _, w := range c.want {
+			if !strings.Contains(errs, w) {
+				t.Errorf("%s: error %q does not mention %q", c.name, strings.TrimSpace(errs), w)
+			}
+		}
+	}
+	out, errs, code := runCLI(t, "", "perplexity", "--model", dir, "--ctx", "32", "--data", broken, "--skip-bad")
+	if code != 0 || !strings.Contains(out, "skipped 1 bad JSONL lines") {
+		t.Errorf("--skip-bad: exit %d, stdout %q, stderr %q", code, out, errs)
+	}
+	out, errs, code = runCLI(t, "", "perplexity", "--model", dir, "--data", jsonl, "--protocol", "paper", "--ctx", "64")
+	if code != 0 || !strings.Contains(out, "skipped 1 documents") {
+		t.Errorf("paper with one short document: exit %d, stdout %q, stderr %q", code, out, errs)
+	}
+}
