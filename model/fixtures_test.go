@@ -5,6 +5,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/gollm/gollm/loader"
@@ -100,7 +101,7 @@ func TestFixturesMatchTransformers(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !equalInts(gen, ref.Greedy.IDs) {
+			if !slices.Equal(gen, ref.Greedy.IDs) {
 				t.Errorf("greedy ids\n got %v\nwant %v", gen, ref.Greedy.IDs)
 			}
 		})
@@ -147,16 +148,4 @@ func logSumExp64(x []float32) float64 {
 		s += math.Exp(float64(v) - mx)
 	}
 	return mx + math.Log(s)
-}
-
-func equalInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }

@@ -3,6 +3,7 @@ package model
 import (
 	"encoding/json"
 	"os"
+	"slices"
 	"testing"
 
 	"github.com/gollm/gollm/loader"
@@ -41,7 +42,7 @@ func TestGutenbergGreedy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !equalInts(got, g.IDs) {
+	if !slices.Equal(got, g.IDs) {
 		t.Errorf("greedy ids\n got %v\nwant %v", got, g.IDs)
 	}
 }

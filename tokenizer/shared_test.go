@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -95,7 +96,7 @@ func TestSharedVectors(t *testing.T) {
 			texts, want := readVectors(t, c.vectors)
 			for i, text := range texts {
 				got := body(tok, tok.Encode(text))
-				if !equalIDs(got, want[i]) {
+				if !slices.Equal(got, want[i]) {
 					t.Errorf("%q: got %v, want %v", text, got, want[i])
 				}
 				if dec := tok.Decode(got); dec != text {
@@ -104,18 +105,6 @@ func TestSharedVectors(t *testing.T) {
 			}
 		})
 	}
-}
-
-func equalIDs(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func readGolden(t *testing.T, name string) []int {
@@ -143,7 +132,7 @@ func TestSharedGolden(t *testing.T) {
 				want := readGolden(t, textName+"."+encName)
 				tok := mk(t)
 				got := body(tok, tok.Encode(text))
-				if !equalIDs(got, want) {
+				if !slices.Equal(got, want) {
 					n := 0
 					for n < len(got) && n < len(want) && got[n] == want[n] {
 						n++

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -214,19 +215,7 @@ func TestNonUTF8Prompt(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &res); err != nil {
 		t.Fatal(err)
 	}
-	if want := []int{0xff, 0xfe, 'a', 'b'}; !equalIDs(res.PromptIDs, want) {
+	if want := []int{0xff, 0xfe, 'a', 'b'}; !slices.Equal(res.PromptIDs, want) {
 		t.Errorf("prompt ids %v, want %v", res.PromptIDs, want)
 	}
-}
-
-func equalIDs(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
