@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/gollm/gollm/internal/kernels"
 	"github.com/gollm/gollm/internal/parallel"
 )
 
@@ -19,19 +20,20 @@ func init() {
 	)
 	cmd := &cobra.Command{
 		Use:   "memory",
-		Short: "Copy bandwidth (memmove, GB/s) with the worker threads: the decode speed limit",
+		Short: "Memory bandwidth (copy and read, GB/s) with the worker threads: the decode speed limit",
 		Long: `Copies a --mib MiB buffer into another with Go's copy (memmove), split
 across --threads workers, and reports the median over --reps of
-(bytes read + bytes written) / time. Decode is bounded by this figure
-divided by the weight and KV bytes each token reads.`,
+(bytes read + bytes written) / time; then reads the buffer once with the
+vectorised dot-product kernel (read-only bandwidth). Decode is bounded by
+the read figure divided by the weight and KV bytes each token reads.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if threads < 0 || mib < 1 || reps < 1 {
 				return fmt.Errorf("want --threads ≥ 0, --mib ≥ 1, --reps ≥ 1 (got %d, %d, %d)", threads, mib, reps)
 			}
 			parallel.SetThreads(threads)
-			gbs := copyBandwidth(mib<<20, reps)
-			return emitBandwidth(cmd.OutOrStdout(), asJSON, gbs, mib)
+			cp, rd := bandwidth(mib<<20, reps)
+			return emitBandwidth(cmd.OutOrStdout(), asJSON, cp, rd, mib)
 		},
 	}
 	f := cmd.Flags()
@@ -42,39 +44,54 @@ divided by the weight and KV bytes each token reads.`,
 	benchCmd.AddCommand(cmd)
 }
 
-// copyBandwidth returns the median memmove rate in GB/s, counting bytes
-// read plus bytes written.
-func copyBandwidth(size, reps int) float64 {
-	src, dst := make([]byte, size), make([]byte, size)
+// bandwidth returns the median memmove rate (bytes read plus bytes
+// written) and the median read-only rate, in GB/s.
+func bandwidth(size, reps int) (copyGBs, readGBs float64) {
+	const chunk = 1 << 20 // bytes per task
+	n := size / chunk * chunk
+	src, dst := make([]float32, n/4), make([]float32, n/4)
 	for i := range src {
-		src[i] = byte(i)
+		src[i] = float32(i & 1023)
 	}
-	const chunk = 1 << 20
-	run := func() float64 {
-		t := time.Now()
-		parallel.For(size/chunk, 1, func(lo, hi int) {
-			copy(dst[lo*chunk:hi*chunk], src[lo*chunk:hi*chunk])
+	sink := make([]float32, n/chunk)
+	const per = chunk / 4 // floats per task
+	copyRun := func() {
+		parallel.For(n/chunk, 1, func(lo, hi int) { copy(dst[lo*per:hi*per], src[lo*per:hi*per]) })
+	}
+	readRun := func() {
+		parallel.For(n/chunk, 1, func(lo, hi int) {
+			for c := lo; c < hi; c++ {
+				b := src[c*per : (c+1)*per]
+				sink[c] = kernels.Dot(b, b) // same address twice: one stream
+			}
 		})
-		return 2 * float64(size/chunk*chunk) / time.Since(t).Seconds() / 1e9
 	}
-	run() // fault the destination pages in
+	return 2 * float64(n) / medianTime(reps, copyRun) / 1e9, float64(n) / medianTime(reps, readRun) / 1e9
+}
+
+// medianTime runs f once to warm up (faulting pages in), then reps times,
+// and returns the median seconds.
+func medianTime(reps int, f func()) float64 {
+	f()
 	r := make([]float64, reps)
 	for i := range r {
-		r[i] = run()
+		t := time.Now()
+		f()
+		r[i] = time.Since(t).Seconds()
 	}
 	slices.Sort(r)
 	return r[reps/2]
 }
 
-func emitBandwidth(w io.Writer, asJSON bool, gbs float64, mib int) error {
+func emitBandwidth(w io.Writer, asJSON bool, cp, rd float64, mib int) error {
 	if asJSON {
-		b, err := json.Marshal(map[string]any{"copy_gb_per_s": gbs, "threads": parallel.Threads(), "mib": mib})
+		b, err := json.Marshal(map[string]any{"copy_gb_per_s": cp, "read_gb_per_s": rd, "threads": parallel.Threads(), "mib": mib})
 		if err != nil {
 			return err
 		}
 		_, err = fmt.Fprintf(w, "%s\n", b)
 		return err
 	}
-	_, err := fmt.Fprintf(w, "copy bandwidth (read+write), %d threads, %d MiB: %.1f GB/s\n", parallel.Threads(), mib, gbs)
+	_, err := fmt.Fprintf(w, "%d threads, %d MiB: copy (read+write) %.1f GB/s, read %.1f GB/s\n", parallel.Threads(), mib, cp, rd)
 	return err
 }
