@@ -40,7 +40,7 @@ func (s Span) Scored() int { return s.Len() - s.From }
 // Layout is the outcome of Protocol.Spans.
 type Layout struct {
 	Spans   []Span
-	Skipped int // documents too short to give a single span
+	Skipped int // documents too short to give a single span (all of them, whatever the cap)
 }
 
 // Validate checks the protocol's settings.
@@ -90,13 +90,12 @@ func (p Protocol) Spans(lengths []int) (Layout, error) {
 			spans = chunks(d, n, p.Ctx, 1)
 		}
 		if len(spans) == 0 {
-			out.Skipped++
+			out.Skipped++ // counted over all documents, even past the cap
+		}
+		if room := p.Max - len(out.Spans); p.Max > 0 && len(spans) > room {
+			spans = spans[:room]
 		}
 		out.Spans = append(out.Spans, spans...)
-		if p.Max > 0 && len(out.Spans) >= p.Max {
-			out.Spans = out.Spans[:p.Max]
-			break
-		}
 	}
 	return out, nil
 }

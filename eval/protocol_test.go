@@ -71,13 +71,13 @@ func TestStridedMatchesHF(t *testing.T) {
 }
 
 func TestWindowsAndCap(t *testing.T) {
-	lay, _ := Protocol{Name: ProtocolWindows, Ctx: 10, Max: 3}.Spans([]int{25, 5, 40})
+	lay, _ := Protocol{Name: ProtocolWindows, Ctx: 10, Max: 3}.Spans([]int{25, 5, 40, 9})
 	want := []Span{{0, 0, 10, 1}, {0, 10, 20, 1}, {2, 0, 10, 1}}
 	if len(lay.Spans) != 3 || lay.Spans[0] != want[0] || lay.Spans[1] != want[1] || lay.Spans[2] != want[2] {
 		t.Fatalf("spans %+v, want %+v", lay.Spans, want)
 	}
-	if lay.Skipped != 1 {
-		t.Errorf("skipped %d, want 1 (the 5-token document)", lay.Skipped)
+	if lay.Skipped != 2 {
+		t.Errorf("skipped %d, want 2 (the 5- and 9-token documents, the cap notwithstanding)", lay.Skipped)
 	}
 }
 

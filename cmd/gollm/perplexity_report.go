@@ -28,7 +28,7 @@ type pplReport struct {
 // header describes the data and the protocol.
 func (r *pplReport) header(w io.Writer) {
 	ds, p, n := r.data, r.proto, len(r.layout.Spans)
-	fmt.Fprintf(w, "data: %s: %d documents, %d tokens\n", strings.Join(ds.sources, ", "), len(ds.ids), ds.tokens)
+	fmt.Fprintf(w, "data: %s: %s, %d tokens\n", strings.Join(ds.sources, ", "), plural(len(ds.ids), "document"), ds.tokens)
 	if ds.skippedLines > 0 {
 		fmt.Fprintf(w, "skipped %d bad JSONL lines (first: %s)\n", ds.skippedLines, ds.firstSkip)
 	}
@@ -43,7 +43,7 @@ func (r *pplReport) header(w io.Writer) {
 		fmt.Fprintf(w, "protocol windows: %d windows of %d tokens, targets 1..%d of each scored\n", n, p.Ctx, p.Ctx-1)
 	}
 	if r.layout.Skipped > 0 {
-		fmt.Fprintf(w, "skipped %d documents too short for one window of %d tokens\n", r.layout.Skipped, p.Ctx)
+		fmt.Fprintf(w, "skipped %s too short for one window of %d tokens\n", plural(r.layout.Skipped, "document"), p.Ctx)
 	}
 	fmt.Fprintf(w, "attention: %s\n", r.plan)
 }
@@ -129,9 +129,17 @@ func (r *pplReport) table(w io.Writer, sums []eval.Summary) {
 	}
 	tw.Flush()
 	fmt.Fprintf(w, "PPL = e^CE over all %d scored tokens (CE = mean NLL in nats); base 2 = 2^CE, the released HyperAttention script's convention;\n", first.TokensScored)
-	fmt.Fprintf(w, "doc PPL = e^(mean over %d documents of each one's CE), the paper protocol's figure; sd over seeds, se over tokens.\n", first.Docs)
+	fmt.Fprintf(w, "doc PPL = e^(mean over %s of each one's CE), the paper protocol's figure; sd over seeds, se over tokens.\n", plural(first.Docs, "document"))
 	fmt.Fprintf(w, "time = forward passes + output layer per setting (attn: inside attention); evaluation wall time %.1f s\n", r.wall)
 	fmt.Fprintf(w, "PPL = %.6f\n", first.PPL)
+}
+
+// plural is "1 thing" or "n things".
+func plural(n int, thing string) string {
+	if n == 1 {
+		return "1 " + thing
+	}
+	return fmt.Sprintf("%d %ss", n, thing)
 }
 
 // optional formats *v, or "-" when nil.

@@ -127,7 +127,7 @@ func TestPerplexityBadData(t *testing.T) {
 		t.Errorf("--skip-bad: exit %d, stdout %q, stderr %q", code, out, errs)
 	}
 	out, errs, code = runCLI(t, "", "perplexity", "--model", dir, "--data", jsonl, "--protocol", "paper", "--ctx", "64")
-	if code != 0 || !strings.Contains(out, "skipped 1 documents") {
+	if code != 0 || !strings.Contains(out, "skipped 1 document ") {
 		t.Errorf("paper with one short document: exit %d, stdout %q, stderr %q", code, out, errs)
 	}
 }
