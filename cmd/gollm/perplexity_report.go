@@ -34,7 +34,7 @@ func (r *pplReport) header(w io.Writer) {
 	}
 	switch {
 	case p.Name == eval.ProtocolPaper:
-		fmt.Fprintf(w, "protocol paper: %d documents of ≥ %d tokens truncated to %d, one forward each, targets 1..%d scored\n", n, p.Ctx, p.Ctx, p.Ctx-1)
+		fmt.Fprintf(w, "protocol paper: %s of ≥ %d tokens truncated to %d, one forward each, targets 1..%d scored\n", plural(n, "document"), p.Ctx, p.Ctx, p.Ctx-1)
 	case p.Name == eval.ProtocolLlamaCpp:
 		fmt.Fprintf(w, "protocol llamacpp: %d chunks of %d tokens, targets %d..%d of each scored\n", n, p.Ctx, p.Ctx/2+1, p.Ctx-1)
 	case p.Stride > 0:
