@@ -53,6 +53,11 @@ func NewEvaluation(m *model.Model, docs [][]int, spans []Span, settings []Settin
 	if len(settings) == 0 {
 		return nil, fmt.Errorf("eval: no attention setting to evaluate")
 	}
+	for _, sp := range spans {
+		if sp.Doc < 0 || sp.Doc >= len(docs) || sp.Start < 0 || sp.End > len(docs[sp.Doc]) || sp.From < 1 || sp.From >= sp.Len() {
+			return nil, fmt.Errorf("eval: span %+v does not fit its document", sp)
+		}
+	}
 	e := &Evaluation{m: m, docs: docs, spans: spans, settings: settings, ref: ref, refIndex: -1}
 	for i, s := range settings {
 		if ref != nil && s.Plan == ref {

@@ -124,3 +124,12 @@ func TestProtocolErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestEvaluationRejectsBadSpans(t *testing.T) {
+	docs := [][]int{{1, 2, 3, 4}}
+	for _, sp := range []Span{{1, 0, 4, 1}, {0, 0, 5, 1}, {0, 0, 4, 0}, {0, 2, 4, 2}} {
+		if _, err := NewEvaluation(nil, docs, []Span{sp}, []Setting{{}}, nil); err == nil {
+			t.Errorf("span %+v accepted", sp)
+		}
+	}
+}

@@ -36,11 +36,11 @@ func (r *pplReport) header(w io.Writer) {
 	case p.Name == eval.ProtocolPaper:
 		fmt.Fprintf(w, "protocol paper: %s of ≥ %d tokens truncated to %d, one forward each, targets 1..%d scored\n", plural(n, "document"), p.Ctx, p.Ctx, p.Ctx-1)
 	case p.Name == eval.ProtocolLlamaCpp:
-		fmt.Fprintf(w, "protocol llamacpp: %d chunks of %d tokens, targets %d..%d of each scored\n", n, p.Ctx, p.Ctx/2+1, p.Ctx-1)
+		fmt.Fprintf(w, "protocol llamacpp: %s of %d tokens, targets %d..%d of each scored\n", plural(n, "chunk"), p.Ctx, p.Ctx/2+1, p.Ctx-1)
 	case p.Stride > 0:
-		fmt.Fprintf(w, "protocol windows, stride %d: %d windows of up to %d tokens, each scoring the targets the previous one did not\n", p.Stride, n, p.Ctx)
+		fmt.Fprintf(w, "protocol windows, stride %d: %s of up to %d tokens, each scoring the targets the previous one did not\n", p.Stride, plural(n, "window"), p.Ctx)
 	default:
-		fmt.Fprintf(w, "protocol windows: %d windows of %d tokens, targets 1..%d of each scored\n", n, p.Ctx, p.Ctx-1)
+		fmt.Fprintf(w, "protocol windows: %s of %d tokens, targets 1..%d of each scored\n", plural(n, "window"), p.Ctx, p.Ctx-1)
 	}
 	if r.layout.Skipped > 0 {
 		fmt.Fprintf(w, "skipped %s too short for one window of %d tokens\n", plural(r.layout.Skipped, "document"), p.Ctx)
