@@ -30,6 +30,32 @@ func TestSiLUMul(t *testing.T) {
 	})
 }
 
+// TestGELUTanh checks the tanh-approximated GELU against float64 over a
+// range that reaches both saturated ends.
+func TestGELUTanh(t *testing.T) {
+	forEachImpl(t, func(t *testing.T) {
+		x := make([]float32, 1003)
+		for i := range x {
+			x[i] = float32(i-501) / 25 // −20 … 20
+		}
+		want := make([]float64, len(x))
+		for i, v := range x {
+			u := float64(v)
+			// 0.5·u·(1 + tanh z) without the cancellation where tanh z ≈ −1
+			want[i] = u / (1 + math.Exp(-2*0.7978845608028654*(u+0.044715*u*u*u)))
+		}
+		GELUTanh(x)
+		for i, v := range x {
+			// float32 rounding of the exp argument a costs ~|a|·2⁻²⁴ relative
+			u := float64(i-501) / 25
+			a := math.Abs(2 * 0.7978845608028654 * (u + 0.044715*u*u*u))
+			if d := math.Abs(float64(v) - want[i]); d > (1e-6+a*2e-7)*math.Abs(want[i])+1e-30 {
+				t.Fatalf("GELUTanh(%g) = %g, want %g", float64(i-501)/25, v, want[i])
+			}
+		}
+	})
+}
+
 // TestLogSumExp checks LogSumExp against float64 on logits-like rows and
 // its edge cases.
 func TestLogSumExp(t *testing.T) {

@@ -38,6 +38,9 @@ func transpose4AVX2(dst *float32, ds int, src *float32, ss int, cols int)
 func siluMulAVX2(gate, up *float32, n int)
 
 //go:noescape
+func geluTanhAVX2(x *float32, n int)
+
+//go:noescape
 func sumExpAVX2(x *float32, n int, shift float32) float32
 
 //go:noescape
@@ -59,6 +62,7 @@ var avx2Impl = &impl{
 	axpy:      axpyAsm,
 	transpose: transposeAsm,
 	siluMul:   siluMulAsm,
+	geluTanh:  geluTanhAsm,
 	sumExp:    sumExpAsm,
 	maxf:      maxAsm,
 }
@@ -199,6 +203,14 @@ func siluMulAsm(gate, up []float32) {
 		siluMulAVX2(&gate[0], &up[0], n)
 	}
 	siluMulGo(gate[n:], up[n:])
+}
+
+func geluTanhAsm(x []float32) {
+	n := len(x) &^ 7
+	if n > 0 {
+		geluTanhAVX2(&x[0], n)
+	}
+	geluTanhGo(x[n:])
 }
 
 // sumExpAsm sums float32 exponentials in blocks of 2048 and adds the

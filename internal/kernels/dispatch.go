@@ -24,6 +24,8 @@ type impl struct {
 	transpose func(dst []float32, ds int, src []float32, ss, rows, cols int)
 	// siluMul computes gate[i] = silu(gate[i])·up[i].
 	siluMul func(gate, up []float32)
+	// geluTanh applies the tanh approximation of GELU in place.
+	geluTanh func(x []float32)
 	// sumExp returns Σ exp(x[i] − shift), accumulated at least per block
 	// in float64.
 	sumExp func(x []float32, shift float32) float64

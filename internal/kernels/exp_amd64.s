@@ -113,7 +113,25 @@ DATA expc<>+368(SB)/4, $0x3f800000
 DATA expc<>+372(SB)/4, $0x3f800000
 DATA expc<>+376(SB)/4, $0x3f800000
 DATA expc<>+380(SB)/4, $0x3f800000
-GLOBL expc<>(SB), RODATA|NOPTR, $384
+// m2c = -1.5957691216057308
+DATA expc<>+384(SB)/4, $0xbfcc422a
+DATA expc<>+388(SB)/4, $0xbfcc422a
+DATA expc<>+392(SB)/4, $0xbfcc422a
+DATA expc<>+396(SB)/4, $0xbfcc422a
+DATA expc<>+400(SB)/4, $0xbfcc422a
+DATA expc<>+404(SB)/4, $0xbfcc422a
+DATA expc<>+408(SB)/4, $0xbfcc422a
+DATA expc<>+412(SB)/4, $0xbfcc422a
+// gk = 0.044715
+DATA expc<>+416(SB)/4, $0x3d372713
+DATA expc<>+420(SB)/4, $0x3d372713
+DATA expc<>+424(SB)/4, $0x3d372713
+DATA expc<>+428(SB)/4, $0x3d372713
+DATA expc<>+432(SB)/4, $0x3d372713
+DATA expc<>+436(SB)/4, $0x3d372713
+DATA expc<>+440(SB)/4, $0x3d372713
+DATA expc<>+444(SB)/4, $0x3d372713
+GLOBL expc<>(SB), RODATA|NOPTR, $448
 
 // EXP replaces Y0 with exp(Y0); clobbers Y1, Y2, Y3. Inputs are clamped
 // to [-87, 88.37], so the result is always finite and normal.
@@ -161,6 +179,33 @@ silu_loop:
 	JNZ silu_loop
 
 silu_done:
+	VZEROUPPER
+	RET
+
+// func geluTanhAVX2(x *float32, n int)
+// x[i] = 0.5·x·(1 + tanh(c·(x + 0.044715·x³))), computed as
+// x / (1 + exp(−2c·(x + 0.044715·x³))); n is a multiple of 8.
+TEXT ·geluTanhAVX2(SB), NOSPLIT, $0-16
+	MOVQ x+0(FP), SI
+	MOVQ n+8(FP), CX
+	SHRQ $3, CX
+	JZ gelu_done
+
+gelu_loop:
+	VMOVUPS (SI), Y4
+	VMULPS Y4, Y4, Y0
+	VMULPS expc<>+416(SB), Y0, Y0
+	VFMADD213PS Y4, Y4, Y0
+	VMULPS expc<>+384(SB), Y0, Y0
+	EXP
+	VADDPS expc<>+352(SB), Y0, Y0
+	VDIVPS Y0, Y4, Y4
+	VMOVUPS Y4, (SI)
+	ADDQ $32, SI
+	DECQ CX
+	JNZ gelu_loop
+
+gelu_done:
 	VZEROUPPER
 	RET
 

@@ -19,6 +19,7 @@ var goImpl = &impl{
 	axpy:      axpyGo,
 	transpose: transposeGo,
 	siluMul:   siluMulGo,
+	geluTanh:  geluTanhGo,
 	sumExp:    sumExpGo,
 	maxf:      maxGo,
 }
@@ -130,6 +131,16 @@ func siluMulGo(gate, up []float32) {
 	up = up[:len(gate)]
 	for i, g := range gate {
 		gate[i] = g / (1 + float32(math.Exp(float64(-g)))) * up[i]
+	}
+}
+
+// geluTanhGo uses 0.5·u·(1 + tanh(z)) = u / (1 + exp(−2z)), which keeps
+// full relative accuracy where tanh(z) rounds to −1.
+func geluTanhGo(x []float32) {
+	const c = 0.7978845608028654 // sqrt(2/pi)
+	for i, v := range x {
+		u := float64(v)
+		x[i] = float32(u / (1 + math.Exp(-2*c*(u+0.044715*u*u*u))))
 	}
 }
 
