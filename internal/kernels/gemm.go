@@ -2,50 +2,59 @@ package kernels
 
 import "github.com/gollm/gollm/internal/parallel"
 
+// bBlockFloats bounds a packed weight block (nc rows × all of k) so that
+// it stays in the last-level cache while every row block of x uses it.
+const bBlockFloats = 1 << 20
+
 // gemm computes out[m×n] = x[m×k] · wᵀ with the active micro-kernel,
-// BLIS-style: for each depth block the rows of x are packed once into
-// mr-row panels, then for each block of nc weight rows the weights are
-// packed (and widened) into nr-row panels and the tiles computed in
-// parallel. Each output accumulates its depth blocks in order with the
-// same kernel, so results do not depend on the thread count.
+// BLIS-style. For each block of nc weight rows, the rows are widened and
+// packed into nr-row panels over the whole depth (each panel reads its rows
+// front to back, so strided weights never thrash the TLB); then for each
+// depth block of kc the rows of x are packed into mr-row panels and the
+// tiles computed in parallel. Each output accumulates its depth blocks in
+// order with the same kernel, so results do not depend on the thread count.
 func gemm(out, x []float32, m, k int, w wmat, n int) {
 	im := active
 	mr, nr := im.mr, im.nr
 	kc := splitLen(k, im.kc)
 	mPanels := (m + mr - 1) / mr
-	nc := roundUp(min(n, im.nc), nr)
+	nc := roundUp(min(n, im.nc, max(nr, bBlockFloats/k)), nr)
 	ap := getBuf(mPanels * mr * kc)
-	bp := getBuf(nc * kc)
+	bp := getBuf(nc * k)
 	defer putBuf(ap)
 	defer putBuf(bp)
-	for p0 := 0; p0 < k; p0 += kc {
-		kb := min(kc, k-p0)
-		a := (*ap)[:mPanels*mr*kb]
-		parallel.For(mPanels, 16, func(lo, hi int) {
-			for ip := lo; ip < hi; ip++ {
-				packA(a[ip*mr*kb:], x, m, k, ip*mr, p0, kb, mr)
-			}
-		})
-		for j0 := 0; j0 < n; j0 += nc {
-			nb := min(nc, n-j0)
-			nPanels := (nb + nr - 1) / nr
-			b := (*bp)[:nPanels*nr*kb]
-			parallel.For(nPanels, 4, func(lo, hi int) {
-				scratch := getBuf(nr * kb)
-				for jp := lo; jp < hi; jp++ {
-					packB(b[jp*nr*kb:], w, n, j0+jp*nr, p0, kb, nr, *scratch)
+	for j0 := 0; j0 < n; j0 += nc {
+		nb := min(nc, n-j0)
+		nPanels := (nb + nr - 1) / nr
+		b := (*bp)[:nPanels*nr*k]
+		parallel.For(nPanels, 4, func(lo, hi int) {
+			scratch := getBuf(nr * kc)
+			for jp := lo; jp < hi; jp++ {
+				for p0 := 0; p0 < k; p0 += kc {
+					kb := min(kc, k-p0)
+					packB(b[jp*nr*k+p0*nr:], w, n, j0+jp*nr, p0, kb, nr, *scratch)
 				}
-				putBuf(scratch)
+			}
+			putBuf(scratch)
+		})
+		for p0 := 0; p0 < k; p0 += kc {
+			kb := min(kc, k-p0)
+			a := (*ap)[:mPanels*mr*kb]
+			parallel.For(mPanels, 16, func(lo, hi int) {
+				for ip := lo; ip < hi; ip++ {
+					packA(a[ip*mr*kb:], x, m, k, ip*mr, p0, kb, mr)
+				}
 			})
-			tiles(im, out, a, b, m, n, j0, nb, kb, p0 > 0)
+			tiles(im, out, a, b[p0*nr:], nr*k, m, n, j0, nb, kb, p0 > 0)
 		}
 	}
 }
 
 // tiles runs the micro-kernel over every tile of the m × nb block of out
-// whose columns start at j0, from packed panels a (all rows) and b.
-// Work is split into (row block, column group) tasks.
-func tiles(im *impl, out, a, b []float32, m, n, j0, nb, kb int, acc bool) {
+// whose columns start at j0, from packed panels a (all rows, depth kb) and
+// b (panel jp at b[jp·bStride:], depth kb). Work is split into (row block,
+// column group) tasks.
+func tiles(im *impl, out, a, b []float32, bStride, m, n, j0, nb, kb int, acc bool) {
 	mr, nr := im.mr, im.nr
 	mPanels := (m + mr - 1) / mr
 	nPanels := (nb + nr - 1) / nr
@@ -60,7 +69,7 @@ func tiles(im *impl, out, a, b []float32, m, n, j0, nb, kb int, acc bool) {
 		for t := lo; t < hi; t++ {
 			ib, g := t/groups, t%groups
 			for jp := g * per; jp < min((g+1)*per, nPanels); jp++ {
-				bPanel := b[jp*nr*kb : (jp+1)*nr*kb]
+				bPanel := b[jp*bStride : jp*bStride+nr*kb]
 				col := j0 + jp*nr
 				cols := min(nr, j0+nb-col)
 				for ip := ib * icPanels; ip < min((ib+1)*icPanels, mPanels); ip++ {

@@ -4,7 +4,7 @@ import "github.com/gollm/gollm/internal/parallel"
 
 // gemvMaxRows is the largest m handled by gemv rather than gemm: with so
 // few rows of x, packing the weights would cost more than it saves.
-const gemvMaxRows = 3
+const gemvMaxRows = 8
 
 // gemv computes out[m×n] = x[m×k] · wᵀ by streaming the weight rows, split
 // across threads, past the m rows of x. Blocks of 64 weight rows stay in
