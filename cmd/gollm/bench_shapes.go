@@ -63,7 +63,7 @@ func randomCheckpoint(name string, s benchShape, seed uint64) (*loader.Checkpoin
 	if err != nil {
 		return nil, err
 	}
-	st := newSafetensorsWriter(seed)
+	var st safetensorsPlan
 	h, qd, kvd := s.hidden, s.heads*s.headDim, s.kv*s.headDim
 	st.add("model.embed_tokens.weight", false, s.vocab, h)
 	for i := 0; i < s.layers; i++ {
@@ -86,7 +86,7 @@ func randomCheckpoint(name string, s benchShape, seed uint64) (*loader.Checkpoin
 	st.add("model.norm.weight", true, h)
 	fsys := fstest.MapFS{
 		"config.json":       {Data: cfgJSON},
-		"model.safetensors": {Data: st.bytes()},
+		"model.safetensors": {Data: st.build(seed)},
 	}
 	c, err := loader.OpenFS(fsys, ".")
 	if err != nil {
@@ -95,59 +95,66 @@ func randomCheckpoint(name string, s benchShape, seed uint64) (*loader.Checkpoin
 	return c, nil
 }
 
-// safetensorsWriter lays out bf16 tensors in one safetensors file.
-type safetensorsWriter struct {
-	header map[string]any
-	data   []byte
-	rng    *rand.Rand
-	normal [256]uint16 // bf16 samples of N(0, 0.02²) picked by random bytes
+// safetensorsPlan lists bf16 tensors for one safetensors file; build
+// writes the file in a single allocation.
+type safetensorsPlan struct {
+	tensors []plannedTensor
+	size    int // data bytes
 }
 
-func newSafetensorsWriter(seed uint64) *safetensorsWriter {
-	w := &safetensorsWriter{header: map[string]any{}, rng: rand.New(rand.NewPCG(seed, 0x5eed))}
-	for i := range w.normal {
-		w.normal[i] = uint16(math.Float32bits(float32(w.rng.NormFloat64()*0.02)) >> 16)
-	}
-	return w
+type plannedTensor struct {
+	name  string
+	ones  bool // norm weights: all ones; 1-D otherwise: zeros; else N(0, 0.02²)
+	shape []int
+	start int // offset in the data section
+	bytes int
 }
 
-// add appends a tensor of the given shape: all ones (norm weights), all
-// zeros (biases: 1-D, not ones), or random normal values (matrices).
-func (w *safetensorsWriter) add(name string, ones bool, shape ...int) {
+func (p *safetensorsPlan) add(name string, ones bool, shape ...int) {
 	n := 1
 	for _, d := range shape {
 		n *= d
 	}
-	start := len(w.data)
-	w.data = slices.Grow(w.data, 2*n)[:start+2*n]
-	buf := w.data[start:]
-	switch {
-	case ones:
-		for i := 0; i < n; i++ {
-			binary.LittleEndian.PutUint16(buf[2*i:], 0x3f80)
-		}
-	case len(shape) == 1:
-		clear(buf)
-	default:
-		for i := 0; i < n; i += 8 {
-			r := w.rng.Uint64()
-			for j := i; j < min(i+8, n); j++ {
-				binary.LittleEndian.PutUint16(buf[2*j:], w.normal[byte(r)])
-				r >>= 8
-			}
-		}
-	}
-	w.header[name] = map[string]any{"dtype": "BF16", "shape": shape, "data_offsets": []int{start, start + 2*n}}
+	p.tensors = append(p.tensors, plannedTensor{name, ones, shape, p.size, 2 * n})
+	p.size += 2 * n
 }
 
-// bytes returns the complete file: header length, JSON header, data.
-func (w *safetensorsWriter) bytes() []byte {
-	hdr, _ := json.Marshal(w.header) // maps of strings, ints and slices always marshal
+// build returns the complete file: header length, JSON header, data.
+func (p *safetensorsPlan) build(seed uint64) []byte {
+	header := map[string]any{}
+	for _, t := range p.tensors {
+		header[t.name] = map[string]any{"dtype": "BF16", "shape": t.shape, "data_offsets": []int{t.start, t.start + t.bytes}}
+	}
+	hdr, _ := json.Marshal(header) // maps of strings, ints and slices always marshal
 	for len(hdr)%8 != 0 {
 		hdr = append(hdr, ' ')
 	}
-	out := make([]byte, 8, 8+len(hdr)+len(w.data))
+	out := make([]byte, 8+len(hdr)+p.size)
 	binary.LittleEndian.PutUint64(out, uint64(len(hdr)))
-	out = append(out, hdr...)
-	return append(out, w.data...)
+	copy(out[8:], hdr)
+	data := out[8+len(hdr):]
+	rng := rand.New(rand.NewPCG(seed, 0x5eed))
+	var normal [256]uint16 // bf16 samples of N(0, 0.02²), picked by random bytes
+	for i := range normal {
+		normal[i] = uint16(math.Float32bits(float32(rng.NormFloat64()*0.02)) >> 16)
+	}
+	for _, t := range p.tensors {
+		buf := data[t.start : t.start+t.bytes]
+		switch {
+		case t.ones:
+			for i := 0; i < len(buf); i += 2 {
+				binary.LittleEndian.PutUint16(buf[i:], 0x3f80)
+			}
+		case len(t.shape) == 1: // biases: already zero
+		default:
+			for i := 0; i < len(buf); i += 16 {
+				r := rng.Uint64()
+				for j := i; j < min(i+16, len(buf)); j += 2 {
+					binary.LittleEndian.PutUint16(buf[j:], normal[byte(r)])
+					r >>= 8
+				}
+			}
+		}
+	}
+	return out
 }
