@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/bits"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"testing"
 )
@@ -108,6 +109,27 @@ func TestBucketOrders(t *testing.T) {
 		}
 		if far != c.want {
 			t.Errorf("%s: %d neighbouring pairs differ in more than one bit, want %d", c.order, far, c.want)
+		}
+	}
+}
+
+// TestNoQuadraticMemory: at n = 8192 an n×n float32 buffer would be 256 MiB;
+// Flash and Hyper allocate O(n·d) per call, far below it.
+func TestNoQuadraticMemory(t *testing.T) {
+	const n = 8192
+	s := Shape{Heads: 1, KVHeads: 1, NQ: n, NK: n, Dim: 16}
+	in := randInputs(rand.New(rand.NewPCG(16, 17)), s)
+	out := make([]float32, n*16)
+	lse := make([]float32, n)
+	for _, kern := range []Kernel{Flash{}, NewHyper(HyperConfig{Block: 256, Samples: 256, Projs: 7, MinSeq: 1024}, 0, 1)} {
+		for _, causal := range []bool{false, true} {
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
+			kern.Attend(out, lse, in.q, in.k, in.v, s, Params{Scale: 0.25, Causal: causal})
+			runtime.ReadMemStats(&after)
+			if b := after.TotalAlloc - before.TotalAlloc; b > n*n*4/16 { // a sixteenth of one n×n buffer
+				t.Errorf("%s causal=%v allocated %d bytes for n=%d", kern.Name(), causal, b, n)
+			}
 		}
 	}
 }
