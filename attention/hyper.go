@@ -150,7 +150,7 @@ func (h *Hyper) Attend(out, lse, q, k, v []float32, s Shape, p Params) {
 // the first of which is key number kStart of the whole sequence.
 func (h *Hyper) causal(g group, n, kStart int, scale float32) {
 	if n <= h.cfg.MinSeq {
-		h.dense(g, n, n, scale, true, [2]int{0, n})
+		h.dense(g, n, scale, true, n)
 		return
 	}
 	// Split at ⌈n/2⌉: the released code pads odd n with a zero row, which
@@ -166,9 +166,9 @@ func (h *Hyper) causal(g group, n, kStart int, scale float32) {
 	}
 }
 
-// dense runs exact attention (Flash) of every query head of g on the key
-// ranges, in parallel over heads and query tiles.
-func (h *Hyper) dense(g group, nq, nk int, scale float32, causal bool, rg [2]int) {
+// dense runs exact attention (Flash tiles) of the nq queries of every
+// query head of g on its first nk keys, in parallel over heads and tiles.
+func (h *Hyper) dense(g group, nq int, scale float32, causal bool, nk int) {
 	qTiles := (nq + tileQ - 1) / tileQ
 	parallel.For(len(g.q)*qTiles, 1, func(lo, hi int) {
 		t := getTile(g.dim)
@@ -180,7 +180,7 @@ func (h *Hyper) dense(g group, nq, nk int, scale float32, causal bool, rg [2]int
 				end0 = r0 + 1
 			}
 			t.start(g.q[i][r0*g.dim:], min(tileQ, nq-r0), scale)
-			t.update(g.k, g.v, rg[0], min(rg[1], nk), end0)
+			t.update(g.k, g.v, 0, nk, end0)
 			t.finish(g.out[i][r0*g.dim:], g.lse[i][r0:])
 		}
 	})
@@ -190,18 +190,18 @@ func (h *Hyper) dense(g group, nq, nk int, scale float32, causal bool, rg [2]int
 // first being key number kStart of the sequence.
 func (h *Hyper) nonCausal(g group, nq, nk, kStart int, scale float32) {
 	if nq < h.cfg.MinSeq {
-		h.dense(g, nq, nk, scale, false, [2]int{0, nk})
+		h.dense(g, nq, scale, false, nk)
 		return
 	}
 	sink := max(0, min(h.cfg.Sink-kStart, nk))
 	if sink == nk {
-		h.dense(g, nq, nk, scale, false, [2]int{0, nk})
+		h.dense(g, nq, scale, false, nk)
 		return
 	}
 	h.sortedBlocks(g.rows(0, nq, sink, nk), nq, nk-sink, scale)
 	if sink > 0 {
 		sg := g.withOutput(nq)
-		h.dense(sg, nq, sink, scale, false, [2]int{0, sink})
+		h.dense(sg, nq, scale, false, sink)
 		for i := range g.q {
 			MergeLSE(g.out[i], g.lse[i], sg.out[i], sg.lse[i], nq, g.dim)
 		}
