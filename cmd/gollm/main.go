@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime/pprof"
 
 	"github.com/spf13/cobra"
 )
@@ -19,6 +20,24 @@ var rootCmd = &cobra.Command{
 	SilenceErrors: true,
 }
 
+// cpuProfile is the --cpuprofile flag: a pprof CPU profile of the whole
+// command, for finding where time goes.
+var cpuProfile string
+
+func init() {
+	rootCmd.PersistentFlags().StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile (pprof) of the command to this file")
+	rootCmd.PersistentPreRunE = func(*cobra.Command, []string) error {
+		if cpuProfile == "" {
+			return nil
+		}
+		f, err := os.Create(cpuProfile)
+		if err != nil {
+			return err
+		}
+		return pprof.StartCPUProfile(f)
+	}
+}
+
 func main() {
 	os.Exit(run(os.Args[1:]))
 }
@@ -28,6 +47,7 @@ func main() {
 func run(args []string) int {
 	rootCmd.SetArgs(args)
 	err := rootCmd.Execute()
+	pprof.StopCPUProfile()
 	switch {
 	case err == nil:
 		return 0
