@@ -74,6 +74,9 @@ func (m *Model) Forward(s *State, ids []int, plan *attention.Plan) ([]float32, e
 	if s.n+n > s.cap {
 		return nil, fmt.Errorf("model: %d tokens do not fit the KV cache (%d cached, capacity %d)", n, s.n, s.cap)
 	}
+	if w := m.Config.SlidingWindow; w > 0 && s.n+n > w {
+		return nil, fmt.Errorf("model: %d tokens exceed the sliding attention window of %d, which gollm does not implement (keep the context within %d tokens)", s.n+n, w, w)
+	}
 	if m.posEmb != nil && s.n+n > m.posEmb.out {
 		return nil, fmt.Errorf("model: position %d is beyond the %d learned positions", s.n+n-1, m.posEmb.out)
 	}
