@@ -23,6 +23,10 @@ func (Flash) Attend(out, lse, q, k, v []float32, s Shape, p Params) {
 	if s.NQ == 0 || s.Heads == 0 {
 		return
 	}
+	if s.Heads/s.KVHeads*s.NQ <= decodeRows {
+		attendDecode(out, lse, q, k, v, s, p)
+		return
+	}
 	qTiles := (s.NQ + tileQ - 1) / tileQ
 	units := s.Heads * qTiles
 	split := 1

@@ -95,14 +95,3 @@ const (
 	ln2Lo  = -2.12194440e-4
 	expMin = -87.0
 )
-
-// rowMax returns the largest element of x (−Inf when empty).
-func rowMax(x []float32) float32 {
-	m := float32(math.Inf(-1))
-	for _, v := range x {
-		if v > m {
-			m = v
-		}
-	}
-	return m
-}

@@ -3,6 +3,8 @@ package attention
 import (
 	"math"
 	"sync"
+
+	"github.com/gollm/gollm/internal/kernels"
 )
 
 // Tile sizes of the online-softmax kernel: a tile holds tileQ query rows and
@@ -86,11 +88,7 @@ func (t *tile) block(k, v []float32, j0, nk, end0 int) {
 	if nk < tileK {
 		clear(kt)
 	}
-	for j := 0; j < nk; j++ {
-		for c, x := range k[(j0+j)*d:][:d] {
-			kt[c*tileK+j] = x
-		}
-	}
+	kernels.Transpose(kt, tileK, k[j0*d:], d, nk, d)
 	s := t.s[:rp*tileK]
 	clear(s)
 	gemm(s, tileK, t.q, d, kt, tileK, rp, d, tileK)
@@ -104,7 +102,7 @@ func (t *tile) block(k, v []float32, j0, nk, end0 int) {
 		if valid == 0 {
 			continue
 		}
-		mx := max(rowMax(row[:valid]), t.m[i])
+		mx := max(kernels.Max(row[:valid]), t.m[i])
 		alpha := exp32(t.m[i] - mx)
 		sum := expSub(row[:valid], mx)
 		t.l[i] = t.l[i]*alpha + sum

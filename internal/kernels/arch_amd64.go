@@ -49,22 +49,26 @@ func maxAVX2(x *float32, n int) float32
 //go:noescape
 func axpyAVX2(y *float32, a float32, x *float32, n int)
 
+//go:noescape
+func weightedSumAVX2(out *float32, p *float32, v *float32, n, d int)
+
 // avx2Impl uses 256-bit FMA (Haswell and later, Zen).
 var avx2Impl = &impl{
 	name: "avx2",
 	mr:   4, nr: 24, mc: 128, kc: 256, nc: 4080,
-	gemm:      gemmAsm(4, 24, gemm4x24AVX2),
-	gemvF32:   gemvF32Asm,
-	gemvBF16:  gemvBF16Asm,
-	gemvF16:   gemvF16Asm,
-	cvtBF16:   cvtBF16Asm,
-	cvtF16:    cvtF16Asm,
-	axpy:      axpyAsm,
-	transpose: transposeAsm,
-	siluMul:   siluMulAsm,
-	geluTanh:  geluTanhAsm,
-	sumExp:    sumExpAsm,
-	maxf:      maxAsm,
+	gemm:        gemmAsm(4, 24, gemm4x24AVX2),
+	gemvF32:     gemvF32Asm,
+	gemvBF16:    gemvBF16Asm,
+	gemvF16:     gemvF16Asm,
+	cvtBF16:     cvtBF16Asm,
+	cvtF16:      cvtF16Asm,
+	axpy:        axpyAsm,
+	weightedSum: weightedSumAsm,
+	transpose:   transposeAsm,
+	siluMul:     siluMulAsm,
+	geluTanh:    geluTanhAsm,
+	sumExp:      sumExpAsm,
+	maxf:        maxAsm,
 }
 
 // avx512Impl widens the GEMM tile to 512-bit registers; the memory-bound
@@ -152,6 +156,19 @@ func cvtF16Asm(dst []float32, src []uint16) {
 		cvtF16AVX2(&dst[0], &src[0], n)
 	}
 	cvtF16Go(dst[n:], src[n:])
+}
+
+func weightedSumAsm(out, p, v []float32) {
+	d, n := len(out), len(p)
+	if n == 0 || d == 0 {
+		return
+	}
+	v = v[:n*d]
+	if d%8 != 0 {
+		weightedSumGo(out, p, v)
+		return
+	}
+	weightedSumAVX2(&out[0], &p[0], &v[0], n, d)
 }
 
 func axpyAsm(y []float32, a float32, x []float32) {

@@ -33,6 +33,9 @@ type impl struct {
 	maxf func(x []float32) float32
 	// axpy computes y[i] += a·x[i] over len(x).
 	axpy func(y []float32, a float32, x []float32)
+	// weightedSum computes out[c] += Σ_j p[j]·v[j·d+c] with d = len(out)
+	// and j < len(p) (attention's probabilities times its value rows).
+	weightedSum func(out, p, v []float32)
 }
 
 // active is the implementation every kernel uses, chosen at start-up from

@@ -5,6 +5,24 @@ import "math"
 // Axpy computes y[i] += a*x[i].
 func Axpy(y []float32, a float32, x []float32) { active.axpy(y, a, x) }
 
+// WeightedSum computes out[c] += Σ_j p[j]·v[j·d + c] for c < d = len(out)
+// and j < len(p): a probability-weighted sum of the rows of v ([len(p)×d]).
+func WeightedSum(out, p, v []float32) { active.weightedSum(out, p, v) }
+
+// Max returns the largest element of x (−Inf when x is empty).
+func Max(x []float32) float32 { return active.maxf(x) }
+
+// Transpose writes dst[p·ds + r] = src[r·ss + p] for r < rows and p < cols:
+// a rows×cols block of src (row stride ss) into dst as cols×rows (row
+// stride ds).
+func Transpose(dst []float32, ds int, src []float32, ss, rows, cols int) {
+	if rows > 0 && cols > 0 {
+		_ = dst[(cols-1)*ds+rows-1]
+		_ = src[(rows-1)*ss+cols-1]
+		active.transpose(dst, ds, src, ss, rows, cols)
+	}
+}
+
 // Add computes y[i] += x[i].
 func Add(y, x []float32) {
 	for i, v := range x {

@@ -277,3 +277,65 @@ axpyloop:
 axpydone:
 	VZEROUPPER
 	RET
+
+// func weightedSumAVX2(out *float32, p *float32, v *float32, n, d int)
+// out[c] += Σ_{j<n} p[j]·v[j·d+c] for c < d; d is a multiple of 8, n ≥ 1.
+// Columns go 32 at a time (four accumulators), then 8 at a time.
+TEXT ·weightedSumAVX2(SB), NOSPLIT, $0-40
+	MOVQ out+0(FP), DI
+	MOVQ v+16(FP), DX
+	MOVQ d+32(FP), R8
+	MOVQ R8, R9
+	SHLQ $2, R9
+	XORQ R10, R10
+
+ws32:
+	MOVQ R8, AX
+	SUBQ R10, AX
+	CMPQ AX, $32
+	JLT ws8
+	VMOVUPS (DI)(R10*4), Y0
+	VMOVUPS 32(DI)(R10*4), Y1
+	VMOVUPS 64(DI)(R10*4), Y2
+	VMOVUPS 96(DI)(R10*4), Y3
+	LEAQ (DX)(R10*4), BX
+	MOVQ p+8(FP), SI
+	MOVQ n+24(FP), CX
+ws32loop:
+	VBROADCASTSS (SI), Y4
+	VFMADD231PS (BX), Y4, Y0
+	VFMADD231PS 32(BX), Y4, Y1
+	VFMADD231PS 64(BX), Y4, Y2
+	VFMADD231PS 96(BX), Y4, Y3
+	ADDQ $4, SI
+	ADDQ R9, BX
+	DECQ CX
+	JNZ ws32loop
+	VMOVUPS Y0, (DI)(R10*4)
+	VMOVUPS Y1, 32(DI)(R10*4)
+	VMOVUPS Y2, 64(DI)(R10*4)
+	VMOVUPS Y3, 96(DI)(R10*4)
+	ADDQ $32, R10
+	JMP ws32
+
+ws8:
+	CMPQ R10, R8
+	JGE wsdone
+	VMOVUPS (DI)(R10*4), Y0
+	LEAQ (DX)(R10*4), BX
+	MOVQ p+8(FP), SI
+	MOVQ n+24(FP), CX
+ws8loop:
+	VBROADCASTSS (SI), Y4
+	VFMADD231PS (BX), Y4, Y0
+	ADDQ $4, SI
+	ADDQ R9, BX
+	DECQ CX
+	JNZ ws8loop
+	VMOVUPS Y0, (DI)(R10*4)
+	ADDQ $8, R10
+	JMP ws8
+
+wsdone:
+	VZEROUPPER
+	RET
