@@ -1,0 +1,34 @@
+package attention
+
+import "testing"
+
+// FuzzPlanFlags feeds arbitrary layer specs and settings to Build: it must
+// return a plan with a kernel for every layer or an error, never panic.
+func FuzzPlanFlags(f *testing.F) {
+	f.Add("flash", 0, "last", "", 8)
+	f.Add("flash", 8, "last", "", 8)
+	f.Add("exact", 2, "even", "0-3:flash,4-7:hyper", 8)
+	f.Add("hyper", 0, "odd", "5:exact", 6)
+	f.Add("flash", 3, "first", "0-:hyper,,", 4)
+	f.Add("flash", -1, "middle", "9-2:flash", 0)
+	f.Add("flash", 1, "last", "0-99999999999999999999:hyper", 8)
+	f.Fuzz(func(t *testing.T, attn string, hyperLayers int, pattern, spec string, layers int) {
+		if layers > 4096 {
+			layers %= 4096
+		}
+		pf := DefaultPlanFlags()
+		pf.Attn, pf.HyperLayers, pf.Pattern, pf.LayerAttn = attn, hyperLayers, pattern, spec
+		plan, err := pf.Build(layers, 1)
+		if err != nil {
+			return
+		}
+		if plan.Layers() != layers {
+			t.Fatalf("plan has %d layers, want %d", plan.Layers(), layers)
+		}
+		for i := 0; i < layers; i++ {
+			if plan.Kernel(i) == nil {
+				t.Fatalf("layer %d has no kernel", i)
+			}
+		}
+	})
+}
