@@ -52,6 +52,12 @@ func axpyAVX2(y *float32, a float32, x *float32, n int)
 //go:noescape
 func weightedSumAVX2(out *float32, p *float32, v *float32, n, d int)
 
+//go:noescape
+func weightedSumF16AVX2(out *float32, p *float32, v *uint16, n, d int)
+
+//go:noescape
+func weightedSumBF16AVX2(out *float32, p *float32, v *uint16, n, d int)
+
 // avx2Impl uses 256-bit FMA (Haswell and later, Zen).
 var avx2Impl = &impl{
 	name: "avx2",
@@ -63,12 +69,18 @@ var avx2Impl = &impl{
 	cvtBF16:     cvtBF16Asm,
 	cvtF16:      cvtF16Asm,
 	axpy:        axpyAsm,
-	weightedSum: weightedSumAsm,
-	transpose:   transposeAsm,
-	siluMul:     siluMulAsm,
-	geluTanh:    geluTanhAsm,
-	sumExp:      sumExpAsm,
-	maxf:        maxAsm,
+	weightedSum: func(out, p, v []float32) { weightedSumAsm(out, p, v, weightedSumAVX2, weightedSumGo) },
+	weightedSumF16: func(out, p []float32, v []uint16) {
+		weightedSumAsm(out, p, v, weightedSumF16AVX2, weightedSumF16Go)
+	},
+	weightedSumBF16: func(out, p []float32, v []uint16) {
+		weightedSumAsm(out, p, v, weightedSumBF16AVX2, weightedSumBF16Go)
+	},
+	transpose: transposeAsm,
+	siluMul:   siluMulAsm,
+	geluTanh:  geluTanhAsm,
+	sumExp:    sumExpAsm,
+	maxf:      maxAsm,
 }
 
 // avx512Impl widens the GEMM tile to 512-bit registers; the memory-bound
@@ -158,17 +170,20 @@ func cvtF16Asm(dst []float32, src []uint16) {
 	cvtF16Go(dst[n:], src[n:])
 }
 
-func weightedSumAsm(out, p, v []float32) {
+// weightedSumAsm runs an assembly weighted sum when the row width is a
+// multiple of 8 and the Go loop otherwise.
+func weightedSumAsm[W float32 | uint16](out, p []float32, v []W,
+	kern func(out, p *float32, v *W, n, d int), fallback func(out, p []float32, v []W)) {
 	d, n := len(out), len(p)
 	if n == 0 || d == 0 {
 		return
 	}
 	v = v[:n*d]
 	if d%8 != 0 {
-		weightedSumGo(out, p, v)
+		fallback(out, p, v)
 		return
 	}
-	weightedSumAVX2(&out[0], &p[0], &v[0], n, d)
+	kern(&out[0], &p[0], &v[0], n, d)
 }
 
 func axpyAsm(y []float32, a float32, x []float32) {

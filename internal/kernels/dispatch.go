@@ -36,6 +36,10 @@ type impl struct {
 	// weightedSum computes out[c] += Σ_j p[j]·v[j·d+c] with d = len(out)
 	// and j < len(p) (attention's probabilities times its value rows).
 	weightedSum func(out, p, v []float32)
+	// weightedSumF16 and weightedSumBF16 are weightedSum with v stored as
+	// half-precision or bfloat16 bit patterns (a 16-bit KV cache).
+	weightedSumF16  func(out, p []float32, v []uint16)
+	weightedSumBF16 func(out, p []float32, v []uint16)
 }
 
 // active is the implementation every kernel uses, chosen at start-up from

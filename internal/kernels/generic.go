@@ -10,19 +10,21 @@ import (
 var goImpl = &impl{
 	name: "go",
 	mr:   4, nr: 4, mc: 128, kc: 256, nc: 2048,
-	gemm:        gemm4x4Go,
-	gemvF32:     gemvGo(dotF32Go),
-	gemvBF16:    gemvGo(dotBF16Go),
-	gemvF16:     gemvGo(dotF16Go),
-	cvtBF16:     cvtBF16Go,
-	cvtF16:      cvtF16Go,
-	axpy:        axpyGo,
-	weightedSum: weightedSumGo,
-	transpose:   transposeGo,
-	siluMul:     siluMulGo,
-	geluTanh:    geluTanhGo,
-	sumExp:      sumExpGo,
-	maxf:        maxGo,
+	gemm:            gemm4x4Go,
+	gemvF32:         gemvGo(dotF32Go),
+	gemvBF16:        gemvGo(dotBF16Go),
+	gemvF16:         gemvGo(dotF16Go),
+	cvtBF16:         cvtBF16Go,
+	cvtF16:          cvtF16Go,
+	axpy:            axpyGo,
+	weightedSum:     weightedSumGo,
+	weightedSumF16:  weightedSumF16Go,
+	weightedSumBF16: weightedSumBF16Go,
+	transpose:       transposeGo,
+	siluMul:         siluMulGo,
+	geluTanh:        geluTanhGo,
+	sumExp:          sumExpGo,
+	maxf:            maxGo,
 }
 
 // gemm4x4Go is the portable micro-kernel over 4×4 tiles.
@@ -110,6 +112,24 @@ func cvtF16Go(dst []float32, src []uint16) {
 	dst = dst[:len(src)]
 	for i, v := range src {
 		dst[i] = float16.Frombits(v).Float32()
+	}
+}
+
+func weightedSumF16Go(out, p []float32, v []uint16) {
+	d := len(out)
+	for j, pj := range p {
+		for c, x := range v[j*d : (j+1)*d] {
+			out[c] += pj * float16.Frombits(x).Float32()
+		}
+	}
+}
+
+func weightedSumBF16Go(out, p []float32, v []uint16) {
+	d := len(out)
+	for j, pj := range p {
+		for c, x := range v[j*d : (j+1)*d] {
+			out[c] += pj * math.Float32frombits(uint32(x)<<16)
+		}
 	}
 }
 

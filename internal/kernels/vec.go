@@ -9,6 +9,12 @@ func Axpy(y []float32, a float32, x []float32) { active.axpy(y, a, x) }
 // and j < len(p): a probability-weighted sum of the rows of v ([len(p)×d]).
 func WeightedSum(out, p, v []float32) { active.weightedSum(out, p, v) }
 
+// WeightedSumF16 is WeightedSum with v stored as half-precision bits.
+func WeightedSumF16(out, p []float32, v []uint16) { active.weightedSumF16(out, p, v) }
+
+// WeightedSumBF16 is WeightedSum with v stored as bfloat16 bits.
+func WeightedSumBF16(out, p []float32, v []uint16) { active.weightedSumBF16(out, p, v) }
+
 // Max returns the largest element of x (−Inf when x is empty).
 func Max(x []float32) float32 { return active.maxf(x) }
 
