@@ -23,6 +23,62 @@ const decodeChunk = 256
 // in fixed key chunks spread over the threads and reduced in chunk order,
 // so the result does not depend on the thread count.
 func attendDecode(out, lse, q, k, v []float32, s Shape, p Params) {
+	decode(out, lse, q, kvF32{k, v}, s, p)
+}
+
+// Decode16 is decoding attention against a 16-bit KV cache: k and v hold
+// half-precision bits (bf16 false) or bfloat16 bits (bf16 true) in the
+// layout of Shape. It serves every kernel: Exact, Flash and Hyper all
+// attend exactly to the cache when a few query rows decode against it.
+// It is correct for any number of query rows and efficient for up to
+// DecodeRows per KV head.
+func Decode16(out, lse, q []float32, k, v []uint16, bf16 bool, s Shape, p Params) {
+	decode(out, lse, q, kv16{k, v, bf16}, s, p)
+}
+
+// DecodeRows is the most query rows per KV head (query heads of a GQA
+// group times NQ) the decoding path takes.
+const DecodeRows = decodeRows
+
+// kvSource is a KV cache in some storage type: the two products decoding
+// needs, over rows [0, n) of the head starting at element base.
+type kvSource interface {
+	scores(dst, q []float32, rows, d, base, n int)
+	weightedSum(out, p []float32, base, d, lo, hi int)
+}
+
+type kvF32 struct{ k, v []float32 }
+
+func (c kvF32) scores(dst, q []float32, rows, d, base, n int) {
+	kernels.MatMulF32(dst, q, rows, d, c.k[base:base+n*d], n)
+}
+
+func (c kvF32) weightedSum(out, p []float32, base, d, lo, hi int) {
+	kernels.WeightedSum(out, p, c.v[base+lo*d:base+hi*d])
+}
+
+type kv16 struct {
+	k, v []uint16
+	bf16 bool
+}
+
+func (c kv16) scores(dst, q []float32, rows, d, base, n int) {
+	if c.bf16 {
+		kernels.MatMulBF16(dst, q, rows, d, c.k[base:base+n*d], n)
+	} else {
+		kernels.MatMulF16(dst, q, rows, d, c.k[base:base+n*d], n)
+	}
+}
+
+func (c kv16) weightedSum(out, p []float32, base, d, lo, hi int) {
+	if c.bf16 {
+		kernels.WeightedSumBF16(out, p, c.v[base+lo*d:base+hi*d])
+	} else {
+		kernels.WeightedSumF16(out, p, c.v[base+lo*d:base+hi*d])
+	}
+}
+
+func decode(out, lse, q []float32, kv kvSource, s Shape, p Params) {
 	d, g := s.Dim, s.Heads/s.KVHeads
 	rows := g * s.NQ
 	qg := make([]float32, rows*d)
@@ -45,9 +101,8 @@ func attendDecode(out, lse, q, k, v []float32, s Shape, p Params) {
 			}
 		}
 		base := kvh * s.kvStride() * d
-		kh, vh := k[base:base+s.NK*d], v[base:base+s.NK*d]
 		if s.NK > 0 {
-			kernels.MatMulF32(scores, qg, rows, d, kh, s.NK)
+			kv.scores(scores, qg, rows, d, base, s.NK)
 		}
 		for r := 0; r < rows; r++ {
 			row := scores[r*s.NK : r*s.NK+limit[r]]
@@ -64,7 +119,7 @@ func attendDecode(out, lse, q, k, v []float32, s Shape, p Params) {
 				for r := 0; r < rows; r++ {
 					j1 := min(j0+decodeChunk, limit[r])
 					if j1 > j0 {
-						kernels.WeightedSum(part[(c*rows+r)*d:][:d], scores[r*s.NK+j0:r*s.NK+j1], vh[j0*d:j1*d])
+						kv.weightedSum(part[(c*rows+r)*d:][:d], scores[r*s.NK+j0:r*s.NK+j1], base, d, j0, j1)
 					}
 				}
 			}
