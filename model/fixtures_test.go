@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/gollm/gollm/loader"
+	"github.com/gollm/gollm/weights"
 )
 
 // reference is what tools/fixtures/make_fixtures.py records from HF
@@ -148,4 +149,49 @@ func logSumExp64(x []float32) float64 {
 		s += math.Exp(float64(v) - mx)
 	}
 	return mx + math.Log(s)
+}
+
+// TestKVCacheTypes checks 16-bit KV caches on every fixture: a prefill
+// and token-by-token decode (both cache paths) stay within the rounding of
+// the stored keys and values of the float32 cache's logits.
+func TestKVCacheTypes(t *testing.T) {
+	for _, dir := range fixtureDirs(t) {
+		t.Run(filepath.Base(dir), func(t *testing.T) {
+			m, ref := loadFixture(t, dir)
+			ids := ref.InputIDs[:12]
+			v := m.VocabSize()
+			full := allLogits(t, m, ids)
+			for _, kv := range []weights.DType{weights.F16, weights.BF16} {
+				st := m.NewStateOf(len(ids), kv)
+				h, err := m.Forward(st, ids[:6], nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got := make([]float32, len(ids)*v)
+				m.Logits(got, h, 6)
+				for i := 6; i < len(ids); i++ {
+					h, err := m.Forward(st, ids[i:i+1], nil)
+					if err != nil {
+						t.Fatal(err)
+					}
+					m.Logits(got[i*v:(i+1)*v], h, 1)
+				}
+				tol := 2e-2 // bf16 keeps 8 bits of mantissa
+				if kv == weights.F16 {
+					tol = 2e-3
+				}
+				var maxDiff, maxRef float64
+				for i := range full {
+					maxDiff = math.Max(maxDiff, math.Abs(float64(got[i]-full[i])))
+					maxRef = math.Max(maxRef, math.Abs(float64(full[i])))
+				}
+				if maxDiff > tol*maxRef {
+					t.Errorf("%s cache: max |logit − f32 cache| = %.3g > %g × %.3g", kv, maxDiff, tol, maxRef)
+				}
+				if maxDiff == 0 {
+					t.Errorf("%s cache: logits identical to the f32 cache: was the cache rounded at all?", kv)
+				}
+			}
+		})
+	}
 }

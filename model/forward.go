@@ -6,14 +6,17 @@ import (
 
 	"github.com/gollm/gollm/attention"
 	"github.com/gollm/gollm/internal/kernels"
+	"github.com/gollm/gollm/weights"
 )
 
 // State is one sequence being processed: its KV cache (per layer,
 // [kvHeads][capacity][headDim]) and the number of tokens already in it.
 type State struct {
-	k, v [][]float32
-	n    int
-	cap  int
+	kv       weights.DType // storage type of the cache
+	k, v     [][]float32   // per layer, when kv is F32
+	k16, v16 [][]uint16    // per layer, when kv is F16 or BF16
+	n        int
+	cap      int
 
 	// OnLayer, when set, is called after each layer of a forward pass with
 	// the layers done and the total (progress of a long prefill).
@@ -23,23 +26,38 @@ type State struct {
 	Ctx context.Context
 }
 
-// StateBytes estimates the memory of a State of the given capacity plus
-// the scratch of a forward pass over that many tokens.
-func (m *Model) StateBytes(capacity int) int64 {
-	kv := int64(len(m.layers)) * 2 * int64(m.kvHeads*m.headDim) * int64(capacity)
+// StateBytes estimates the memory of a State of the given capacity and
+// cache type plus the scratch of a forward pass over that many tokens.
+func (m *Model) StateBytes(capacity int, kv weights.DType) int64 {
+	perLayer := 2 * int64(m.kvHeads*m.headDim) * int64(capacity)
+	cache := int64(len(m.layers)) * perLayer * int64(kv.Size())
 	c := int64(min(capacity, rowChunk))
 	qd := int64(m.heads * m.headDim)
 	scratch := 2*qd*int64(capacity) + int64(capacity)*int64(m.hidden) +
 		c*(2*int64(m.hidden)+3*qd+2*int64(m.Config.Intermediate))
-	return 4 * (kv + scratch)
+	if kv != weights.F32 {
+		scratch += perLayer // one layer widened for a prefill
+	}
+	return cache + 4*scratch
 }
 
-// NewState allocates a KV cache for up to capacity tokens.
-func (m *Model) NewState(capacity int) *State {
-	s := &State{cap: capacity, k: make([][]float32, len(m.layers)), v: make([][]float32, len(m.layers))}
-	for i := range m.layers {
-		s.k[i] = make([]float32, m.kvHeads*capacity*m.headDim)
-		s.v[i] = make([]float32, m.kvHeads*capacity*m.headDim)
+// NewState allocates a float32 KV cache for up to capacity tokens.
+func (m *Model) NewState(capacity int) *State { return m.NewStateOf(capacity, weights.F32) }
+
+// NewStateOf allocates a KV cache for up to capacity tokens stored as kv
+// (F32, F16 or BF16). A 16-bit cache halves the memory and the bytes each
+// decoding step reads; keys and values are rounded once, when stored.
+func (m *Model) NewStateOf(capacity int, kv weights.DType) *State {
+	s := &State{kv: kv, cap: capacity}
+	size := m.kvHeads * capacity * m.headDim
+	for range m.layers {
+		if kv == weights.F32 {
+			s.k = append(s.k, make([]float32, size))
+			s.v = append(s.v, make([]float32, size))
+		} else {
+			s.k16 = append(s.k16, make([]uint16, size))
+			s.v16 = append(s.v16, make([]uint16, size))
+		}
 	}
 	return s
 }
@@ -59,8 +77,14 @@ func (s *State) KVBytes() int64 {
 	for i := range s.k {
 		b += int64(len(s.k[i])+len(s.v[i])) * 4
 	}
+	for i := range s.k16 {
+		b += int64(len(s.k16[i])+len(s.v16[i])) * 2
+	}
 	return b
 }
+
+// KVType is the storage type of the cache.
+func (s *State) KVType() weights.DType { return s.kv }
 
 // Forward runs ids (positions s.Len() … s.Len()+len(ids)−1) through the
 // model, appends their keys and values to the cache, and returns the final
@@ -130,6 +154,7 @@ const rowChunk = 512
 // work holds the scratch buffers of one forward pass.
 type work struct {
 	qh, oh                 []float32 // head-major queries and attention output, all n rows
+	kf, vf                 []float32 // one layer of a 16-bit cache, widened for a prefill
 	xn, q, k, v, att, proj []float32 // one chunk of rows
 	ff1, ff2               []float32 // one chunk of MLP activations
 }
@@ -160,8 +185,7 @@ func (m *Model) layerForward(li int, s *State, x []float32, n int, w *work, kern
 		m.projectQKV(li, l, s, x[r0*h:(r0+rows)*h], r0, rows, n, w)
 	}
 	hd := m.headDim
-	shape := attention.Shape{Heads: m.heads, KVHeads: m.kvHeads, NQ: n, NK: s.n + n, Dim: hd, KVStride: s.cap}
-	kern.Attend(w.oh, nil, w.qh, s.k[li], s.v[li], shape, attention.Params{Scale: m.attentionScale(), Causal: true, Offset: s.n})
+	m.attend(li, s, n, w, kern)
 	for r0 := 0; r0 < n; r0 += rowChunk {
 		rows := min(rowChunk, n-r0)
 		xc := x[r0*h : (r0+rows)*h]
@@ -183,6 +207,36 @@ func (m *Model) layerForward(li int, s *State, x []float32, n int, w *work, kern
 		l.mlpNorm.apply(w.xn, xc, rows)
 		m.mlp(l, w.xn, rows, w)
 		kernels.Add(xc, w.xn[:rows*h])
+	}
+}
+
+// attend runs layer li's attention of the n new queries (w.qh) against the
+// cache into w.oh. A 16-bit cache is read directly when decoding, and
+// widened layer by layer for the kernels otherwise.
+func (m *Model) attend(li int, s *State, n int, w *work, kern attention.Kernel) {
+	shape := attention.Shape{Heads: m.heads, KVHeads: m.kvHeads, NQ: n, NK: s.n + n, Dim: m.headDim, KVStride: s.cap}
+	p := attention.Params{Scale: m.attentionScale(), Causal: true, Offset: s.n}
+	switch {
+	case s.kv == weights.F32:
+		kern.Attend(w.oh, nil, w.qh, s.k[li], s.v[li], shape, p)
+	case m.heads/m.kvHeads*n <= attention.DecodeRows:
+		attention.Decode16(w.oh, nil, w.qh, s.k16[li], s.v16[li], s.kv == weights.BF16, shape, p)
+	default:
+		rows := shape.NK * m.headDim
+		if len(w.kf) < m.kvHeads*rows {
+			w.kf, w.vf = make([]float32, m.kvHeads*rows), make([]float32, m.kvHeads*rows)
+		}
+		widen := kernels.F16ToF32
+		if s.kv == weights.BF16 {
+			widen = kernels.BF16ToF32
+		}
+		for h := 0; h < m.kvHeads; h++ {
+			src := h * s.cap * m.headDim
+			widen(w.kf[h*rows:(h+1)*rows], s.k16[li][src:src+rows])
+			widen(w.vf[h*rows:(h+1)*rows], s.v16[li][src:src+rows])
+		}
+		shape.KVStride = shape.NK
+		kern.Attend(w.oh, nil, w.qh, w.kf, w.vf, shape, p)
 	}
 }
 
@@ -210,8 +264,18 @@ func (m *Model) projectQKV(li int, l *layer, s *State, xc []float32, r0, rows, n
 		}
 		for hh := 0; hh < nkv; hh++ {
 			dst := (hh*s.cap + pos + i) * hd
-			copy(s.k[li][dst:dst+hd], w.k[(i*nkv+hh)*hd:][:hd])
-			copy(s.v[li][dst:dst+hd], w.v[(i*nkv+hh)*hd:][:hd])
+			kr, vr := w.k[(i*nkv+hh)*hd:][:hd], w.v[(i*nkv+hh)*hd:][:hd]
+			switch s.kv {
+			case weights.F32:
+				copy(s.k[li][dst:dst+hd], kr)
+				copy(s.v[li][dst:dst+hd], vr)
+			case weights.F16:
+				kernels.F32ToF16(s.k16[li][dst:dst+hd], kr)
+				kernels.F32ToF16(s.v16[li][dst:dst+hd], vr)
+			default:
+				kernels.F32ToBF16(s.k16[li][dst:dst+hd], kr)
+				kernels.F32ToBF16(s.v16[li][dst:dst+hd], vr)
+			}
 		}
 	}
 }
