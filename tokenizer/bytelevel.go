@@ -3,16 +3,15 @@ package tokenizer
 import (
 	"fmt"
 	"unicode/utf8"
-
-	"github.com/pkoukk/tiktoken-go"
 )
 
 // byteBPE is byte-level BPE (GPT-2, tiktoken, Llama 3, Qwen): the pattern
-// splits text into pieces, and tiktoken-go's CoreBPE merges each piece's
-// bytes, lowest rank first.
+// splits text into pieces, and each piece's bytes are merged as tiktoken
+// merges them, lowest rank first.
 type byteBPE struct {
 	frame
-	core        *tiktoken.Tiktoken
+	ranks       map[string]int // token bytes → rank
+	split       splitter
 	rankToID    []int    // nil when ranks are the ids
 	byteRank    [256]int // rank of each single byte
 	pieces      [][]byte // bytes of each id
@@ -24,7 +23,7 @@ type byteBPE struct {
 // rankToID mapping ranks to ids (nil: the same). pieces gives each id's
 // bytes for decoding, specials included.
 func newByteBPE(ranks map[string]int, rankToID []int, pattern string, pieces [][]byte) (*byteBPE, error) {
-	b := &byteBPE{rankToID: rankToID, pieces: pieces, parallel: splitSafePatterns[pattern]}
+	b := &byteBPE{ranks: ranks, rankToID: rankToID, pieces: pieces, parallel: splitSafePatterns[pattern]}
 	for c := 0; c < 256; c++ {
 		r, ok := ranks[string([]byte{byte(c)})]
 		if !ok {
@@ -32,11 +31,11 @@ func newByteBPE(ranks map[string]int, rankToID []int, pattern string, pieces [][
 		}
 		b.byteRank[c] = r
 	}
-	core, err := tiktoken.NewCoreBPE(ranks, map[string]int{}, pattern)
+	split, err := newSplitter(pattern)
 	if err != nil {
-		return nil, fmt.Errorf("pattern %q: %w", pattern, err)
+		return nil, err
 	}
-	b.core = tiktoken.NewTiktoken(core, nil, nil)
+	b.split = split
 	b.vocabSize = len(pieces)
 	return b, nil
 }
@@ -56,7 +55,7 @@ func (b *byteBPE) encodeSegment(dst []int, seg string, _ bool) []int {
 }
 
 // encodePlain encodes s with no added-token matching. Valid UTF-8 stretches
-// go through the pattern and CoreBPE; each invalid byte becomes its own
+// go through the pattern and the merges; each invalid byte becomes its own
 // single-byte token, so decoding gives s back.
 func (b *byteBPE) encodePlain(dst []int, s string) []int {
 	for len(s) > 0 {
@@ -66,10 +65,24 @@ func (b *byteBPE) encodePlain(dst []int, s string) []int {
 			s = s[1:]
 			continue
 		}
-		for _, r := range b.core.EncodeOrdinary(s[:n]) {
-			dst = append(dst, b.id(r))
-		}
+		b.split(s[:n], func(piece string) { dst = b.appendPiece(dst, piece) })
 		s = s[n:]
+	}
+	return dst
+}
+
+// appendPiece appends the ids of one piece: its own id when it is a token,
+// else the ids of its merged parts.
+func (b *byteBPE) appendPiece(dst []int, piece string) []int {
+	if r, ok := b.ranks[piece]; ok {
+		return append(dst, b.id(r))
+	}
+	n := len(dst)
+	dst = bpeMerge(b.ranks, dst, piece)
+	if b.rankToID != nil {
+		for i := n; i < len(dst); i++ {
+			dst[i] = b.rankToID[dst[i]]
+		}
 	}
 	return dst
 }

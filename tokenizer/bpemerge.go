@@ -1,0 +1,57 @@
+package tokenizer
+
+import "math"
+
+// noRank marks a pair of parts whose joined bytes are no token.
+const noRank = math.MaxInt
+
+// bpePart is one part of a piece being merged: where it starts and the rank
+// of it joined with the next part.
+type bpePart struct{ start, rank int }
+
+// bpeMerge appends the ranks of the tokens of piece, which is not itself
+// a token, merged as tiktoken does: join the adjacent pair of parts whose
+// joined bytes have the lowest rank, the leftmost on ties, until no joined
+// pair is a token. Parts start as single bytes.
+func bpeMerge(ranks map[string]int, dst []int, piece string) []int {
+	var buf [48]bpePart
+	parts := buf[:0]
+	for i := 0; i <= len(piece); i++ {
+		parts = append(parts, bpePart{i, noRank})
+	}
+	for i := 0; i+2 < len(parts); i++ {
+		parts[i].rank = pairRank(ranks, piece, parts, i, 0)
+	}
+	for len(parts) > 1 {
+		best := 0
+		for i := 1; i < len(parts)-1; i++ {
+			if parts[i].rank < parts[best].rank {
+				best = i
+			}
+		}
+		if parts[best].rank == noRank {
+			break
+		}
+		parts[best].rank = pairRank(ranks, piece, parts, best, 1)
+		if best > 0 {
+			parts[best-1].rank = pairRank(ranks, piece, parts, best-1, 1)
+		}
+		parts = append(parts[:best+1], parts[best+2:]...)
+	}
+	for i := 0; i+1 < len(parts); i++ {
+		dst = append(dst, ranks[piece[parts[i].start:parts[i+1].start]])
+	}
+	return dst
+}
+
+// pairRank is the rank of the bytes from part i to part i+skip+2 (the pair
+// at i when skip is 0, the pair at i after parts i and i+1 join when skip
+// is 1), or noRank.
+func pairRank(ranks map[string]int, piece string, parts []bpePart, i, skip int) int {
+	if i+skip+2 < len(parts) {
+		if r, ok := ranks[piece[parts[i].start:parts[i+skip+2].start]]; ok {
+			return r
+		}
+	}
+	return noRank
+}
