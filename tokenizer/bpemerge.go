@@ -13,7 +13,7 @@ type bpePart struct{ start, rank int }
 // a token, merged as tiktoken does: join the adjacent pair of parts whose
 // joined bytes have the lowest rank, the leftmost on ties, until no joined
 // pair is a token. Parts start as single bytes.
-func bpeMerge(ranks map[string]int, dst []int, piece string) []int {
+func bpeMerge(ranks *bpeRanks, dst []int, piece string) []int {
 	var buf [48]bpePart
 	parts := buf[:0]
 	for i := 0; i <= len(piece); i++ {
@@ -39,7 +39,8 @@ func bpeMerge(ranks map[string]int, dst []int, piece string) []int {
 		parts = append(parts[:best+1], parts[best+2:]...)
 	}
 	for i := 0; i+1 < len(parts); i++ {
-		dst = append(dst, ranks[piece[parts[i].start:parts[i+1].start]])
+		r, _ := ranks.rank(piece[parts[i].start:parts[i+1].start])
+		dst = append(dst, r)
 	}
 	return dst
 }
@@ -47,11 +48,31 @@ func bpeMerge(ranks map[string]int, dst []int, piece string) []int {
 // pairRank is the rank of the bytes from part i to part i+skip+2 (the pair
 // at i when skip is 0, the pair at i after parts i and i+1 join when skip
 // is 1), or noRank.
-func pairRank(ranks map[string]int, piece string, parts []bpePart, i, skip int) int {
+func pairRank(ranks *bpeRanks, piece string, parts []bpePart, i, skip int) int {
 	if i+skip+2 < len(parts) {
-		if r, ok := ranks[piece[parts[i].start:parts[i+skip+2].start]]; ok {
+		if r, ok := ranks.rank(piece[parts[i].start:parts[i+skip+2].start]); ok {
 			return r
 		}
 	}
 	return noRank
+}
+
+// mergeCache remembers the ids of the pieces merged during one encode call:
+// book-length text repeats its rarer words often.
+type mergeCache struct {
+	spans map[string][2]int // piece → its ids' span in ids
+	ids   []int
+}
+
+func (c *mergeCache) get(piece string) ([]int, bool) {
+	s, ok := c.spans[piece]
+	return c.ids[s[0]:s[1]], ok
+}
+
+func (c *mergeCache) put(piece string, ids []int) {
+	if c.spans == nil {
+		c.spans = map[string][2]int{}
+	}
+	c.spans[piece] = [2]int{len(c.ids), len(c.ids) + len(ids)}
+	c.ids = append(c.ids, ids...)
 }

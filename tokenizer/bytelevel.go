@@ -1,7 +1,6 @@
 package tokenizer
 
 import (
-	"fmt"
 	"unicode/utf8"
 )
 
@@ -10,10 +9,9 @@ import (
 // merges them, lowest rank first.
 type byteBPE struct {
 	frame
-	ranks       map[string]int // token bytes → rank
+	ranks       *bpeRanks
 	split       splitter
 	rankToID    []int    // nil when ranks are the ids
-	byteRank    [256]int // rank of each single byte
 	pieces      [][]byte // bytes of each id
 	parallel    bool     // the pattern is one whose safe cuts are proven
 	prefixSpace bool     // put a space before each segment not starting with one
@@ -23,21 +21,15 @@ type byteBPE struct {
 // rankToID mapping ranks to ids (nil: the same). pieces gives each id's
 // bytes for decoding, specials included.
 func newByteBPE(ranks map[string]int, rankToID []int, pattern string, pieces [][]byte) (*byteBPE, error) {
-	b := &byteBPE{ranks: ranks, rankToID: rankToID, pieces: pieces, parallel: splitSafePatterns[pattern]}
-	for c := 0; c < 256; c++ {
-		r, ok := ranks[string([]byte{byte(c)})]
-		if !ok {
-			return nil, fmt.Errorf("no token for byte 0x%02x", c)
-		}
-		b.byteRank[c] = r
+	r, err := newBPERanks(ranks)
+	if err != nil {
+		return nil, err
 	}
 	split, err := newSplitter(pattern)
 	if err != nil {
 		return nil, err
 	}
-	b.split = split
-	b.vocabSize = len(pieces)
-	return b, nil
+	return &byteBPE{frame: frame{vocabSize: len(pieces)}, ranks: r, split: split, rankToID: rankToID, pieces: pieces, parallel: splitSafePatterns[pattern]}, nil
 }
 
 // Encode implements Tokenizer.
@@ -58,24 +50,28 @@ func (b *byteBPE) encodeSegment(dst []int, seg string, _ bool) []int {
 // go through the pattern and the merges; each invalid byte becomes its own
 // single-byte token, so decoding gives s back.
 func (b *byteBPE) encodePlain(dst []int, s string) []int {
+	var merged mergeCache
 	for len(s) > 0 {
 		n := validPrefix(s)
 		if n == 0 {
-			dst = append(dst, b.id(b.byteRank[s[0]]))
+			dst = append(dst, b.id(b.ranks.one[s[0]]))
 			s = s[1:]
 			continue
 		}
-		b.split(s[:n], func(piece string) { dst = b.appendPiece(dst, piece) })
+		b.split(s[:n], func(piece string) { dst = b.appendPiece(dst, piece, &merged) })
 		s = s[n:]
 	}
 	return dst
 }
 
 // appendPiece appends the ids of one piece: its own id when it is a token,
-// else the ids of its merged parts.
-func (b *byteBPE) appendPiece(dst []int, piece string) []int {
-	if r, ok := b.ranks[piece]; ok {
+// else the ids of its merged parts, remembered in merged.
+func (b *byteBPE) appendPiece(dst []int, piece string, merged *mergeCache) []int {
+	if r, ok := b.ranks.rank(piece); ok {
 		return append(dst, b.id(r))
+	}
+	if ids, ok := merged.get(piece); ok {
+		return append(dst, ids...)
 	}
 	n := len(dst)
 	dst = bpeMerge(b.ranks, dst, piece)
@@ -84,6 +80,7 @@ func (b *byteBPE) appendPiece(dst []int, piece string) []int {
 			dst[i] = b.rankToID[dst[i]]
 		}
 	}
+	merged.put(piece, dst[n:])
 	return dst
 }
 
