@@ -14,18 +14,27 @@ import (
 // package directory; tests that need it skip when it is absent.
 func sharedDir(t testing.TB) string {
 	t.Helper()
+	dir, ok := findShared()
+	if !ok {
+		t.Skip("../shared (test data) not found; skipping")
+	}
+	return dir
+}
+
+// findShared looks for ../shared from the package directory upwards.
+func findShared() (string, bool) {
 	dir, err := filepath.Abs(".")
 	if err != nil {
-		t.Fatal(err)
+		return "", false
 	}
 	for {
 		p := filepath.Join(dir, "..", "shared")
 		if st, err := os.Stat(filepath.Join(p, "data")); err == nil && st.IsDir() {
-			return p
+			return p, true
 		}
 		parent := filepath.Dir(dir)
 		if parent == dir {
-			t.Skip("../shared (test data) not found; skipping")
+			return "", false
 		}
 		dir = parent
 	}
