@@ -15,7 +15,8 @@ import (
 
 const mixedText = "Hello, world! It's 2024: naïve café — 東京 🦙.cpp\n\n  indented\tTAB\r\nTHE END's 12345678 <|endoftext|> x\u00a0y   \n"
 
-// Our patterns and rank wiring must give what tiktoken-go itself gives.
+// Our splitters, merges and rank wiring must give what tiktoken-go itself
+// gives.
 func TestEncodingsMatchTiktokenGo(t *testing.T) {
 	tiktoken.SetBpeLoader(loader.NewOfflineLoader())
 	for _, name := range []string{"r50k_base", "p50k_base", "cl100k_base", "o200k_base"} {
@@ -24,12 +25,14 @@ func TestEncodingsMatchTiktokenGo(t *testing.T) {
 			t.Fatal(err)
 		}
 		tok := mustEncoding(t, name)
-		want := ref.EncodeOrdinary(mixedText)
-		if got := tok.Encode(mixedText); !reflect.DeepEqual(got, want) {
-			t.Errorf("%s: %v, want %v", name, got, want)
-		}
-		if got := tok.Decode(want); got != mixedText {
-			t.Errorf("%s: decode %q", name, got)
+		for _, text := range []string{mixedText, syntheticText(30000), strings.Join(randomTexts(400, 30, 3), "")} {
+			want := ref.EncodeOrdinary(text)
+			if got := tok.Encode(text); !reflect.DeepEqual(got, want) {
+				t.Errorf("%s on %.60q: ids differ from tiktoken-go's (%d ids, want %d)", name, text, len(got), len(want))
+			}
+			if got := tok.Decode(want); got != text {
+				t.Errorf("%s: decode %.60q", name, got)
+			}
 		}
 	}
 }
