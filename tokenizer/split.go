@@ -66,7 +66,8 @@ func encodeChunked(dst []int, s string, cut func(string, int) bool, enc func(dst
 	parts := make([][]int, len(bounds)-1)
 	parallel.For(len(parts), 1, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
-			parts[i] = enc(nil, s[bounds[i]:bounds[i+1]], i == 0)
+			chunk := s[bounds[i]:bounds[i+1]]
+			parts[i] = enc(make([]int, 0, len(chunk)/3), chunk, i == 0)
 		}
 	})
 	for _, p := range parts {
