@@ -8,12 +8,12 @@ import (
 
 // Sizes of bpeRanks' own hash tables.
 const (
-	shortMax = 8    // longest token they hold
+	shortMax = 16   // longest token they hold
 	hotRanks = 8192 // ranks below this are also in the small hot table
 )
 
 // bpeRanks looks up the rank of token bytes. Single bytes are in an array;
-// tokens of 2 to 8 bytes, most pieces of text, in open-addressing tables
+// tokens of 2 to 16 bytes, most pieces of text, in open-addressing tables
 // that hold the bytes inline: a small one of the lowest ranks (BPE's most
 // frequent merges), which stays in the processor's cache, then one of all.
 // Longer tokens are in the map.
@@ -65,11 +65,11 @@ func (r *bpeRanks) rank(s string) (int, bool) {
 		return r.one[s[0]], true
 	}
 	if isShort(s) {
-		k := packShort(s)
-		if e := r.hot.find(k, len(s)); e.n != 0 {
+		lo, hi := packShort(s)
+		if e := r.hot.find(lo, hi, len(s)); e.n != 0 {
 			return int(e.rank), true
 		}
-		e := r.all.find(k, len(s))
+		e := r.all.find(lo, hi, len(s))
 		return int(e.rank), e.n != 0
 	}
 	k, ok := r.m[s]
@@ -77,18 +77,18 @@ func (r *bpeRanks) rank(s string) (int, bool) {
 }
 
 // shortTable is an open-addressing hash table (linear probing, at most
-// half full) of tokens of 2 to 8 bytes.
+// half full) of tokens of 2 to 16 bytes.
 type shortTable struct {
 	slots []shortEntry // length a power of two
 	shift uint         // 64 - log2(len(slots))
 }
 
-// shortEntry is one slot: the token's bytes packed little-endian, its
-// length (0: empty slot) and rank.
+// shortEntry is one slot: the token's bytes packed little-endian in lo and
+// hi, its length (0: empty slot) and rank.
 type shortEntry struct {
-	key  uint64
-	n    int32
-	rank int32
+	lo, hi uint64
+	n      int32
+	rank   int32
 }
 
 func newShortTable(count int) shortTable {
@@ -96,22 +96,24 @@ func newShortTable(count int) shortTable {
 	return shortTable{make([]shortEntry, size), uint(64 - bits.TrailingZeros(uint(size)))}
 }
 
-// packShort packs up to 8 bytes little-endian.
-func packShort(s string) uint64 {
-	var k uint64
-	for i := 0; i < len(s); i++ {
-		k |= uint64(s[i]) << (8 * i)
+// packShort packs up to 16 bytes little-endian: the first 8 in lo.
+func packShort(s string) (lo, hi uint64) {
+	for i := 0; i < len(s) && i < 8; i++ {
+		lo |= uint64(s[i]) << (8 * i)
 	}
-	return k
+	for i := 8; i < len(s); i++ {
+		hi |= uint64(s[i]) << (8 * (i - 8))
+	}
+	return lo, hi
 }
 
-// find returns the entry of the n bytes packed in k, or an empty one.
-func (t *shortTable) find(k uint64, n int) *shortEntry {
+// find returns the entry of the n bytes packed in lo, hi, or an empty one.
+func (t *shortTable) find(lo, hi uint64, n int) *shortEntry {
 	mask := len(t.slots) - 1
-	i := int(((k ^ uint64(n)<<59) * 0x9e3779b97f4a7c15) >> t.shift)
+	i := int(((lo ^ bits.RotateLeft64(hi, 31) ^ uint64(n)<<59) * 0x9e3779b97f4a7c15) >> t.shift)
 	for {
 		e := &t.slots[i]
-		if e.n == 0 || e.key == k && int(e.n) == n {
+		if e.n == 0 || e.lo == lo && e.hi == hi && int(e.n) == n {
 			return e
 		}
 		i = (i + 1) & mask
@@ -119,6 +121,6 @@ func (t *shortTable) find(k uint64, n int) *shortEntry {
 }
 
 func (t *shortTable) put(tok string, rank int) {
-	k := packShort(tok)
-	*t.find(k, len(tok)) = shortEntry{k, int32(len(tok)), int32(rank)}
+	lo, hi := packShort(tok)
+	*t.find(lo, hi, len(tok)) = shortEntry{lo, hi, int32(len(tok)), int32(rank)}
 }
