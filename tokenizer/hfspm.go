@@ -80,6 +80,7 @@ func buildHFSentencePiece(f *hfFile, merges [][2]string, fr frame) (Tokenizer, e
 	})
 	t.stripLead = f.Decoder.has("Strip") || f.Decoder.has("Metaspace")
 	t.parallel = !newlineInLongPiece(m.Vocab)
+	t.wordCut = t.splitWords || !metaSpaceInside(m.Vocab)
 	return t, nil
 }
 

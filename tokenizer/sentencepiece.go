@@ -158,6 +158,7 @@ func parseSentencePiece(data []byte, where string) (Tokenizer, error) {
 		return float64(scores[id]), id, true
 	}
 	t.parallel = !newlineInLongPiece(t.vocab) && !t.removeSpaces
+	t.wordCut = !metaSpaceInside(t.vocab)
 	t.bos, t.eos = validID(m.bos, len(m.pieces)), nil
 	if e := validID(m.eos, len(m.pieces)); e >= 0 {
 		t.eos = []int{e}

@@ -31,6 +31,7 @@ type spmBPE struct {
 	prefixAny    bool // put "▁" first even when the text starts with one
 	stripLead    bool // Decode drops the space that starts the text
 	parallel     bool // no token holding "\n" has other characters
+	wordCut      bool // merges stay inside words (mergeWords)
 }
 
 // prefixRule says to which segments the "▁" prefix goes.
@@ -68,7 +69,7 @@ func (t *spmBPE) encodeChunk(dst []int, s string, lead bool) []int {
 	if lead && (t.prefixAny || !strings.HasPrefix(s, metaSpace)) {
 		s = metaSpace + s
 	}
-	syms := t.mergeAll(s)
+	syms := t.mergeWords(s)
 	unkRun := false
 	for _, y := range syms {
 		if y.id >= 0 {
