@@ -143,3 +143,20 @@ func FuzzSplitters(f *testing.F) {
 		checkSplitters(t, []string{strings.ToValidUTF8(s, "\ufffd")})
 	})
 }
+
+// Other patterns run on regexp2: pieces are its matches (byte offsets from
+// its rune offsets), text no match covers is dropped.
+func TestRegexpSplitter(t *testing.T) {
+	split, err := newSplitter(`\p{L}+|\S`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := splitAll(split, "héllo, 🦙wörld 12")
+	want := []string{"héllo", ",", "🦙", "wörld", "1", "2"}
+	if !slices.Equal(got, want) {
+		t.Errorf("pieces %q, want %q", got, want)
+	}
+	if _, err := newSplitter(`(unclosed`); err == nil || !strings.Contains(err.Error(), "(unclosed") {
+		t.Errorf("bad pattern: %v", err)
+	}
+}
