@@ -2,6 +2,10 @@ package tokenizer
 
 import "math"
 
+// longPiece is the length past which bpeMerge uses a heap: its scan for the
+// best pair makes the plain loop quadratic.
+const longPiece = 256
+
 // noRank marks a pair of parts whose joined bytes are no token.
 const noRank = math.MaxInt
 
@@ -14,6 +18,15 @@ type bpePart struct{ start, rank int }
 // joined bytes have the lowest rank, the leftmost on ties, until no joined
 // pair is a token. Parts start as single bytes.
 func bpeMerge(ranks *bpeRanks, dst []int, piece string) []int {
+	if len(piece) > longPiece {
+		return bpeMergeLong(ranks, dst, piece)
+	}
+	return bpeMergeScan(ranks, dst, piece)
+}
+
+// bpeMergeScan is bpeMerge for short pieces: it scans all pairs for the
+// best one at each step.
+func bpeMergeScan(ranks *bpeRanks, dst []int, piece string) []int {
 	var buf [48]bpePart
 	parts := buf[:0]
 	for i := 0; i <= len(piece); i++ {

@@ -2,6 +2,8 @@ package tokenizer
 
 import (
 	"math/rand"
+	"slices"
+	"strings"
 	"testing"
 
 	loader "github.com/pkoukk/tiktoken-go-loader"
@@ -35,5 +37,34 @@ func TestBPERanks(t *testing.T) {
 	}
 	if _, err := newBPERanks(map[string]int{"a": 0}); err == nil {
 		t.Error("ranks without every byte accepted")
+	}
+}
+
+// The heap merge of long pieces gives what the scan gives, and a piece of
+// 200 KB merges in well under the scan's quadratic time.
+func TestBPEMergeLong(t *testing.T) {
+	ranks, err := loader.NewOfflineLoader().LoadTiktokenBpe("r50k_base.tiktoken")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := newBPERanks(ranks)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewSource(2))
+	for i := 0; i < 300; i++ {
+		b := make([]byte, 2+rng.Intn(700))
+		for j := range b {
+			b[j] = "aabbe=-! \xc3\xa9"[rng.Intn(11)]
+		}
+		scan, long := bpeMergeScan(r, nil, string(b)), bpeMergeLong(r, nil, string(b))
+		if !slices.Equal(scan, long) {
+			t.Fatalf("%q: heap merge %v, scan %v", b, long, scan)
+		}
+	}
+	tok := mustEncoding(t, "r50k_base")
+	text := strings.Repeat("=", 200000)
+	if got := tok.Decode(tok.Encode(text)); got != text {
+		t.Error("long piece does not round-trip")
 	}
 }
