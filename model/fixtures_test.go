@@ -109,6 +109,26 @@ func TestFixturesMatchTransformers(t *testing.T) {
 	}
 }
 
+// prefillThenDecode runs ids[:split] as one forward pass into st, then the
+// rest one token at a time, and returns the logits of every position.
+func prefillThenDecode(t *testing.T, m *Model, st *State, ids []int, split int) []float32 {
+	t.Helper()
+	v := m.VocabSize()
+	got := make([]float32, len(ids)*v)
+	h, err := m.Forward(st, ids[:split], nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Logits(got, h, split)
+	for i := split; i < len(ids); i++ {
+		if h, err = m.Forward(st, ids[i:i+1], nil); err != nil {
+			t.Fatal(err)
+		}
+		m.Logits(got[i*v:(i+1)*v], h, 1)
+	}
+	return got
+}
+
 // TestDecodeMatchesPrefill checks the KV cache: feeding tokens one at a
 // time gives the logits of one forward over the whole sequence.
 func TestDecodeMatchesPrefill(t *testing.T) {
@@ -116,23 +136,11 @@ func TestDecodeMatchesPrefill(t *testing.T) {
 		t.Run(filepath.Base(dir), func(t *testing.T) {
 			m, ref := loadFixture(t, dir)
 			ids := ref.InputIDs[:12]
-			v := m.VocabSize()
 			full := allLogits(t, m, ids)
-			st := m.NewState(len(ids))
-			step := make([]float32, v)
-			if _, err := m.Forward(st, ids[:5], nil); err != nil {
-				t.Fatal(err)
-			}
-			for i := 5; i < len(ids); i++ {
-				h, err := m.Forward(st, ids[i:i+1], nil)
-				if err != nil {
-					t.Fatal(err)
-				}
-				m.Logits(step, h, 1)
-				for j := range step {
-					if d := math.Abs(float64(step[j] - full[i*v+j])); d > 1e-4*(1+math.Abs(float64(full[i*v+j]))) {
-						t.Fatalf("position %d logit %d: decode %g, prefill %g", i, j, step[j], full[i*v+j])
-					}
+			got := prefillThenDecode(t, m, m.NewState(len(ids)), ids, 5)
+			for i, want := range full {
+				if d := math.Abs(float64(got[i] - want)); d > 1e-4*(1+math.Abs(float64(want))) {
+					t.Fatalf("position %d logit %d: decode %g, prefill %g", i/m.VocabSize(), i%m.VocabSize(), got[i], want)
 				}
 			}
 		})
@@ -159,23 +167,9 @@ func TestKVCacheTypes(t *testing.T) {
 		t.Run(filepath.Base(dir), func(t *testing.T) {
 			m, ref := loadFixture(t, dir)
 			ids := ref.InputIDs[:12]
-			v := m.VocabSize()
 			full := allLogits(t, m, ids)
 			for _, kv := range []weights.DType{weights.F16, weights.BF16} {
-				st := m.NewStateOf(len(ids), kv)
-				h, err := m.Forward(st, ids[:6], nil)
-				if err != nil {
-					t.Fatal(err)
-				}
-				got := make([]float32, len(ids)*v)
-				m.Logits(got, h, 6)
-				for i := 6; i < len(ids); i++ {
-					h, err := m.Forward(st, ids[i:i+1], nil)
-					if err != nil {
-						t.Fatal(err)
-					}
-					m.Logits(got[i*v:(i+1)*v], h, 1)
-				}
+				got := prefillThenDecode(t, m, m.NewStateOf(len(ids), kv), ids, 6)
 				tol := 2e-2 // bf16 keeps 8 bits of mantissa
 				if kv == weights.F16 {
 					tol = 2e-3
