@@ -52,15 +52,8 @@ func Open(dir string) (*Checkpoint, error) {
 	if dir == "" {
 		return nil, errors.New("loader: no model folder given")
 	}
-	st, err := os.Stat(dir)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("loader: %s: no such model folder", dir)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("loader: %w", err)
-	}
-	if !st.IsDir() {
-		return nil, fmt.Errorf("loader: %s: is a file, not a model folder (want a folder with config.json and safetensors weights)", dir)
+	if err := checkFolder(os.Stat(dir)); err != nil {
+		return nil, fmt.Errorf("loader: %s: %w", dir, err)
 	}
 	load := func(name string) ([]byte, func() error, error) {
 		return mapFile(filepath.Join(dir, filepath.FromSlash(name)))
@@ -71,15 +64,8 @@ func Open(dir string) (*Checkpoint, error) {
 // OpenFS opens the model folder dir of fsys (for example an embed.FS),
 // reading the safetensors files into memory; nothing is written to disk.
 func OpenFS(fsys fs.FS, dir string) (*Checkpoint, error) {
-	st, err := fs.Stat(fsys, dir)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("loader: %s: no such model folder", dir)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("loader: %w", err)
-	}
-	if !st.IsDir() {
-		return nil, fmt.Errorf("loader: %s: is a file, not a model folder (want a folder with config.json and safetensors weights)", dir)
+	if err := checkFolder(fs.Stat(fsys, dir)); err != nil {
+		return nil, fmt.Errorf("loader: %s: %w", dir, err)
 	}
 	sub, err := fs.Sub(fsys, dir)
 	if err != nil {
@@ -90,6 +76,20 @@ func OpenFS(fsys fs.FS, dir string) (*Checkpoint, error) {
 		return data, func() error { return nil }, err
 	}
 	return open(sub, dir, path.Join, load)
+}
+
+// checkFolder turns the result of stat-ing a model folder into the error a
+// user should see after the folder's name, or nil.
+func checkFolder(st fs.FileInfo, err error) error {
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return errors.New("no such model folder")
+	case err != nil:
+		return err
+	case !st.IsDir():
+		return errors.New("is a file, not a model folder (want a folder with config.json and safetensors weights)")
+	}
+	return nil
 }
 
 // open reads the configs and weights of the folder fsys, named dir in
