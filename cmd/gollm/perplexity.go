@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/gollm/gollm/internal/sysmem"
+	"github.com/gollm/gollm/weights"
 	"os"
 	"os/signal"
 	"time"
@@ -105,6 +107,10 @@ func runPerplexity(parent context.Context, mf *modelFlags, pf *pplFlags) error {
 	defer l.close()
 	if max := l.ckpt.Config.MaxPositions; max > 0 && pf.ctx > max {
 		return fmt.Errorf("perplexity: --ctx %d exceeds the model's context of %d tokens", pf.ctx, max)
+	}
+	if err := sysmem.Check(l.model.StateBytes(pf.ctx, weights.F32), fmt.Sprintf("perplexity: a KV cache and scratch for --ctx %d", pf.ctx),
+		"use a smaller --ctx"); err != nil {
+		return err
 	}
 	ds.tokenize(l.tok)
 	lay, err := proto.Spans(ds.lengths())
