@@ -165,6 +165,8 @@ func badInputCases() []badCase {
 			return runArgs(d, "--attn", "hyper", "--hyper-block", "0")
 		}, []string{"block"}},
 		{"bad flag", func(t *testing.T, d string) []string { return runArgs(d, "--temprature", "1") }, []string{"temprature"}},
+		{"unknown KV cache type", func(t *testing.T, d string) []string { return runArgs(d, "--kv-type", "f8") }, []string{"--kv-type", "f8"}},
+		{"unknown truncation", func(t *testing.T, d string) []string { return runArgs(d, "--truncate", "right") }, []string{"--truncate", "right"}},
 		{"missing folder", func(t *testing.T, d string) []string {
 			return runArgs(filepath.Join(d, "nope"))
 		}, []string{"nope"}},
