@@ -2,6 +2,80 @@
 
 #include "textflag.h"
 
+// WEIGHTED_SUM is the body of the weighted-sum kernels:
+// out[c] += Σ_{j<n} p[j]·v[j·d+c] for c < d (a multiple of 8), n ≥ 1.
+// Columns go 32 at a time (four accumulators), then 8 at a time. v's
+// elements are 1<<esh bytes; WIDEN(off, r) loads the 8 elements at byte
+// offset off from BX into r as float32; step is the byte size of 8.
+#define WEIGHTED_SUM(esh, step, WIDEN) \
+	MOVQ out+0(FP), DI \
+	MOVQ v+16(FP), DX \
+	MOVQ d+32(FP), R9 \
+	SHLQ $esh, R9 \
+	XORQ R10, R10 \
+cols32: \
+	MOVQ d+32(FP), AX \
+	SUBQ R10, AX \
+	CMPQ AX, $32 \
+	JLT cols8 \
+	VMOVUPS (DI)(R10*4), Y0 \
+	VMOVUPS 32(DI)(R10*4), Y1 \
+	VMOVUPS 64(DI)(R10*4), Y2 \
+	VMOVUPS 96(DI)(R10*4), Y3 \
+	MOVQ R10, BX \
+	SHLQ $esh, BX \
+	ADDQ DX, BX \
+	MOVQ p+8(FP), SI \
+	MOVQ n+24(FP), CX \
+loop32: \
+	VBROADCASTSS (SI), Y4 \
+	WIDEN(0, Y5) \
+	WIDEN(step, Y6) \
+	WIDEN(2*step, Y7) \
+	WIDEN(3*step, Y8) \
+	VFMADD231PS Y5, Y4, Y0 \
+	VFMADD231PS Y6, Y4, Y1 \
+	VFMADD231PS Y7, Y4, Y2 \
+	VFMADD231PS Y8, Y4, Y3 \
+	ADDQ $4, SI \
+	ADDQ R9, BX \
+	DECQ CX \
+	JNZ loop32 \
+	VMOVUPS Y0, (DI)(R10*4) \
+	VMOVUPS Y1, 32(DI)(R10*4) \
+	VMOVUPS Y2, 64(DI)(R10*4) \
+	VMOVUPS Y3, 96(DI)(R10*4) \
+	ADDQ $32, R10 \
+	JMP cols32 \
+cols8: \
+	CMPQ R10, d+32(FP) \
+	JGE done \
+	VMOVUPS (DI)(R10*4), Y0 \
+	MOVQ R10, BX \
+	SHLQ $esh, BX \
+	ADDQ DX, BX \
+	MOVQ p+8(FP), SI \
+	MOVQ n+24(FP), CX \
+loop8: \
+	VBROADCASTSS (SI), Y4 \
+	WIDEN(0, Y5) \
+	VFMADD231PS Y5, Y4, Y0 \
+	ADDQ $4, SI \
+	ADDQ R9, BX \
+	DECQ CX \
+	JNZ loop8 \
+	VMOVUPS Y0, (DI)(R10*4) \
+	ADDQ $8, R10 \
+	JMP cols8 \
+done: \
+	VZEROUPPER \
+	RET
+
+#define WIDEN_F32(off, r) VMOVUPS off(BX), r
+#define WIDEN_F16(off, r) VCVTPH2PS off(BX), r
+#define WIDEN_BF16(off, r) VPMOVZXWD off(BX), r; VPSLLD $16, r, r
+
+
 // Sums the four accumulators Y0..Y3 into X0's low lane.
 #define HSUM4 \
 	VADDPS Y1, Y0, Y0; \
@@ -279,200 +353,15 @@ axpydone:
 	RET
 
 // func weightedSumAVX2(out *float32, p *float32, v *float32, n, d int)
-// out[c] += Σ_{j<n} p[j]·v[j·d+c] for c < d; d is a multiple of 8, n ≥ 1.
-// Columns go 32 at a time (four accumulators), then 8 at a time.
 TEXT ·weightedSumAVX2(SB), NOSPLIT, $0-40
-	MOVQ out+0(FP), DI
-	MOVQ v+16(FP), DX
-	MOVQ d+32(FP), R8
-	MOVQ R8, R9
-	SHLQ $2, R9
-	XORQ R10, R10
-
-ws32:
-	MOVQ R8, AX
-	SUBQ R10, AX
-	CMPQ AX, $32
-	JLT ws8
-	VMOVUPS (DI)(R10*4), Y0
-	VMOVUPS 32(DI)(R10*4), Y1
-	VMOVUPS 64(DI)(R10*4), Y2
-	VMOVUPS 96(DI)(R10*4), Y3
-	LEAQ (DX)(R10*4), BX
-	MOVQ p+8(FP), SI
-	MOVQ n+24(FP), CX
-ws32loop:
-	VBROADCASTSS (SI), Y4
-	VFMADD231PS (BX), Y4, Y0
-	VFMADD231PS 32(BX), Y4, Y1
-	VFMADD231PS 64(BX), Y4, Y2
-	VFMADD231PS 96(BX), Y4, Y3
-	ADDQ $4, SI
-	ADDQ R9, BX
-	DECQ CX
-	JNZ ws32loop
-	VMOVUPS Y0, (DI)(R10*4)
-	VMOVUPS Y1, 32(DI)(R10*4)
-	VMOVUPS Y2, 64(DI)(R10*4)
-	VMOVUPS Y3, 96(DI)(R10*4)
-	ADDQ $32, R10
-	JMP ws32
-
-ws8:
-	CMPQ R10, R8
-	JGE wsdone
-	VMOVUPS (DI)(R10*4), Y0
-	LEAQ (DX)(R10*4), BX
-	MOVQ p+8(FP), SI
-	MOVQ n+24(FP), CX
-ws8loop:
-	VBROADCASTSS (SI), Y4
-	VFMADD231PS (BX), Y4, Y0
-	ADDQ $4, SI
-	ADDQ R9, BX
-	DECQ CX
-	JNZ ws8loop
-	VMOVUPS Y0, (DI)(R10*4)
-	ADDQ $8, R10
-	JMP ws8
-
-wsdone:
-	VZEROUPPER
-	RET
+	WEIGHTED_SUM(2, 32, WIDEN_F32)
 
 // func weightedSumF16AVX2(out *float32, p *float32, v *uint16, n, d int)
-// weightedSumAVX2 with v stored as IEEE half precision, widened by VCVTPH2PS.
+// v holds IEEE half-precision bits, widened by VCVTPH2PS.
 TEXT ·weightedSumF16AVX2(SB), NOSPLIT, $0-40
-	MOVQ out+0(FP), DI
-	MOVQ v+16(FP), DX
-	MOVQ d+32(FP), R8
-	MOVQ R8, R9
-	SHLQ $1, R9
-	XORQ R10, R10
-
-wh32:
-	MOVQ R8, AX
-	SUBQ R10, AX
-	CMPQ AX, $32
-	JLT wh8
-	VMOVUPS (DI)(R10*4), Y0
-	VMOVUPS 32(DI)(R10*4), Y1
-	VMOVUPS 64(DI)(R10*4), Y2
-	VMOVUPS 96(DI)(R10*4), Y3
-	LEAQ (DX)(R10*2), BX
-	MOVQ p+8(FP), SI
-	MOVQ n+24(FP), CX
-wh32loop:
-	VBROADCASTSS (SI), Y4
-	VCVTPH2PS (BX), Y5
-	VCVTPH2PS 16(BX), Y6
-	VCVTPH2PS 32(BX), Y7
-	VCVTPH2PS 48(BX), Y8
-	VFMADD231PS Y5, Y4, Y0
-	VFMADD231PS Y6, Y4, Y1
-	VFMADD231PS Y7, Y4, Y2
-	VFMADD231PS Y8, Y4, Y3
-	ADDQ $4, SI
-	ADDQ R9, BX
-	DECQ CX
-	JNZ wh32loop
-	VMOVUPS Y0, (DI)(R10*4)
-	VMOVUPS Y1, 32(DI)(R10*4)
-	VMOVUPS Y2, 64(DI)(R10*4)
-	VMOVUPS Y3, 96(DI)(R10*4)
-	ADDQ $32, R10
-	JMP wh32
-
-wh8:
-	CMPQ R10, R8
-	JGE whdone
-	VMOVUPS (DI)(R10*4), Y0
-	LEAQ (DX)(R10*2), BX
-	MOVQ p+8(FP), SI
-	MOVQ n+24(FP), CX
-wh8loop:
-	VBROADCASTSS (SI), Y4
-	VCVTPH2PS (BX), Y5
-	VFMADD231PS Y5, Y4, Y0
-	ADDQ $4, SI
-	ADDQ R9, BX
-	DECQ CX
-	JNZ wh8loop
-	VMOVUPS Y0, (DI)(R10*4)
-	ADDQ $8, R10
-	JMP wh8
-
-whdone:
-	VZEROUPPER
-	RET
+	WEIGHTED_SUM(1, 16, WIDEN_F16)
 
 // func weightedSumBF16AVX2(out *float32, p *float32, v *uint16, n, d int)
-// weightedSumAVX2 with v stored as bfloat16, widened by a 16-bit shift.
+// v holds bfloat16 bits, widened by a 16-bit shift.
 TEXT ·weightedSumBF16AVX2(SB), NOSPLIT, $0-40
-	MOVQ out+0(FP), DI
-	MOVQ v+16(FP), DX
-	MOVQ d+32(FP), R8
-	MOVQ R8, R9
-	SHLQ $1, R9
-	XORQ R10, R10
-
-wb32:
-	MOVQ R8, AX
-	SUBQ R10, AX
-	CMPQ AX, $32
-	JLT wb8
-	VMOVUPS (DI)(R10*4), Y0
-	VMOVUPS 32(DI)(R10*4), Y1
-	VMOVUPS 64(DI)(R10*4), Y2
-	VMOVUPS 96(DI)(R10*4), Y3
-	LEAQ (DX)(R10*2), BX
-	MOVQ p+8(FP), SI
-	MOVQ n+24(FP), CX
-wb32loop:
-	VBROADCASTSS (SI), Y4
-	VPMOVZXWD (BX), Y5
-	VPMOVZXWD 16(BX), Y6
-	VPMOVZXWD 32(BX), Y7
-	VPMOVZXWD 48(BX), Y8
-	VPSLLD $16, Y5, Y5
-	VPSLLD $16, Y6, Y6
-	VPSLLD $16, Y7, Y7
-	VPSLLD $16, Y8, Y8
-	VFMADD231PS Y5, Y4, Y0
-	VFMADD231PS Y6, Y4, Y1
-	VFMADD231PS Y7, Y4, Y2
-	VFMADD231PS Y8, Y4, Y3
-	ADDQ $4, SI
-	ADDQ R9, BX
-	DECQ CX
-	JNZ wb32loop
-	VMOVUPS Y0, (DI)(R10*4)
-	VMOVUPS Y1, 32(DI)(R10*4)
-	VMOVUPS Y2, 64(DI)(R10*4)
-	VMOVUPS Y3, 96(DI)(R10*4)
-	ADDQ $32, R10
-	JMP wb32
-
-wb8:
-	CMPQ R10, R8
-	JGE wbdone
-	VMOVUPS (DI)(R10*4), Y0
-	LEAQ (DX)(R10*2), BX
-	MOVQ p+8(FP), SI
-	MOVQ n+24(FP), CX
-wb8loop:
-	VBROADCASTSS (SI), Y4
-	VPMOVZXWD (BX), Y5
-	VPSLLD $16, Y5, Y5
-	VFMADD231PS Y5, Y4, Y0
-	ADDQ $4, SI
-	ADDQ R9, BX
-	DECQ CX
-	JNZ wb8loop
-	VMOVUPS Y0, (DI)(R10*4)
-	ADDQ $8, R10
-	JMP wb8
-
-wbdone:
-	VZEROUPPER
-	RET
+	WEIGHTED_SUM(1, 16, WIDEN_BF16)
