@@ -75,7 +75,7 @@ func Load(c *loader.Checkpoint) (*Model, error) {
 		err = fmt.Errorf("unsupported model_type %q (supported: %v)", cfg.ModelType, Supported)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("model: %s: %w", c.Dir, err)
+		return nil, fmt.Errorf("model (%s): %w", cfg.ModelType, err)
 	}
 	return m, nil
 }
