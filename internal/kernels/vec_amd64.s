@@ -115,182 +115,72 @@ done: \
 	VCVTPH2PS 48(BX), Y7
 #define LOADF16x8 VCVTPH2PS (BX), Y4
 
-// func gemvF32AVX2(x *float32, w *float32, ld, k int, out *float32, rows int)
+// GEMV is the body of the GEMV kernels:
 // out[j] = Σ_{p<k} x[p]·w[j·ld+p] for j < rows; k is a multiple of 8.
-TEXT ·gemvF32AVX2(SB), NOSPLIT, $0-48
-	MOVQ w+8(FP), SI
-	MOVQ ld+16(FP), R10
-	SHLQ $2, R10
-	MOVQ out+32(FP), DI
-	MOVQ rows+40(FP), R11
-	TESTQ R11, R11
-	JZ end
-
-row:
-	MOVQ x+0(FP), AX
-	MOVQ SI, BX
-	MOVQ k+24(FP), CX
-	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	MOVQ CX, R9
-	SHRQ $5, R9
-	JZ tail8
-
-loop32:
-	LOADF32x32
-	VFMADD231PS (AX), Y4, Y0
-	VFMADD231PS 32(AX), Y5, Y1
-	VFMADD231PS 64(AX), Y6, Y2
-	VFMADD231PS 96(AX), Y7, Y3
-	ADDQ $128, AX
-	ADDQ $128, BX
-	DECQ R9
-	JNZ loop32
-
-tail8:
-	ANDQ $31, CX
-	SHRQ $3, CX
-	JZ sum
-
-loop8:
-	LOADF32x8
-	VFMADD231PS (AX), Y4, Y0
-	ADDQ $32, AX
-	ADDQ $32, BX
-	DECQ CX
-	JNZ loop8
-
-sum:
-	HSUM4
-	MOVSS X0, (DI)
-	ADDQ $4, DI
-	ADDQ R10, SI
-	DECQ R11
-	JNZ row
-
-end:
-	VZEROUPPER
+// w's elements are 1<<esh bytes; LOAD32 widens 32 of them at BX into
+// Y4–Y7 and LOAD8 widens 8 into Y4.
+#define GEMV(esh, LOAD32, LOAD8) \
+	MOVQ w+8(FP), SI \
+	MOVQ ld+16(FP), R10 \
+	SHLQ $esh, R10 \
+	MOVQ out+32(FP), DI \
+	MOVQ rows+40(FP), R11 \
+	TESTQ R11, R11 \
+	JZ end \
+row: \
+	MOVQ x+0(FP), AX \
+	MOVQ SI, BX \
+	MOVQ k+24(FP), CX \
+	VXORPS Y0, Y0, Y0 \
+	VXORPS Y1, Y1, Y1 \
+	VXORPS Y2, Y2, Y2 \
+	VXORPS Y3, Y3, Y3 \
+	MOVQ CX, R9 \
+	SHRQ $5, R9 \
+	JZ tail8 \
+loop32: \
+	LOAD32 \
+	VFMADD231PS (AX), Y4, Y0 \
+	VFMADD231PS 32(AX), Y5, Y1 \
+	VFMADD231PS 64(AX), Y6, Y2 \
+	VFMADD231PS 96(AX), Y7, Y3 \
+	ADDQ $128, AX \
+	ADDQ $(32<<esh), BX \
+	DECQ R9 \
+	JNZ loop32 \
+tail8: \
+	ANDQ $31, CX \
+	SHRQ $3, CX \
+	JZ sum \
+loop8: \
+	LOAD8 \
+	VFMADD231PS (AX), Y4, Y0 \
+	ADDQ $32, AX \
+	ADDQ $(8<<esh), BX \
+	DECQ CX \
+	JNZ loop8 \
+sum: \
+	HSUM4 \
+	MOVSS X0, (DI) \
+	ADDQ $4, DI \
+	ADDQ R10, SI \
+	DECQ R11 \
+	JNZ row \
+end: \
+	VZEROUPPER \
 	RET
+
+// func gemvF32AVX2(x *float32, w *float32, ld, k int, out *float32, rows int)
+TEXT ·gemvF32AVX2(SB), NOSPLIT, $0-48
+	GEMV(2, LOADF32x32, LOADF32x8)
 
 // func gemvBF16AVX2(x *float32, w *uint16, ld, k int, out *float32, rows int)
-// out[j] = Σ_{p<k} x[p]·w[j·ld+p] for j < rows; k is a multiple of 8.
 TEXT ·gemvBF16AVX2(SB), NOSPLIT, $0-48
-	MOVQ w+8(FP), SI
-	MOVQ ld+16(FP), R10
-	SHLQ $1, R10
-	MOVQ out+32(FP), DI
-	MOVQ rows+40(FP), R11
-	TESTQ R11, R11
-	JZ end
-
-row:
-	MOVQ x+0(FP), AX
-	MOVQ SI, BX
-	MOVQ k+24(FP), CX
-	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	MOVQ CX, R9
-	SHRQ $5, R9
-	JZ tail8
-
-loop32:
-	LOADBF16x32
-	VFMADD231PS (AX), Y4, Y0
-	VFMADD231PS 32(AX), Y5, Y1
-	VFMADD231PS 64(AX), Y6, Y2
-	VFMADD231PS 96(AX), Y7, Y3
-	ADDQ $128, AX
-	ADDQ $64, BX
-	DECQ R9
-	JNZ loop32
-
-tail8:
-	ANDQ $31, CX
-	SHRQ $3, CX
-	JZ sum
-
-loop8:
-	LOADBF16x8
-	VFMADD231PS (AX), Y4, Y0
-	ADDQ $32, AX
-	ADDQ $16, BX
-	DECQ CX
-	JNZ loop8
-
-sum:
-	HSUM4
-	MOVSS X0, (DI)
-	ADDQ $4, DI
-	ADDQ R10, SI
-	DECQ R11
-	JNZ row
-
-end:
-	VZEROUPPER
-	RET
+	GEMV(1, LOADBF16x32, LOADBF16x8)
 
 // func gemvF16AVX2(x *float32, w *uint16, ld, k int, out *float32, rows int)
-// out[j] = Σ_{p<k} x[p]·w[j·ld+p] for j < rows; k is a multiple of 8.
 TEXT ·gemvF16AVX2(SB), NOSPLIT, $0-48
-	MOVQ w+8(FP), SI
-	MOVQ ld+16(FP), R10
-	SHLQ $1, R10
-	MOVQ out+32(FP), DI
-	MOVQ rows+40(FP), R11
-	TESTQ R11, R11
-	JZ end
-
-row:
-	MOVQ x+0(FP), AX
-	MOVQ SI, BX
-	MOVQ k+24(FP), CX
-	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	MOVQ CX, R9
-	SHRQ $5, R9
-	JZ tail8
-
-loop32:
-	LOADF16x32
-	VFMADD231PS (AX), Y4, Y0
-	VFMADD231PS 32(AX), Y5, Y1
-	VFMADD231PS 64(AX), Y6, Y2
-	VFMADD231PS 96(AX), Y7, Y3
-	ADDQ $128, AX
-	ADDQ $64, BX
-	DECQ R9
-	JNZ loop32
-
-tail8:
-	ANDQ $31, CX
-	SHRQ $3, CX
-	JZ sum
-
-loop8:
-	LOADF16x8
-	VFMADD231PS (AX), Y4, Y0
-	ADDQ $32, AX
-	ADDQ $16, BX
-	DECQ CX
-	JNZ loop8
-
-sum:
-	HSUM4
-	MOVSS X0, (DI)
-	ADDQ $4, DI
-	ADDQ R10, SI
-	DECQ R11
-	JNZ row
-
-end:
-	VZEROUPPER
-	RET
+	GEMV(1, LOADF16x32, LOADF16x8)
 
 // func cvtBF16AVX2(dst *float32, src *uint16, n int)
 // n is a multiple of 8.
