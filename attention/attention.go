@@ -108,3 +108,18 @@ func (Exact) Attend(out, lse, q, k, v []float32, s Shape, p Params) {
 		}
 	})
 }
+
+// RelErr is ‖a − b‖ / ‖b‖ (Frobenius norms, float64 sums; ‖a − b‖ when b
+// is zero): how far an approximate kernel's output a is from a reference b.
+func RelErr(a, b []float32) float64 {
+	var num, den float64
+	for i := range b {
+		d := float64(a[i]) - float64(b[i])
+		num += d * d
+		den += float64(b[i]) * float64(b[i])
+	}
+	if den == 0 {
+		return math.Sqrt(num)
+	}
+	return math.Sqrt(num / den)
+}

@@ -31,20 +31,6 @@ func (in inputs) run(kern Kernel, p Params) (out, lse []float32) {
 	return out, lse
 }
 
-// relErr is ‖a − b‖ / ‖b‖ (Frobenius).
-func relErr(a, b []float32) float64 {
-	var num, den float64
-	for i := range b {
-		d := float64(a[i]) - float64(b[i])
-		num += d * d
-		den += float64(b[i]) * float64(b[i])
-	}
-	if den == 0 {
-		return math.Sqrt(num)
-	}
-	return math.Sqrt(num / den)
-}
-
 // maxAbsDiff is max |a − b|, treating equal infinities as equal.
 func maxAbsDiff(a, b []float32) float64 {
 	var m float64
@@ -59,7 +45,7 @@ func maxAbsDiff(a, b []float32) float64 {
 
 func checkClose(t *testing.T, what string, out, lse, wantOut, wantLSE []float32, tol float64) {
 	t.Helper()
-	if e := relErr(out, wantOut); !(e <= tol) {
+	if e := RelErr(out, wantOut); !(e <= tol) {
 		t.Errorf("%s: out relative error %.3g > %.3g", what, e, tol)
 	}
 	if e := maxAbsDiff(lse, wantLSE); !(e <= tol*10) {

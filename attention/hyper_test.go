@@ -49,7 +49,7 @@ func TestHyperDecodeUsesFlash(t *testing.T) {
 func hyperErr(in inputs, cfg HyperConfig, seed uint64, p Params) float64 {
 	want, _ := in.run(Exact{}, p)
 	out, _ := in.run(NewHyper(cfg, 3, seed), p)
-	return relErr(out, want)
+	return RelErr(out, want)
 }
 
 func TestHyperErrorShrinksWithSamples(t *testing.T) {

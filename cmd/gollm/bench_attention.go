@@ -151,11 +151,11 @@ func benchAttnN(o attnBenchOpts, cfg attention.HyperConfig, n int) []attnResult 
 	}
 	for i := range res {
 		if ref, ok := outs["exact"]; ok {
-			e := relErrF32(outs[res[i].Kernel], ref)
+			e := attention.RelErr(outs[res[i].Kernel], ref)
 			res[i].RelErr = &e
 		}
 		if ref, ok := outs["flash"]; ok && res[i].Kernel == "hyper" {
-			e := relErrF32(outs["hyper"], ref)
+			e := attention.RelErr(outs["hyper"], ref)
 			res[i].RelErrFlash = &e
 		}
 	}
@@ -176,17 +176,6 @@ func timeMedian(fn func()) float64 {
 	}
 	slices.Sort(ms)
 	return ms[1]
-}
-
-// relErrF32 is ‖a − b‖ / ‖b‖.
-func relErrF32(a, b []float32) float64 {
-	var num, den float64
-	for i := range b {
-		d := float64(a[i]) - float64(b[i])
-		num += d * d
-		den += float64(b[i]) * float64(b[i])
-	}
-	return math.Sqrt(num / den)
 }
 
 // printAttnRow prints one text line: times, speedups and Hyper's error
