@@ -78,17 +78,23 @@ func (l *lsh) sortRows(x []float32, n int) []int32 {
 			clear(p)
 			gemm(p, lshCols, x[r0*l.dim:], l.dim, l.pt, lshCols, rows, l.dim, lshCols)
 			for i := 0; i < rows; i++ {
-				var b uint32
-				for j, v := range p[i*lshCols:][:l.projs] {
-					if v > 0 {
-						b |= 1 << j
-					}
-				}
-				keys[r0+i] = l.order.sortKey(b)
+				keys[r0+i] = l.key(p[i*lshCols:])
 			}
 		}
 	})
 	return countingSort(keys, 1<<l.projs)
+}
+
+// key is the sort key of a row from its projections p (the first projs
+// are read): bit i of the bucket is set when p[i] > 0.
+func (l *lsh) key(p []float32) uint32 {
+	var b uint32
+	for j, v := range p[:l.projs] {
+		if v > 0 {
+			b |= 1 << j
+		}
+	}
+	return l.order.sortKey(b)
 }
 
 // countingSort returns the stable permutation sorting keys (all < nKeys).
