@@ -1,0 +1,309 @@
+package attention
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+
+	"github.com/gollm/gollm/internal/kernels"
+	"github.com/gollm/gollm/internal/parallel"
+)
+
+// HyperDecoder is sublinear decoding attention for one Hyper layer over one
+// growing KV cache (the paper stops at prefill; this is gollm's extension).
+// Per KV head it keeps an index of the cached keys by LSH bucket — the
+// layer's own projections and bucket order, as the prefill's sortLSH — in
+// append-only per-bucket position lists, so the sorted order of the keys is
+// known without sorting. A new query row attends to
+//   - the sink: the keys at positions < Sink, exactly;
+//   - the window: the most recent Block keys, exactly (the causal recursion
+//     of the prefill keeps the diagonal blocks, i.e. recent context, exact);
+//   - its sorted neighbourhood: the Block indexed keys nearest, in the sorted
+//     order, to the middle of the query's own bucket, exactly;
+//   - Samples keys drawn uniformly from the indexed ones (those between the
+//     sink and the window), dropping those in the neighbourhood and counting
+//     each of the others R/Samples times (R indexed keys) — the prefill's
+//     residual estimator.
+//
+// The four parts share one softmax; raising a sample's score by
+// log(R/Samples) there is the prefill's LSE merge of the sampled part with
+// its lse raised by that much. Keys enter the index when they leave the
+// window, so each decode step indexes one key per KV head; the first step at
+// MinSeq keys or more indexes the cache so far. Work per row is
+// O(Block + Samples + Sink + 2^Projs), not O(cache). Below MinSeq keys, or
+// for anything but one query row per head at the end of the cache, the
+// attention is exact (the decoding path of Flash).
+//
+// Samples come from a generator seeded by (seed, layer), advanced in a fixed
+// order by every call, so a run is reproducible given the seed and does not
+// depend on the thread count. Not safe for concurrent calls.
+type HyperDecoder struct {
+	cfg     HyperConfig
+	lsh     *lsh
+	dirs    []float32 // [projs][dim]: the projections as rows
+	rng     *rand.Rand
+	kv      []keyIndex  // per KV head
+	heads   []headTemps // per query head
+	indexed int         // positions [Sink, indexed) of every KV head are indexed
+}
+
+// keyIndex is one KV head's keys by bucket.
+type keyIndex struct {
+	lists [][]int32 // per sort key: the positions of its keys, ascending
+	key   []uint16  // the sort key of each position (positions < Sink unused)
+	start []int     // scratch: sorted position of each bucket's first key
+}
+
+// headTemps is one query head's scratch for a decode step.
+type headTemps struct {
+	pos    []int32   // neighbourhood positions, then the kept samples
+	q      []float32 // the query row, scaled
+	ks, vs []float32 // the attended keys and values, widened
+	sc     []float32 // their scores, then weights
+}
+
+// NewDecoder returns a sublinear decoder with h's settings, projections and
+// seed, for a KV cache of kvHeads heads of dimension dim.
+func (h *Hyper) NewDecoder(kvHeads, dim int) *HyperDecoder {
+	l := newLSH(h.cfg.Projs, dim, h.cfg.Order, h.seed, h.layer)
+	d := &HyperDecoder{cfg: h.cfg, lsh: l, dirs: make([]float32, l.projs*dim),
+		rng: decodeRNG(h.seed, h.layer), kv: make([]keyIndex, kvHeads)}
+	for i := 0; i < l.projs; i++ {
+		for c := 0; c < dim; c++ {
+			d.dirs[i*dim+c] = l.pt[c*lshCols+i]
+		}
+	}
+	for i := range d.kv {
+		d.kv[i].lists = make([][]int32, 1<<l.projs)
+		d.kv[i].start = make([]int, 1<<l.projs+1)
+	}
+	return d
+}
+
+// decodeRNG is the sample generator of layer's decoder.
+func decodeRNG(seed uint64, layer int) *rand.Rand {
+	return rand.New(rand.NewPCG(seed^0x2545f4914f6cdd1d, uint64(layer)))
+}
+
+// Indexed is the number of cache positions below which every key past the
+// sink is in the index.
+func (d *HyperDecoder) Indexed() int { return d.indexed }
+
+// Attend is decoding attention of q against an f32 KV cache, in the
+// layouts of Kernel.Attend; see HyperDecoder for what it attends to.
+func (d *HyperDecoder) Attend(out, lse, q, k, v []float32, s Shape, p Params) {
+	d.attend(out, lse, q, kvF32{k, v}, s, p)
+}
+
+// Attend16 is Attend against a 16-bit cache: k and v hold half-precision
+// bits (bf16 false) or bfloat16 bits (bf16 true), as Decode16.
+func (d *HyperDecoder) Attend16(out, lse, q []float32, k, v []uint16, bf16 bool, s Shape, p Params) {
+	d.attend(out, lse, q, kv16{k, v, bf16}, s, p)
+}
+
+// kvRows is a KV cache whose rows can be read as float32.
+type kvRows interface {
+	kvSource
+	// readRows widens the keys (and the values, when v is not nil) of rows
+	// [lo, hi) of the head starting at element base into k and v.
+	readRows(k, v []float32, base, d, lo, hi int)
+}
+
+func (c kvF32) readRows(k, v []float32, base, d, lo, hi int) {
+	copy(k, c.k[base+lo*d:base+hi*d])
+	if v != nil {
+		copy(v, c.v[base+lo*d:base+hi*d])
+	}
+}
+
+func (c kv16) readRows(k, v []float32, base, d, lo, hi int) {
+	widen := kernels.F16ToF32
+	if c.bf16 {
+		widen = kernels.BF16ToF32
+	}
+	widen(k[:(hi-lo)*d], c.k[base+lo*d:base+hi*d])
+	if v != nil {
+		widen(v[:(hi-lo)*d], c.v[base+lo*d:base+hi*d])
+	}
+}
+
+// hash is the sort key of one row, as sortLSH would give it.
+func (d *HyperDecoder) hash(x []float32) uint16 {
+	var p [lshCols]float32
+	dim := d.lsh.dim
+	for i := 0; i < d.lsh.projs; i++ {
+		p[i] = kernels.Dot(x[:dim], d.dirs[i*dim:(i+1)*dim])
+	}
+	return uint16(d.lsh.key(p[:]))
+}
+
+// window is the first position of the exact window of a cache of n keys.
+func (d *HyperDecoder) window(n int) int { return max(min(d.cfg.Sink, n), n-d.cfg.Block) }
+
+// index adds the keys at positions [indexed, upto) (past the sink) of every
+// KV head to the index: hashed in parallel, appended in position order.
+func (d *HyperDecoder) index(kv kvRows, s Shape, upto int) {
+	from := max(d.indexed, d.cfg.Sink)
+	if upto <= from {
+		return
+	}
+	dim := s.Dim
+	for h := range d.kv {
+		x := &d.kv[h]
+		x.key = slices.Grow(x.key, upto-len(x.key))[:upto]
+		base := h * s.kvStride() * dim
+		parallel.For(upto-from, 512, func(lo, hi int) {
+			rows := make([]float32, (hi-lo)*dim)
+			kv.readRows(rows, nil, base, dim, from+lo, from+hi)
+			for i := range hi - lo {
+				x.key[from+lo+i] = d.hash(rows[i*dim:])
+			}
+		})
+		for j := from; j < upto; j++ {
+			x.lists[x.key[j]] = append(x.lists[x.key[j]], int32(j))
+		}
+	}
+	d.indexed = upto
+}
+
+func (d *HyperDecoder) attend(out, lse, q []float32, kv kvRows, s Shape, p Params) {
+	if len(d.kv) != s.KVHeads || d.lsh.dim != s.Dim {
+		panic(fmt.Sprintf("attention: HyperDecoder for %d KV heads of dim %d called with %d of dim %d", len(d.kv), d.lsh.dim, s.KVHeads, s.Dim))
+	}
+	n := s.NK
+	if s.NQ != 1 || (p.Causal && p.Offset < n-1) || n < d.cfg.MinSeq || n == 0 {
+		decode(out, lse, q, kv, s, p)
+		return
+	}
+	sink, win := min(d.cfg.Sink, n), d.window(n)
+	d.index(kv, s, win)
+	r := win - sink // keys in the index
+	g, dim := s.Heads/s.KVHeads, s.Dim
+	if len(d.heads) != s.Heads {
+		d.heads = make([]headTemps, s.Heads)
+	}
+	for kvh := range d.kv {
+		d.kv[kvh].prefix()
+	}
+	// Samples, drawn in head order before any parallel work.
+	m := d.cfg.Samples
+	if r <= d.cfg.Block {
+		m = 0 // the neighbourhood holds every indexed key
+	}
+	samples := make([]int32, s.Heads*m)
+	for i := range samples {
+		samples[i] = int32(sink + d.rng.IntN(r))
+	}
+	logW := float32(0)
+	if m > 0 {
+		logW = float32(math.Log(float64(r) / float64(m)))
+	}
+	parallel.For(s.Heads, 1, func(lo, hi int) {
+		for h := lo; h < hi; h++ {
+			x, t := &d.kv[h/g], &d.heads[h]
+			qr := q[h*dim : (h+1)*dim]
+			t.pos = x.neighbourhood(t.pos[:0], d.hash(qr), min(d.cfg.Block, r))
+			near := len(t.pos)
+			a, b := t.pos[0:0], t.pos[0:0]
+			if near > 0 {
+				a, b = t.pos[:1], t.pos[near-1:near]
+			}
+			for _, j := range samples[h*m : (h+1)*m] {
+				if !x.between(j, a, b) {
+					t.pos = append(t.pos, j)
+				}
+			}
+			t.run(out[h*dim:(h+1)*dim], lseAt(lse, h), qr, kv, (h/g)*s.kvStride()*dim, dim, sink, win, n, near, logW, p.Scale)
+		}
+	})
+}
+
+// lseAt is &lse[h], or nil when lse is nil.
+func lseAt(lse []float32, h int) *float32 {
+	if lse == nil {
+		return nil
+	}
+	return &lse[h]
+}
+
+// prefix fills start: the sorted position of each bucket's first key.
+func (x *keyIndex) prefix() {
+	x.start[0] = 0
+	for b, l := range x.lists {
+		x.start[b+1] = x.start[b] + len(l)
+	}
+}
+
+// neighbourhood appends to dst the size keys nearest, in the sorted order
+// of the index, to the middle of bucket kq: the sorted positions
+// [c − size/2, c − size/2 + size) with c the middle, shifted to fit. The
+// result runs in sorted order.
+func (x *keyIndex) neighbourhood(dst []int32, kq uint16, size int) []int32 {
+	if size == 0 {
+		return dst
+	}
+	total := x.start[len(x.lists)]
+	c := x.start[kq] + len(x.lists[kq])/2
+	lo := min(max(c-size/2, 0), total-size)
+	hi := lo + size
+	b := 0
+	for x.start[b+1] <= lo {
+		b++
+	}
+	for i := lo; i < hi; b++ {
+		l := x.lists[b]
+		a := i - x.start[b]
+		e := min(len(l), hi-x.start[b])
+		dst = append(dst, l[a:e]...)
+		i += e - a
+	}
+	return dst
+}
+
+// between reports whether position j lies in the sorted order from the key
+// at position a[0] to the one at b[0] inclusive (false when a is empty).
+func (x *keyIndex) between(j int32, a, b []int32) bool {
+	if len(a) == 0 {
+		return false
+	}
+	kj, ka, kb := x.key[j], x.key[a[0]], x.key[b[0]]
+	return (kj > ka || (kj == ka && j >= a[0])) && (kj < kb || (kj == kb && j <= b[0]))
+}
+
+// run attends row q to the sink [0, sink), the window [win, n) and the
+// positions t.pos (the first near exact, the others samples whose scores are
+// raised by logW), writing the normalised output and its LSE.
+func (t *headTemps) run(out []float32, lse *float32, q []float32, kv kvRows, base, d, sink, win, n, near int, logW, scale float32) {
+	k := sink + n - win + len(t.pos)
+	t.ks = slices.Grow(t.ks[:0], k*d)[:k*d]
+	t.vs = slices.Grow(t.vs[:0], k*d)[:k*d]
+	kv.readRows(t.ks, t.vs, base, d, 0, sink)
+	off := sink * d
+	kv.readRows(t.ks[off:], t.vs[off:], base, d, win, n)
+	off += (n - win) * d
+	for _, j := range t.pos {
+		kv.readRows(t.ks[off:], t.vs[off:], base, d, int(j), int(j)+1)
+		off += d
+	}
+	t.q = t.q[:0]
+	for _, x := range q {
+		t.q = append(t.q, x*scale)
+	}
+	t.sc = slices.Grow(t.sc[:0], k)[:k]
+	kernels.MatMulF32(t.sc, t.q, 1, d, t.ks, k)
+	for i := sink + n - win + near; i < k; i++ {
+		t.sc[i] += logW
+	}
+	mx := kernels.Max(t.sc)
+	sum := expSub(t.sc, mx)
+	clear(out)
+	kernels.WeightedSum(out, t.sc, t.vs)
+	inv := 1 / sum
+	for c := range out {
+		out[c] *= inv
+	}
+	if lse != nil {
+		*lse = mx + float32(math.Log(float64(sum)))
+	}
+}
