@@ -2,6 +2,7 @@ package attention
 
 import (
 	"math"
+	"sync"
 
 	"github.com/gollm/gollm/internal/kernels"
 	"github.com/gollm/gollm/internal/parallel"
@@ -41,10 +42,30 @@ func Decode16(out, lse, q []float32, k, v []uint16, bf16 bool, s Shape, p Params
 const DecodeRows = decodeRows
 
 // kvSource is a KV cache in some storage type: the two products decoding
-// needs, over rows [0, n) of the head starting at element base.
+// needs, over key rows [lo, hi) (or [0, n)) counted from element base.
 type kvSource interface {
 	scores(dst, q []float32, rows, d, base, n int)
 	weightedSum(out, p []float32, base, d, lo, hi int)
+}
+
+// decodeTemp is reusable scratch of the decoding path: per call (part,
+// cmax, csum) or per task (scores and one widened chunk of keys and values).
+type decodeTemp struct {
+	part, cmax, csum []float32
+	scores, k, v     []float32
+}
+
+var (
+	callScratch = sync.Pool{New: func() any { return new(decodeTemp) }}
+	taskScratch = sync.Pool{New: func() any { return new(decodeTemp) }}
+)
+
+// grow returns (*buf)[:n], reallocating when it is too short.
+func grow(buf *[]float32, n int) []float32 {
+	if cap(*buf) < n {
+		*buf = make([]float32, n)
+	}
+	return (*buf)[:n]
 }
 
 type kvF32 struct{ k, v []float32 }
@@ -70,6 +91,20 @@ func (c kv16) scores(dst, q []float32, rows, d, base, n int) {
 	}
 }
 
+// widen converts the n elements of keys and values from element base into
+// tmp's buffers and returns them as a float32 source starting at 0.
+func (c kv16) widen(tmp *decodeTemp, base, n int) kvF32 {
+	k, v := grow(&tmp.k, n), grow(&tmp.v, n)
+	if c.bf16 {
+		kernels.BF16ToF32(k, c.k[base:base+n])
+		kernels.BF16ToF32(v, c.v[base:base+n])
+	} else {
+		kernels.F16ToF32(k, c.k[base:base+n])
+		kernels.F16ToF32(v, c.v[base:base+n])
+	}
+	return kvF32{k, v}
+}
+
 func (c kv16) weightedSum(out, p []float32, base, d, lo, hi int) {
 	if c.bf16 {
 		kernels.WeightedSumBF16(out, p, c.v[base+lo*d:base+hi*d])
@@ -81,67 +116,102 @@ func (c kv16) weightedSum(out, p []float32, base, d, lo, hi int) {
 func decode(out, lse, q []float32, kv kvSource, s Shape, p Params) {
 	d, g := s.Dim, s.Heads/s.KVHeads
 	rows := g * s.NQ
-	qg := make([]float32, rows*d)
-	scores := make([]float32, rows*s.NK)
-	limit := make([]int, rows)
-	mx := make([]float32, rows)
-	sum := make([]float32, rows)
 	chunks := (s.NK + decodeChunk - 1) / decodeChunk
-	part := make([]float32, chunks*rows*d)
-	for kvh := 0; kvh < s.KVHeads; kvh++ {
-		// Row r is query row r%NQ of head kvh·g + r/NQ.
-		for r := 0; r < rows; r++ {
+	// Row r of KV head kvh is query row r%NQ of head kvh·g + r/NQ; qg holds
+	// the scaled rows of every KV head, limit the keys each row may see.
+	qg := make([]float32, s.KVHeads*rows*d)
+	limit := make([]int, rows)
+	for r := range rows {
+		limit[r] = s.NK
+		if p.Causal {
+			limit[r] = max(0, min(s.NK, p.Offset+r%s.NQ+1))
+		}
+	}
+	seen := 0 // keys any row sees
+	for _, l := range limit {
+		seen = max(seen, l)
+	}
+	for kvh := range s.KVHeads {
+		for r := range rows {
 			src := q[((kvh*g+r/s.NQ)*s.NQ+r%s.NQ)*d:][:d]
+			dst := qg[(kvh*rows+r)*d:][:d]
 			for c, x := range src {
-				qg[r*d+c] = x * p.Scale
-			}
-			limit[r] = s.NK
-			if p.Causal {
-				limit[r] = max(0, min(s.NK, p.Offset+r%s.NQ+1))
+				dst[c] = x * p.Scale
 			}
 		}
-		base := kvh * s.kvStride() * d
-		if s.NK > 0 {
-			kv.scores(scores, qg, rows, d, base, s.NK)
-		}
-		for r := 0; r < rows; r++ {
-			row := scores[r*s.NK : r*s.NK+limit[r]]
-			mx[r], sum[r] = float32(math.Inf(-1)), 0
-			if len(row) > 0 {
-				mx[r] = kernels.Max(row)
-				sum[r] = expSub(row, mx[r])
+	}
+	// Task t = kvh·chunks + c covers keys [c·decodeChunk, …) of KV head kvh
+	// for all rows: scores, the chunk's own max and exp-sum, and the
+	// unnormalised value sum, merged below in chunk order.
+	tmp := callScratch.Get().(*decodeTemp)
+	defer callScratch.Put(tmp)
+	part := grow(&tmp.part, s.KVHeads*chunks*rows*d)
+	clear(part)
+	cmax := grow(&tmp.cmax, s.KVHeads*chunks*rows)
+	csum := grow(&tmp.csum, s.KVHeads*chunks*rows)
+	parallel.For(s.KVHeads*chunks, 1, func(lo, hi int) {
+		tmp := taskScratch.Get().(*decodeTemp)
+		defer taskScratch.Put(tmp)
+		scores := grow(&tmp.scores, rows*decodeChunk)
+		for t := lo; t < hi; t++ {
+			kvh, c := t/chunks, t%chunks
+			j0 := c * decodeChunk
+			n := min(j0+decodeChunk, seen) - j0
+			src, base := kv, kvh*s.kvStride()*d+j0*d
+			if w, ok := kv.(kv16); ok && rows > 1 && n > 0 {
+				// Widen the chunk once rather than once per row.
+				src, base = w.widen(tmp, base, n*d), 0
+			}
+			if n > 0 {
+				src.scores(scores, qg[kvh*rows*d:][:rows*d], rows, d, base, n)
+			}
+			for r := range rows {
+				i := t*rows + r
+				cmax[i], csum[i] = float32(math.Inf(-1)), 0
+				m := min(n, limit[r]-j0)
+				if m <= 0 {
+					continue
+				}
+				row := scores[r*n : r*n+m]
+				cmax[i] = kernels.Max(row)
+				csum[i] = expSub(row, cmax[i])
+				src.weightedSum(part[i*d:][:d], row, base, d, 0, m)
 			}
 		}
-		clear(part)
-		parallel.For(chunks, 1, func(lo, hi int) {
-			for c := lo; c < hi; c++ {
-				j0 := c * decodeChunk
-				for r := 0; r < rows; r++ {
-					j1 := min(j0+decodeChunk, limit[r])
-					if j1 > j0 {
-						kv.weightedSum(part[(c*rows+r)*d:][:d], scores[r*s.NK+j0:r*s.NK+j1], base, d, j0, j1)
+	})
+	for kvh := range s.KVHeads {
+		for r := range rows {
+			at := (kvh*g+r/s.NQ)*s.NQ + r%s.NQ
+			dst := out[at*d:][:d]
+			clear(dst)
+			mx := float32(math.Inf(-1))
+			for c := range chunks {
+				mx = max(mx, cmax[(kvh*chunks+c)*rows+r])
+			}
+			var sum float32
+			if !math.IsInf(float64(mx), -1) {
+				for c := range chunks {
+					i := (kvh*chunks+c)*rows + r
+					if csum[i] == 0 {
+						continue
 					}
+					w := exp32(cmax[i] - mx)
+					sum += w * csum[i]
+					kernels.Axpy(dst, w, part[i*d:][:d])
 				}
 			}
-		})
-		for r := 0; r < rows; r++ {
-			dst := out[((kvh*g+r/s.NQ)*s.NQ+r%s.NQ)*d:][:d]
-			clear(dst)
-			for c := 0; c < chunks; c++ {
-				kernels.Add(dst, part[(c*rows+r)*d:][:d])
-			}
-			if sum[r] > 0 {
-				inv := 1 / sum[r]
+			if sum > 0 {
+				inv := 1 / sum
 				for c := range dst {
 					dst[c] *= inv
 				}
 			}
 			if lse != nil {
 				l := float32(math.Inf(-1))
-				if sum[r] > 0 {
-					l = mx[r] + float32(math.Log(float64(sum[r])))
+				if sum > 0 {
+					l = mx + float32(math.Log(float64(sum)))
 				}
-				lse[(kvh*g+r/s.NQ)*s.NQ+r%s.NQ] = l
+				lse[at] = l
 			}
 		}
 	}
