@@ -118,10 +118,10 @@ func (m *Model) Forward(s *State, ids []int, plan *attention.Plan) ([]float32, e
 			kernels.Add(x[i*h:(i+1)*h], row)
 		}
 	}
-	if m.rope != nil {
-		m.rope.prepare(s.n + n - 1)
-	}
 	w := m.newWork(n)
+	if m.rope != nil {
+		w.rot = m.rope.prepare(s.n, n)
+	}
 	for li := range m.layers {
 		var kern attention.Kernel = attention.Exact{}
 		if plan != nil {
@@ -157,6 +157,8 @@ type work struct {
 	kf, vf                 []float32 // one layer of a 16-bit cache, widened for a prefill
 	xn, q, k, v, att, proj []float32 // one chunk of rows
 	ff1, ff2               []float32 // one chunk of MLP activations
+
+	rot *rotations // RoPE of this pass's positions (nil: learned positions)
 }
 
 func (m *Model) newWork(n int) *work {
@@ -246,17 +248,15 @@ func (m *Model) attend(li int, s *State, n int, w *work, kern attention.Kernel) 
 func (m *Model) projectQKV(li int, l *layer, s *State, xc []float32, r0, rows, n int, w *work) {
 	hd, nh, nkv := m.headDim, m.heads, m.kvHeads
 	l.attnNorm.apply(w.xn, xc, rows)
-	l.q.apply(w.q, w.xn, rows)
-	l.k.apply(w.k, w.xn, rows)
-	l.v.apply(w.v, w.xn, rows)
+	applyEach(w.xn, rows, []*linear{&l.q, &l.k, &l.v}, w.q, w.k, w.v)
 	if l.qNorm != nil {
 		l.qNorm.apply(w.q, w.q, rows*nh)
 		l.kNorm.apply(w.k, w.k, rows*nkv)
 	}
 	pos := s.n + r0
-	if m.rope != nil {
-		m.rope.apply(w.q, rows, nh, hd, pos)
-		m.rope.apply(w.k, rows, nkv, hd, pos)
+	if w.rot != nil {
+		w.rot.apply(w.q, rows, nh, hd, pos)
+		w.rot.apply(w.k, rows, nkv, hd, pos)
 	}
 	for i := 0; i < rows; i++ {
 		for hh := 0; hh < nh; hh++ {
@@ -285,8 +285,7 @@ func (m *Model) projectQKV(li int, l *layer, s *State, xc []float32, r0, rows, n
 func (m *Model) mlp(l *layer, xn []float32, rows int, w *work) {
 	n := rows * m.Config.Intermediate
 	if m.gated {
-		l.gate.apply(w.ff1[:n], xn, rows)
-		l.up.apply(w.ff2[:n], xn, rows)
+		applyEach(xn, rows, []*linear{&l.gate, &l.up}, w.ff1[:n], w.ff2[:n])
 		kernels.SiLUMul(w.ff1[:n], w.ff2[:n])
 		l.down.apply(xn, w.ff1[:n], rows)
 		return

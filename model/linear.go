@@ -29,20 +29,43 @@ func newLinear(w *weights.Tensor, bias []float32) (linear, error) {
 	return l, nil
 }
 
-// apply computes out[m×l.out] = x[m×l.in]·Wᵀ + b.
-func (l *linear) apply(out, x []float32, m int) {
+// mat is W as the kernels see it.
+func (l *linear) mat() kernels.Mat {
 	switch l.dtype {
 	case weights.F32:
-		kernels.MatMulF32(out, x, m, l.in, l.f32, l.out)
+		return kernels.F32Mat(l.f32, l.out, l.in)
 	case weights.BF16:
-		kernels.MatMulBF16(out, x, m, l.in, l.u16, l.out)
+		return kernels.BF16Mat(l.u16, l.out, l.in)
 	default:
-		kernels.MatMulF16(out, x, m, l.in, l.u16, l.out)
+		return kernels.F16Mat(l.u16, l.out, l.in)
 	}
+}
+
+// apply computes out[m×l.out] = x[m×l.in]·Wᵀ + b.
+func (l *linear) apply(out, x []float32, m int) {
+	l.mat().MatMul(out, x, m)
+	l.addBias(out, m)
+}
+
+// addBias adds b to each of the m rows of out.
+func (l *linear) addBias(out []float32, m int) {
 	if l.bias != nil {
 		for i := 0; i < m; i++ {
 			kernels.Add(out[i*l.out:(i+1)*l.out], l.bias)
 		}
+	}
+}
+
+// applyEach computes outs[i] = x·Wᵢᵀ + bᵢ for layers ls of the same input
+// width: one parallel region for all of them when decoding.
+func applyEach(x []float32, m int, ls []*linear, outs ...[]float32) {
+	mats := make([]kernels.Mat, len(ls))
+	for i, l := range ls {
+		mats[i] = l.mat()
+	}
+	kernels.MatMulEach(outs, x, m, mats)
+	for i, l := range ls {
+		l.addBias(outs[i], m)
 	}
 }
 

@@ -23,6 +23,13 @@ type rope struct {
 	seenLen int
 }
 
+// rotations are the cos and sin of a forward pass's positions, computed
+// once and read by every layer's q and k.
+type rotations struct {
+	rot, pos0 int
+	cos, sin  []float32 // [position−pos0][rot/2], times the attention scaling
+}
+
 func newRope(c *loader.Config, headDim int) (*rope, error) {
 	rot := int(float64(headDim) * c.PartialRotary)
 	rot -= rot % 2
@@ -121,11 +128,28 @@ func yarnInvFreq(c *loader.Config, rot int) ([]float32, float32) {
 	return out, float32(att)
 }
 
-// prepare updates dynamic-NTK frequencies for a forward pass whose last
-// position is maxPos, mirroring transformers: frequencies are recomputed
-// when the sequence grows past both the longest seen and the original
-// context, and reset when a new sequence starts short again.
-func (r *rope) prepare(maxPos int) {
+// prepare returns the rotations of a forward pass over positions pos0 …
+// pos0+n−1. It first updates dynamic-NTK frequencies for the last
+// position, mirroring transformers: frequencies are recomputed when the
+// sequence grows past both the longest seen and the original context, and
+// reset when a new sequence starts short again.
+func (r *rope) prepare(pos0, n int) *rotations {
+	r.updateDynamic(pos0 + n - 1)
+	half := r.rot / 2
+	t := &rotations{rot: r.rot, pos0: pos0, cos: make([]float32, n*half), sin: make([]float32, n*half)}
+	for i := 0; i < n; i++ {
+		p := float32(pos0 + i)
+		for j, f := range r.invFreq {
+			a := float64(f * p)
+			t.cos[i*half+j] = float32(math.Cos(a)) * r.scale
+			t.sin[i*half+j] = float32(math.Sin(a)) * r.scale
+		}
+	}
+	return t
+}
+
+// updateDynamic applies the dynamic-NTK rule for a pass ending at maxPos.
+func (r *rope) updateDynamic(maxPos int) {
 	c := r.cfg
 	if c.Rope.Type != "dynamic" {
 		return
@@ -147,24 +171,18 @@ func (r *rope) prepare(maxPos int) {
 }
 
 // apply rotates x, laid out [rows][heads][headDim], where row i has
-// position pos0+i.
-func (r *rope) apply(x []float32, rows, heads, headDim, pos0 int) {
-	half := r.rot / 2
-	cos := make([]float32, half)
-	sin := make([]float32, half)
+// position pos0+i: the "rotate half" layout (dimension j pairs with
+// j + rot/2) over the first rot dimensions of each head.
+func (t *rotations) apply(x []float32, rows, heads, headDim, pos0 int) {
+	half := t.rot / 2
 	for i := 0; i < rows; i++ {
-		p := float32(pos0 + i)
-		for j, f := range r.invFreq {
-			a := float64(f * p)
-			cos[j] = float32(math.Cos(a)) * r.scale
-			sin[j] = float32(math.Sin(a)) * r.scale
-		}
+		off := (pos0 - t.pos0 + i) * half
+		cos, sin := t.cos[off:off+half], t.sin[off:off+half]
 		for h := 0; h < heads; h++ {
-			v := x[(i*heads+h)*headDim:][:r.rot]
-			for j := 0; j < half; j++ {
-				a, b := v[j], v[j+half]
-				v[j] = a*cos[j] - b*sin[j]
-				v[j+half] = b*cos[j] + a*sin[j]
+			v := x[(i*heads+h)*headDim:][:t.rot]
+			a, b := v[:half], v[half:]
+			for j := range a {
+				a[j], b[j] = a[j]*cos[j]-b[j]*sin[j], b[j]*cos[j]+a[j]*sin[j]
 			}
 		}
 	}

@@ -11,26 +11,52 @@ const gemvMaxRows = 8
 // microseconds, about what handing half of it to a worker costs).
 const gemvSerialWork = 1 << 17
 
-// gemv computes out[m×n] = x[m×k] · wᵀ by streaming the weight rows, split
-// across threads, past the m rows of x. Blocks of 64 weight rows stay in
-// cache while each row of x visits them.
-func gemv(out, x []float32, m, k int, w wmat, n int) {
-	const block = 64
-	grain := max(block, n/(8*parallel.Threads()))
-	if n*k*m < gemvSerialWork {
-		grain = n // too little to pay for waking a worker
+// gemvBlock is how many weight rows stay in cache while each row of x
+// visits them.
+const gemvBlock = 64
+
+// gemv computes outs[i][m×n_i] = x[m×k] · ws[i]ᵀ (m ≤ gemvMaxRows, all ws
+// of depth k = len(x)/m) by streaming the weight rows past the m rows of
+// x. The rows of all the matrices, taken as one sequence, are split across
+// threads; each output element is one dot product, so results do not
+// depend on where the splits fall.
+func gemv(outs [][]float32, x []float32, m int, ws []Mat) {
+	if m == 0 || len(ws) == 0 {
+		return
 	}
-	parallel.For(n, grain, func(lo, hi int) {
-		var tmp [block]float32
-		for j := lo; j < hi; j += block {
-			rows := min(block, hi-j)
-			for i := 0; i < m; i++ {
-				if m == 1 {
-					w.gemv(x[:k], j, out[j:j+rows])
-					continue
+	k := len(x) / m
+	if k == 0 {
+		for i, a := range ws {
+			clear(outs[i][:m*a.n])
+		}
+		return
+	}
+	total := 0
+	for _, a := range ws {
+		total += a.n
+	}
+	grain := max(gemvBlock, total/(8*parallel.Threads()))
+	if total*k*m < gemvSerialWork {
+		grain = total // too little to pay for waking a worker
+	}
+	parallel.For(total, grain, func(lo, hi int) {
+		var tmp [gemvBlock]float32
+		base := 0
+		for i, a := range ws {
+			// rows [lo, hi) of the sequence that fall in matrix i
+			j0, j1 := max(lo-base, 0), min(hi-base, a.n)
+			base += a.n
+			out := outs[i]
+			for j := j0; j < j1; j += gemvBlock {
+				rows := min(gemvBlock, j1-j)
+				for r := 0; r < m; r++ {
+					if m == 1 {
+						a.w.gemv(x[:k], j, out[j:j+rows])
+						continue
+					}
+					a.w.gemv(x[r*k:(r+1)*k], j, tmp[:rows])
+					copy(out[r*a.n+j:], tmp[:rows])
 				}
-				w.gemv(x[i*k:i*k+k], j, tmp[:rows])
-				copy(out[i*n+j:], tmp[:rows])
 			}
 		}
 	})

@@ -5,21 +5,56 @@
 // is tested against, and the build tag purego selects that version alone.
 package kernels
 
+// Mat is a read-only [n×k] weight matrix (the layout of an HF Linear
+// weight: one row per output feature) in its stored element type.
+type Mat struct {
+	w wmat
+	n int
+}
+
+// F32Mat views w as an [n×k] float32 matrix.
+func F32Mat(w []float32, n, k int) Mat { return Mat{wmat{k: k, f32: w[:n*k]}, n} }
+
+// BF16Mat views w as an [n×k] matrix of bfloat16 bit patterns.
+func BF16Mat(w []uint16, n, k int) Mat { return Mat{wmat{k: k, u16: w[:n*k], bf16: true}, n} }
+
+// F16Mat views w as an [n×k] matrix of IEEE half-precision bit patterns.
+func F16Mat(w []uint16, n, k int) Mat { return Mat{wmat{k: k, u16: w[:n*k]}, n} }
+
+// MatMul computes out[m×n] = x[m×k] · aᵀ. Results do not depend on the
+// thread count.
+func (a Mat) MatMul(out, x []float32, m int) { matmul(out, x, m, a.w.k, a.w, a.n) }
+
+// MatMulEach computes outs[i][m×n_i] = x[m×k] · ws[i]ᵀ for matrices of the
+// same depth k (a layer's q, k and v projections, or its gate and up). When
+// decoding, all their rows are streamed in one parallel region, so the
+// threads meet once rather than once per matrix. Results equal those of
+// MatMul on each matrix.
+func MatMulEach(outs [][]float32, x []float32, m int, ws []Mat) {
+	if m > gemvMaxRows {
+		for i, a := range ws {
+			a.MatMul(outs[i], x, m)
+		}
+		return
+	}
+	gemv(outs, x, m, ws)
+}
+
 // MatMulF32 computes out[m×n] = x[m×k] · wᵀ where w is [n×k] row-major
 // (the layout of an HF Linear weight: one row per output feature).
 // Results do not depend on the thread count.
 func MatMulF32(out, x []float32, m, k int, w []float32, n int) {
-	matmul(out, x, m, k, wmat{k: k, f32: w[:n*k]}, n)
+	F32Mat(w, n, k).MatMul(out, x, m)
 }
 
 // MatMulBF16 is MatMulF32 with w stored as bfloat16 bit patterns.
 func MatMulBF16(out, x []float32, m, k int, w []uint16, n int) {
-	matmul(out, x, m, k, wmat{k: k, u16: w[:n*k], bf16: true}, n)
+	BF16Mat(w, n, k).MatMul(out, x, m)
 }
 
 // MatMulF16 is MatMulF32 with w stored as IEEE half-precision bit patterns.
 func MatMulF16(out, x []float32, m, k int, w []uint16, n int) {
-	matmul(out, x, m, k, wmat{k: k, u16: w[:n*k]}, n)
+	F16Mat(w, n, k).MatMul(out, x, m)
 }
 
 // matmul picks the streaming (decode) or the packed (prefill) product.
@@ -30,7 +65,7 @@ func matmul(out, x []float32, m, k int, w wmat, n int) {
 	case k == 0:
 		clear(out)
 	case m <= gemvMaxRows:
-		gemv(out, x, m, k, w, n)
+		gemv([][]float32{out}, x, m, []Mat{{w, n}})
 	default:
 		gemm(out, x, m, k, w, n)
 	}

@@ -159,3 +159,43 @@ func TestImpls(t *testing.T) {
 	}
 	t.Logf("backend in use: %s; tested: %d implementations", Backend(), len(ims))
 }
+
+// TestMatMulEach checks a fused product of several matrices (mixed dtypes,
+// odd shapes, decode and prefill row counts) equals the product of each
+// matrix on its own, bit for bit, whatever the thread count.
+func TestMatMulEach(t *testing.T) {
+	defer parallel.SetThreads(0)
+	forEachImpl(t, func(t *testing.T) {
+		r := rand.New(rand.NewPCG(7, 8))
+		for _, m := range []int{1, 3, 8, 9} {
+			k := 1 + r.IntN(300)
+			var ws []Mat
+			for i, n := range []int{1 + r.IntN(200), 65, 1 + r.IntN(70)} {
+				w := randF32(r, n*k)
+				bits := make([]uint16, n*k)
+				for j, v := range w {
+					bits[j] = uint16(math.Float32bits(v) >> 16)
+				}
+				ws = append(ws, [...]Mat{F32Mat(w, n, k), BF16Mat(bits, n, k), F16Mat(bits, n, k)}[i])
+			}
+			x := randF32(r, m*k)
+			for _, th := range []int{1, 3} {
+				parallel.SetThreads(th)
+				outs := make([][]float32, len(ws))
+				for i, a := range ws {
+					outs[i] = randF32(r, m*a.n)
+				}
+				MatMulEach(outs, x, m, ws)
+				for i, a := range ws {
+					want := make([]float32, m*a.n)
+					a.MatMul(want, x, m)
+					for e, v := range want {
+						if math.Float32bits(outs[i][e]) != math.Float32bits(v) {
+							t.Fatalf("m=%d k=%d threads %d: matrix %d element %d = %g, alone %g", m, k, th, i, e, outs[i][e], v)
+						}
+					}
+				}
+			}
+		}
+	})
+}
