@@ -15,7 +15,7 @@ type HyperConfig struct {
 	Block   int         // sorted block size (keys per diagonal block)
 	Samples int         // uniformly sampled residual keys per query head; 0 disables
 	Projs   int         // LSH directions (buckets = 2^Projs), 1..16
-	MinSeq  int         // below this many queries attention is exact
+	MinSeq  int         // causal calls of at most MinSeq tokens (non-causal: fewer queries) are exact
 	Sink    int         // the first Sink keys are attended exactly and merged in; 0 disables
 	Order   BucketOrder // bucket order of sortLSH
 }
@@ -158,8 +158,13 @@ func (h *Hyper) causal(g group, n, kStart int, scale float32) {
 	m := (n + 1) / 2
 	h.causal(g.rows(0, m, 0, m), m, kStart, scale)
 	h.causal(g.rows(m, n, m, n), n-m, kStart+m, scale)
+	// The off-diagonal block is approximated whatever its size: this call
+	// is longer than MinSeq. (The released code re-checks the block's own
+	// query count against min_seq_len, so just below a power of two times
+	// MinSeq — 16,000 tokens against 16,384 — it computes twice the exact
+	// work: blocks of 4,000 queries count as short.)
 	left := g.rows(m, n, 0, m).withOutput(n - m)
-	h.nonCausal(left, n-m, m, kStart, scale)
+	h.approximate(left, n-m, m, kStart, scale)
 	bottom := g.rows(m, n, 0, 0)
 	for i := range g.q {
 		MergeLSE(bottom.out[i], bottom.lse[i], left.out[i], left.lse[i], n-m, g.dim)
@@ -193,6 +198,12 @@ func (h *Hyper) nonCausal(g group, nq, nk, kStart int, scale float32) {
 		h.dense(g, nq, scale, false, nk)
 		return
 	}
+	h.approximate(g, nq, nk, kStart, scale)
+}
+
+// approximate is non-causal HyperAttention without the length check: the
+// sink (when set) exact, the other keys by sortedBlocks.
+func (h *Hyper) approximate(g group, nq, nk, kStart int, scale float32) {
 	sink := max(0, min(h.cfg.Sink-kStart, nk))
 	if sink == nk {
 		h.dense(g, nq, scale, false, nk)

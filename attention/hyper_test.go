@@ -133,3 +133,22 @@ func TestNoQuadraticMemory(t *testing.T) {
 		}
 	}
 }
+
+// TestHyperCausalSplit pins the causal recursion's rule: a call longer than
+// MinSeq is split at half, the first half of the rows (a leaf at most
+// MinSeq long) stays exact, and the off-diagonal block is approximated even
+// though it has fewer than MinSeq queries.
+func TestHyperCausalSplit(t *testing.T) {
+	const n, d = 120, 16
+	s := Shape{Heads: 1, KVHeads: 1, NQ: n, NK: n, Dim: d}
+	in := randInputs(rand.New(rand.NewPCG(18, 19)), s)
+	p := Params{Scale: 0.25, Causal: true}
+	want, _ := in.run(Exact{}, p)
+	got, _ := in.run(NewHyper(HyperConfig{Block: 8, Samples: 0, Projs: 4, MinSeq: 64}, 0, 1), p)
+	if e := RelErr(got[:n/2*d], want[:n/2*d]); e > 1e-5 {
+		t.Errorf("exact leaf: relative error %.2g", e)
+	}
+	if e := RelErr(got[n/2*d:], want[n/2*d:]); e < 1e-3 {
+		t.Errorf("off-diagonal block of %d queries looks exact (relative error %.2g): it should be approximated", n/2, e)
+	}
+}

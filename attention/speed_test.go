@@ -49,3 +49,8 @@ func benchDecode(b *testing.B, nk int, bits int) {
 
 func BenchmarkDecodeF32At16k(b *testing.B) { benchDecode(b, 16384, 32) }
 func BenchmarkDecodeF16At16k(b *testing.B) { benchDecode(b, 16384, 16) }
+
+func BenchmarkFlashCausal16k(b *testing.B) { benchKernel(b, Flash{}, 16384, true) }
+func BenchmarkHyperCausal16k(b *testing.B) {
+	benchKernel(b, NewHyper(DefaultHyperConfig(), 0, 1), 16384, true)
+}
