@@ -5,6 +5,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"sync/atomic"
+	"unsafe"
 
 	"github.com/gollm/gollm/internal/kernels"
 	"github.com/gollm/gollm/internal/parallel"
@@ -108,6 +110,42 @@ type kvRows interface {
 	// readRows widens the keys (and the values, when v is not nil) of rows
 	// [lo, hi) of the head starting at element base into k and v.
 	readRows(k, v []float32, base, d, lo, hi int)
+	// gather widens the keys and values of rows pos into k and v.
+	gather(k, v []float32, base, d int, pos []int32)
+}
+
+// touch reads an element of each 64-byte cache line of the rows pos of x
+// (stride d from element base), every row before any is used, so that their
+// cache misses overlap instead of stalling one row at a time. It returns a
+// sum of what it read, only to keep the reads.
+func touch[T uint16 | float32](x []T, base, d int, pos []int32) T {
+	var s T
+	step := 64 / int(unsafe.Sizeof(s))
+	for _, j := range pos {
+		row := x[base+int(j)*d:][:d]
+		for c := 0; c < d; c += step {
+			s += row[c]
+		}
+		s += row[d-1] // a row need not start on a line
+	}
+	return s
+}
+
+// touched keeps touch's sums alive.
+var touched atomic.Uint32
+
+func (c kvF32) gather(k, v []float32, base, d int, pos []int32) {
+	touched.Add(uint32(touch(c.k, base, d, pos) + touch(c.v, base, d, pos)))
+	for i, j := range pos {
+		c.readRows(k[i*d:], v[i*d:], base, d, int(j), int(j)+1)
+	}
+}
+
+func (c kv16) gather(k, v []float32, base, d int, pos []int32) {
+	touched.Add(uint32(touch(c.k, base, d, pos) + touch(c.v, base, d, pos)))
+	for i, j := range pos {
+		c.readRows(k[i*d:], v[i*d:], base, d, int(j), int(j)+1)
+	}
 }
 
 func (c kvF32) readRows(k, v []float32, base, d, lo, hi int) {
@@ -282,10 +320,7 @@ func (t *headTemps) run(out []float32, lse *float32, q []float32, kv kvRows, bas
 	off := sink * d
 	kv.readRows(t.ks[off:], t.vs[off:], base, d, win, n)
 	off += (n - win) * d
-	for _, j := range t.pos {
-		kv.readRows(t.ks[off:], t.vs[off:], base, d, int(j), int(j)+1)
-		off += d
-	}
+	kv.gather(t.ks[off:], t.vs[off:], base, d, t.pos)
 	t.q = t.q[:0]
 	for _, x := range q {
 		t.q = append(t.q, x*scale)

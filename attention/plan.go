@@ -7,8 +7,9 @@ import (
 
 // Plan is the per-layer choice of attention kernel for one model.
 type Plan struct {
-	kernels []Kernel
-	hyper   HyperConfig // settings of the Hyper layers, for String
+	kernels     []Kernel
+	hyper       HyperConfig // settings of the Hyper layers, for String
+	hyperDecode bool
 }
 
 // NewPlan returns a plan using kernels[i] for layer i.
@@ -44,8 +45,14 @@ func (p *Plan) HyperLayers() int {
 	return n
 }
 
+// HyperDecode reports whether single-token decode steps of the Hyper layers
+// attend sublinearly through a HyperDecoder (--hyper-decode) rather than
+// exactly to the whole cache.
+func (p *Plan) HyperDecode() bool { return p.hyperDecode && p.HyperLayers() > 0 }
+
 // String describes the plan as runs of layers, e.g.
-// "0-5:flash,6-7:hyper (block=256 samples=256 …)".
+// "0-5:flash,6-7:hyper (block=256 samples=256 …)", with " decode=sublinear"
+// inside the parentheses under --hyper-decode.
 func (p *Plan) String() string {
 	var runs []string
 	for i := 0; i < len(p.kernels); {
@@ -62,7 +69,11 @@ func (p *Plan) String() string {
 	}
 	s := strings.Join(runs, ",")
 	if p.HyperLayers() > 0 {
-		s += " (" + p.hyper.String() + ")"
+		s += " (" + p.hyper.String()
+		if p.hyperDecode {
+			s += " decode=sublinear"
+		}
+		s += ")"
 	}
 	return s
 }

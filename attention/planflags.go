@@ -18,6 +18,7 @@ type PlanFlags struct {
 	LayerAttn   string // explicit ranges, e.g. "0-3:flash,4-7:hyper"
 	Order       string // gray|inverse-gray
 	Hyper       HyperConfig
+	HyperDecode bool // decode steps of Hyper layers use HyperDecoder (see Plan.HyperDecode)
 }
 
 // DefaultPlanFlags returns Flash everywhere and the released Hyper settings.
@@ -26,8 +27,9 @@ func DefaultPlanFlags() PlanFlags {
 }
 
 // Register adds --attn, --hyper-layers, --layer-attn, --hyper-pattern,
-// --hyper-block, --hyper-samples, --hyper-projs, --hyper-min-seq,
-// --hyper-sink and --hyper-order to fs, with DefaultPlanFlags' values.
+// --hyper-decode, --hyper-block, --hyper-samples, --hyper-projs,
+// --hyper-min-seq, --hyper-sink and --hyper-order to fs, with
+// DefaultPlanFlags' values.
 // Flags only parse here; Build validates.
 func (f *PlanFlags) Register(fs *pflag.FlagSet) {
 	d := DefaultPlanFlags()
@@ -35,6 +37,7 @@ func (f *PlanFlags) Register(fs *pflag.FlagSet) {
 	fs.IntVar(&f.HyperLayers, "hyper-layers", d.HyperLayers, "use HyperAttention in this many layers (see --hyper-pattern), --attn in the others")
 	fs.StringVar(&f.Pattern, "hyper-pattern", d.Pattern, "which layers --hyper-layers picks: last|first|even|odd (even/odd: the highest of that parity)")
 	fs.StringVar(&f.LayerAttn, "layer-attn", d.LayerAttn, "explicit kernels per layer range, e.g. 0-3:flash,4-7:hyper (others use --attn)")
+	fs.BoolVar(&f.HyperDecode, "hyper-decode", d.HyperDecode, "sublinear decode in Hyper layers: each new token attends to its LSH neighbourhood, the recent --hyper-block keys, the sink and samples of the cache instead of all of it")
 	f.RegisterHyper(fs)
 }
 
@@ -120,7 +123,9 @@ func (f PlanFlags) Build(nLayers int, seed uint64) (*Plan, error) {
 			kernels[l] = NewHyper(cfg, l, seed)
 		}
 	}
-	return NewPlan(kernels), nil
+	p := NewPlan(kernels)
+	p.hyperDecode = f.HyperDecode
+	return p, nil
 }
 
 func isKernelName(s string) bool {

@@ -38,6 +38,13 @@ type Evaluation struct {
 	ref      *attention.Plan // KL reference, nil without KL
 	refIndex int             // setting that is the reference, −1 if none
 
+	// DecodeLast, when > 0, runs each span's last DecodeLast targets as
+	// single-token decode steps after a prefill of the tokens before them,
+	// and scores only those targets (reference runs included), so decoding
+	// — and a plan's HyperDecode — is what is measured. Set it before
+	// Evaluate; it must not exceed any span's scored targets.
+	DecodeLast int
+
 	mu      sync.Mutex
 	tallies []*tally // per setting, over the spans every setting finished
 }
@@ -85,13 +92,14 @@ func (e *Evaluation) Evaluate(ctx context.Context, progress func(Progress)) erro
 	for _, sp := range e.spans {
 		maxLen = max(maxLen, sp.Len())
 	}
+	for _, sp := range e.spans {
+		if e.DecodeLast < 0 || e.DecodeLast > sp.Scored() {
+			return fmt.Errorf("eval: cannot decode the last %d targets of a window that scores %d", e.DecodeLast, sp.Scored())
+		}
+	}
 	st := e.m.NewState(maxLen)
 	sc := newScorer(e.m)
 	attn := make([]time.Duration, len(e.settings))
-	plans := make([]*attention.Plan, len(e.settings))
-	for i, s := range e.settings {
-		plans[i] = timedPlan(s.Plan, &attn[i])
-	}
 	span := make([]*tally, len(e.settings)) // this span's figures, merged when all settings are done
 	perSpan := len(e.settings)
 	if e.ref != nil && e.refIndex < 0 {
@@ -118,9 +126,9 @@ func (e *Evaluation) Evaluate(ctx context.Context, progress func(Progress)) erro
 		var err error
 		switch {
 		case e.refIndex >= 0:
-			ref, err = e.runSetting(ctx, st, sc, span[e.refIndex], sp, ids, plans[e.refIndex], nil)
+			ref, err = e.runSetting(ctx, st, sc, span[e.refIndex], sp, ids, e.settings[e.refIndex].Plan, nil, &attn[e.refIndex])
 		case e.ref != nil:
-			ref, err = e.forward(ctx, st, ids, e.ref)
+			ref, err = e.forward(ctx, st, ids, e.ref, nil)
 		}
 		if err != nil {
 			return err
@@ -132,7 +140,7 @@ func (e *Evaluation) Evaluate(ctx context.Context, progress func(Progress)) erro
 			if i == e.refIndex {
 				continue
 			}
-			if _, err := e.runSetting(ctx, st, sc, span[i], sp, ids, plans[i], ref); err != nil {
+			if _, err := e.runSetting(ctx, st, sc, span[i], sp, ids, e.settings[i].Plan, ref, &attn[i]); err != nil {
 				return err
 			}
 			step(false)
@@ -148,25 +156,59 @@ func (e *Evaluation) Evaluate(ctx context.Context, progress func(Progress)) erro
 	return nil
 }
 
-// forward runs ids from an empty cache and returns the final hidden states.
-func (e *Evaluation) forward(ctx context.Context, st *model.State, ids []int, plan *attention.Plan) ([]float32, error) {
+// forward runs ids from an empty cache and returns the final hidden states
+// (with DecodeLast, of every position but the last), adding the time spent
+// in attention to *attn when attn is not nil.
+func (e *Evaluation) forward(ctx context.Context, st *model.State, ids []int, plan *attention.Plan, attn *time.Duration) ([]float32, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	st.Reset()
-	return e.m.Forward(st, ids, plan)
+	st.OnAttention = nil
+	if attn != nil {
+		st.OnAttention = func(d time.Duration) { *attn += d }
+	}
+	if e.DecodeLast == 0 {
+		return e.m.Forward(st, ids, plan)
+	}
+	h := e.m.HiddenSize()
+	hidden := make([]float32, len(ids)*h)
+	pre := len(ids) - 1 - e.DecodeLast
+	if pre > 0 {
+		x, err := e.m.Forward(st, ids[:pre], plan)
+		if err != nil {
+			return nil, err
+		}
+		copy(hidden, x)
+	}
+	for i := pre; i < len(ids)-1; i++ {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		x, err := e.m.Forward(st, ids[i:i+1], plan)
+		if err != nil {
+			return nil, err
+		}
+		copy(hidden[i*h:], x)
+	}
+	return hidden, nil
 }
 
 // runSetting runs span sp under plan, adds its scores (compared with ref
-// when not nil) and timing to t, and returns its hidden states.
-func (e *Evaluation) runSetting(ctx context.Context, st *model.State, sc *scorer, t *tally, sp Span, ids []int, plan *attention.Plan, ref []float32) ([]float32, error) {
+// when not nil) and timing (attention into *attn) to t, and returns its
+// hidden states.
+func (e *Evaluation) runSetting(ctx context.Context, st *model.State, sc *scorer, t *tally, sp Span, ids []int, plan *attention.Plan, ref []float32, attn *time.Duration) ([]float32, error) {
 	start := time.Now()
-	hidden, err := e.forward(ctx, st, ids, plan)
+	hidden, err := e.forward(ctx, st, ids, plan, attn)
 	if err != nil {
 		return nil, err
 	}
 	fwd := time.Since(start)
-	out := sc.score(t, hidden, ref, ids, sp.From)
+	from := sp.From
+	if e.DecodeLast > 0 {
+		from = sp.Len() - e.DecodeLast
+	}
+	out := sc.score(t, hidden, ref, ids, from)
 	t.seconds = fwd + out
 	t.endSpan(sp)
 	return hidden, nil

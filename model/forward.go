@@ -3,6 +3,7 @@ package model
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/gollm/gollm/attention"
 	"github.com/gollm/gollm/internal/kernels"
@@ -17,6 +18,7 @@ type State struct {
 	k16, v16 [][]uint16    // per layer, when kv is F16 or BF16
 	n        int
 	cap      int
+	hyper    []hyperDecoder // per layer, under the plan's HyperDecode (hyperdecode.go)
 
 	// OnLayer, when set, is called after each layer of a forward pass with
 	// the layers done and the total (progress of a long prefill).
@@ -24,6 +26,9 @@ type State struct {
 	// Ctx, when set, is checked between layers: a cancelled context stops
 	// the forward pass with its error (the cache is then unusable: Reset it).
 	Ctx context.Context
+	// OnAttention, when set, is told the time each layer's attention took
+	// (the attention share of a forward pass).
+	OnAttention func(time.Duration)
 }
 
 // StateBytes estimates the memory of a State of the given capacity and
@@ -69,7 +74,7 @@ func (s *State) Len() int { return s.n }
 func (s *State) Cap() int { return s.cap }
 
 // Reset empties the cache for a new sequence (the memory is kept).
-func (s *State) Reset() { s.n = 0 }
+func (s *State) Reset() { s.n, s.hyper = 0, nil }
 
 // KVBytes is the memory held by the cache.
 func (s *State) KVBytes() int64 {
@@ -122,6 +127,7 @@ func (m *Model) Forward(s *State, ids []int, plan *attention.Plan) ([]float32, e
 	if m.rope != nil {
 		w.rot = m.rope.prepare(s.n, n)
 	}
+	w.hyperDecode = plan != nil && plan.HyperDecode()
 	for li := range m.layers {
 		var kern attention.Kernel = attention.Exact{}
 		if plan != nil {
@@ -157,6 +163,7 @@ type work struct {
 	kf, vf                 []float32 // one layer of a 16-bit cache, widened for a prefill
 	xn, q, k, v, att, proj []float32 // one chunk of rows
 	ff1, ff2               []float32 // one chunk of MLP activations
+	hyperDecode            bool      // Hyper layers decode through a HyperDecoder
 
 	rot *rotations // RoPE of this pass's positions (nil: learned positions)
 }
@@ -218,6 +225,12 @@ func (m *Model) layerForward(li int, s *State, x []float32, n int, w *work, kern
 func (m *Model) attend(li int, s *State, n int, w *work, kern attention.Kernel) {
 	shape := attention.Shape{Heads: m.heads, KVHeads: m.kvHeads, NQ: n, NK: s.n + n, Dim: m.headDim, KVStride: s.cap}
 	p := attention.Params{Scale: m.attentionScale(), Causal: true, Offset: s.n}
+	if s.OnAttention != nil {
+		defer func(start time.Time) { s.OnAttention(time.Since(start)) }(time.Now())
+	}
+	if m.hyperDecode(li, s, w, kern, shape, p) {
+		return
+	}
 	switch {
 	case s.kv == weights.F32:
 		kern.Attend(w.oh, nil, w.qh, s.k[li], s.v[li], shape, p)

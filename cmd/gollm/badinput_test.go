@@ -166,6 +166,13 @@ func badInputCases() []badCase {
 		}, []string{"block"}},
 		{"bad flag", func(t *testing.T, d string) []string { return runArgs(d, "--temprature", "1") }, []string{"temprature"}},
 		{"unknown KV cache type", func(t *testing.T, d string) []string { return runArgs(d, "--kv-type", "f8") }, []string{"--kv-type", "f8"}},
+		{"--hyper-decode without Hyper layers", func(t *testing.T, d string) []string { return runArgs(d, "--hyper-decode") }, []string{"--hyper-decode", "--hyper-layers"}},
+		{"--hyper-decode without --decode-last", func(t *testing.T, d string) []string {
+			return pplArgs(t, d, "--ctx", "16", "--hyper-layers", "1", "--hyper-decode")
+		}, []string{"--hyper-decode", "--decode-last"}},
+		{"--decode-last beyond the window", func(t *testing.T, d string) []string {
+			return pplArgs(t, d, "--ctx", "16", "--decode-last", "16")
+		}, []string{"16", "15"}},
 		{"unknown truncation", func(t *testing.T, d string) []string { return runArgs(d, "--truncate", "right") }, []string{"--truncate", "right"}},
 		{"missing folder", func(t *testing.T, d string) []string {
 			return runArgs(filepath.Join(d, "nope"))

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
 
@@ -53,7 +54,7 @@ func TestBenchMatmulJSON(t *testing.T) {
 // random weights through the loader and model, prefill and decode.
 func TestBenchModelRandomShape(t *testing.T) {
 	var out bytes.Buffer
-	o := modelBenchOpts{shape: "gutenberg-llama-19m", random: true, pp: []int{8}, tg: 2, reps: 1, json: true, plan: attention.DefaultPlanFlags()}
+	o := modelBenchOpts{shape: "gutenberg-llama-19m", random: true, pp: []int{8}, tg: 2, reps: 1, json: true, kvType: "auto", plan: attention.DefaultPlanFlags()}
 	if err := runModelBench(&out, o); err != nil {
 		t.Fatal(err)
 	}
@@ -67,6 +68,21 @@ func TestBenchModelRandomShape(t *testing.T) {
 	}
 	if pp.Test != "pp8" || !(pp.Prefill > 0) || tg.Test != "tg2" || !(tg.Decode > 0) || !(pp.GFLOPS > 0) {
 		t.Errorf("results %+v, %+v", pp, tg)
+	}
+	// Decode after a random cache, with sublinear Hyper decoding.
+	h := o
+	h.pp, h.kvFill, h.kvType = nil, 40, "f16"
+	h.plan.HyperDecode, h.plan.HyperLayers, h.plan.Hyper.MinSeq, h.plan.Hyper.Block = true, 2, 16, 8
+	out.Reset()
+	if err := runModelBench(&out, h); err != nil {
+		t.Fatal(err)
+	}
+	if json.Unmarshal(out.Bytes(), &tg) != nil || tg.Test != "tg2@d40" || tg.KVType != "F16" || !(tg.Decode > 0) {
+		t.Errorf("--kv-fill 40 --hyper-decode: %s", out.String())
+	}
+	h.plan.HyperLayers = 0
+	if err := runModelBench(&out, h); !errors.Is(err, errNoHyperLayers) {
+		t.Errorf("--hyper-decode without Hyper layers: error %v", err)
 	}
 	o.shape = "no-such-model"
 	if err := runModelBench(&out, o); err == nil || !strings.Contains(err.Error(), "--shape") {

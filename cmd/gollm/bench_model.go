@@ -25,6 +25,8 @@ type modelBenchOpts struct {
 	random    bool
 	pp        []int
 	tg        int
+	kvFill    int    // --kv-fill: random cache positions before decoding
+	kvType    string // --kv-type of the decode cache
 	reps      int
 	threads   int
 	allLogits bool
@@ -43,6 +45,9 @@ token only unless --all-logits) and tg single-token decode steps from an
 empty cache (logits every step), and prints tokens/s (median of --reps).
 The model is --model DIR, the embedded default when neither flag is given,
 or --shape NAME --random: a built-in shape with random bf16 weights (` + benchShapeNames() + `).
+--kv-fill N decodes after N positions of random keys and values instead (a
+long cache without its prefill; the shapes allow 131072 positions): one
+untimed step (which indexes the cache under --hyper-decode), then tg timed.
 gflops counts the weight matrix products only (2 × weights × tokens / s).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -55,6 +60,8 @@ gflops counts the weight matrix products only (2 × weights × tokens / s).`,
 	f.BoolVar(&o.random, "random", false, "use random weights of --shape")
 	f.IntSliceVar(&o.pp, "pp", []int{512}, "prompt lengths to prefill; repeatable")
 	f.IntVar(&o.tg, "tg", 128, "tokens to decode (0 skips decode)")
+	f.IntVar(&o.kvFill, "kv-fill", 0, "decode after this many positions of random keys and values in the cache")
+	f.StringVar(&o.kvType, "kv-type", "auto", "decode KV cache storage: f32, f16, bf16, or auto (f16 beyond 8192 cached positions)")
 	f.IntVar(&o.reps, "reps", 3, "repeats per measurement (median reported)")
 	f.IntVar(&o.threads, "threads", 0, "worker threads (default: all cores)")
 	f.BoolVar(&o.allLogits, "all-logits", false, "prefill computes logits for every token (as perplexity does)")
@@ -67,7 +74,8 @@ gflops counts the weight matrix products only (2 × weights × tokens / s).`,
 // modelBenchResult is one output line.
 type modelBenchResult struct {
 	Model     string  `json:"model"`
-	Test      string  `json:"test"` // ppN or tgN, as llama-bench names them
+	Test      string  `json:"test"` // ppN or tgN, as llama-bench names them; tgN@dF after --kv-fill F
+	KVType    string  `json:"kv_type,omitempty"`
 	Threads   int     `json:"threads"`
 	Prefill   float64 `json:"prefill_tokens_per_s,omitempty"`
 	Decode    float64 `json:"decode_tokens_per_s,omitempty"`
@@ -79,8 +87,12 @@ func runModelBench(w io.Writer, o modelBenchOpts) error {
 	if o.threads < 0 {
 		return fmt.Errorf("--threads must be ≥ 0, got %d", o.threads)
 	}
-	if o.reps < 1 || o.tg < 0 {
-		return fmt.Errorf("--reps must be ≥ 1 and --tg ≥ 0 (got %d, %d)", o.reps, o.tg)
+	if o.reps < 1 || o.tg < 0 || o.kvFill < 0 {
+		return fmt.Errorf("--reps must be ≥ 1, --tg and --kv-fill ≥ 0 (got %d, %d, %d)", o.reps, o.tg, o.kvFill)
+	}
+	kv, err := kvType(o.kvType, o.kvFill)
+	if err != nil {
+		return err
 	}
 	for _, p := range o.pp {
 		if p < 1 {
@@ -101,12 +113,15 @@ func runModelBench(w io.Writer, o modelBenchOpts) error {
 	if err != nil {
 		return err
 	}
+	if o.plan.HyperDecode && plan.HyperLayers() == 0 {
+		return errNoHyperLayers
+	}
 	c := m.Config
 	weights := float64(c.Layers) * float64(c.Hidden) *
 		float64(2*c.Heads*c.HeadDim+2*c.KVHeads*c.HeadDim+3*c.Intermediate)
 	head := float64(c.Hidden) * float64(c.VocabSize)
-	fmt.Fprintf(os.Stderr, "gollm bench model: %s, %d layers, hidden %d, backend %s, %d threads\n",
-		name, c.Layers, c.Hidden, kernels.Backend(), parallel.Threads())
+	fmt.Fprintf(os.Stderr, "gollm bench model: %s, %d layers, hidden %d, backend %s, %d threads, attention %s\n",
+		name, c.Layers, c.Hidden, kernels.Backend(), parallel.Threads(), plan)
 	rng := rand.New(rand.NewPCG(o.seed, 1))
 	tokens := func(n int) []int {
 		ids := make([]int, n)
@@ -142,25 +157,44 @@ func runModelBench(w io.Writer, o modelBenchOpts) error {
 		}
 	}
 	if o.tg > 0 {
-		ids := tokens(o.tg)
-		s := m.NewState(o.tg)
+		untimed := min(o.kvFill, 1) // the step after a fill is not timed
+		ids := tokens(untimed + o.tg)
+		s := m.NewStateOf(o.kvFill+untimed+o.tg, kv)
 		logits := make([]float32, c.VocabSize)
-		secs, err := medianRun(o.reps, func() error {
-			s.Reset()
-			for i := range ids {
-				hidden, err := m.Forward(s, ids[i:i+1], plan)
-				if err != nil {
-					return err
-				}
+		step := func(id int) error {
+			hidden, err := m.Forward(s, []int{id}, plan)
+			if err == nil {
 				m.Logits(logits, hidden, 1)
 			}
-			return nil
+			return err
+		}
+		secs, err := medianOf(o.reps, func() (float64, error) {
+			s.Reset()
+			if err := m.FillRandom(s, o.kvFill, o.seed); err != nil {
+				return 0, err
+			}
+			for _, id := range ids[:untimed] {
+				if err := step(id); err != nil {
+					return 0, err
+				}
+			}
+			start := time.Now()
+			for _, id := range ids[untimed:] {
+				if err := step(id); err != nil {
+					return 0, err
+				}
+			}
+			return time.Since(start).Seconds(), nil
 		})
 		if err != nil {
 			return err
 		}
 		flops := 2 * (weights + head) * float64(o.tg)
-		r := modelBenchResult{Model: name, Test: fmt.Sprintf("tg%d", o.tg), Threads: parallel.Threads(),
+		test := fmt.Sprintf("tg%d", o.tg)
+		if o.kvFill > 0 {
+			test += fmt.Sprintf("@d%d", o.kvFill)
+		}
+		r := modelBenchResult{Model: name, Test: test, Threads: parallel.Threads(), KVType: kv.String(),
 			Decode: float64(o.tg) / secs, GFLOPS: flops / secs / 1e9}
 		if err := emitModelBench(w, o.json, r); err != nil {
 			return err
@@ -196,16 +230,25 @@ func openBenchCheckpoint(o modelBenchOpts) (*loader.Checkpoint, string, error) {
 // medianRun runs f once to warm up, then reps times, and returns the
 // median duration in seconds.
 func medianRun(reps int, f func() error) (float64, error) {
-	if err := f(); err != nil {
+	return medianOf(reps, func() (float64, error) {
+		t := time.Now()
+		err := f()
+		return time.Since(t).Seconds(), err
+	})
+}
+
+// medianOf runs f once to warm up, then reps times, and returns the median
+// of the seconds f measured itself.
+func medianOf(reps int, f func() (float64, error)) (float64, error) {
+	if _, err := f(); err != nil {
 		return 0, err
 	}
 	ts := make([]float64, reps)
 	for i := range ts {
-		t := time.Now()
-		if err := f(); err != nil {
+		var err error
+		if ts[i], err = f(); err != nil {
 			return 0, err
 		}
-		ts[i] = time.Since(t).Seconds()
 	}
 	slices.Sort(ts)
 	return ts[reps/2], nil

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 
@@ -78,6 +79,9 @@ func (f *modelFlags) open() (*loaded, error) {
 }
 
 func (l *loaded) close() { l.ckpt.Close() }
+
+// errNoHyperLayers refuses --hyper-decode on a plan without Hyper layers.
+var errNoHyperLayers = errors.New("--hyper-decode needs Hyper layers (--hyper-layers L, --attn hyper or --layer-attn …:hyper)")
 
 // openCheckpoint opens dir, or the embedded default model when dir is empty.
 func openCheckpoint(dir string) (*loader.Checkpoint, error) {

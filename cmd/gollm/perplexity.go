@@ -28,6 +28,7 @@ type pplFlags struct {
 	patterns        string // --hyper-pattern LIST
 	repeats         int
 	kl              bool
+	decodeLast      int // --decode-last M
 	asJSON          bool
 	csv, plot       string
 }
@@ -65,6 +66,7 @@ PPL is e^CE (CE: mean NLL in nats); "base 2" columns are 2^CE, the released scri
 	f.StringVar(&pf.patterns, "hyper-pattern", "last", "which layers take Hyper: last|first|even|odd, or a list of them (a sweep)")
 	f.IntVar(&pf.repeats, "repeats", 1, "seeds (--seed, --seed+1, …) per setting that uses HyperAttention")
 	f.BoolVar(&pf.kl, "kl", false, "compare each setting's next-token distributions with the L = 0 run: KL, top-1, |Δp|")
+	f.IntVar(&pf.decodeLast, "decode-last", 0, "score only the last M targets of each window, each through a single-token decode step after a prefill of the rest (what --hyper-decode changes)")
 	f.BoolVar(&pf.asJSON, "json", false, "print one JSON line per setting instead of the table")
 	f.StringVar(&pf.csv, "csv", "", "also write the table as CSV to this file")
 	f.StringVar(&pf.plot, "plot", "", "also draw perplexity and time against L into this PNG")
@@ -124,10 +126,14 @@ func runPerplexity(parent context.Context, mf *modelFlags, pf *pplFlags) error {
 	if err != nil {
 		return fmt.Errorf("perplexity: %w", err)
 	}
+	if err := checkDecodeLast(mf.plan.HyperDecode, pf.decodeLast, settings); err != nil {
+		return fmt.Errorf("perplexity: %w", err)
+	}
 	ev, err := eval.NewEvaluation(l.model, ds.ids, lay.Spans, settings, ref)
 	if err != nil {
 		return fmt.Errorf("perplexity: %w", err)
 	}
+	ev.DecodeLast = pf.decodeLast
 	rep := &pplReport{flags: pf, proto: proto, data: ds, layout: lay, plan: l.plan.String()}
 	if !pf.asJSON {
 		rep.header(os.Stdout)
@@ -175,6 +181,26 @@ func runPerplexity(parent context.Context, mf *modelFlags, pf *pplFlags) error {
 		return errInterrupted
 	}
 	return nil
+}
+
+// checkDecodeLast refuses a negative --decode-last, and --hyper-decode
+// when no decode step or no Hyper layer would use it.
+func checkDecodeLast(hyperDecode bool, decodeLast int, settings []eval.Setting) error {
+	if decodeLast < 0 {
+		return fmt.Errorf("--decode-last must be ≥ 0, got %d", decodeLast)
+	}
+	if !hyperDecode {
+		return nil
+	}
+	if decodeLast == 0 {
+		return fmt.Errorf("--hyper-decode only changes decode steps: add --decode-last M to score the last M targets of each window through them")
+	}
+	for _, s := range settings {
+		if s.HyperLayers > 0 {
+			return nil
+		}
+	}
+	return errNoHyperLayers
 }
 
 // windowCap merges --windows and --chunks, which are the same cap.

@@ -45,6 +45,9 @@ func (r *pplReport) header(w io.Writer) {
 	if r.layout.Skipped > 0 {
 		fmt.Fprintf(w, "skipped %s too short for one window of %d tokens\n", plural(r.layout.Skipped, "document"), p.Ctx)
 	}
+	if m := r.flags.decodeLast; m > 0 {
+		fmt.Fprintf(w, "decode: only the last %d targets of each window scored, each from a single-token decode step\n", m)
+	}
 	fmt.Fprintf(w, "attention: %s\n", r.plan)
 }
 

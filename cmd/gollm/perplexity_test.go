@@ -131,3 +131,29 @@ func TestPerplexityBadData(t *testing.T) {
 		t.Errorf("paper with one short document: exit %d, stdout %q, stderr %q", code, out, errs)
 	}
 }
+
+// TestPerplexityDecodeLast: --decode-last M scores M targets per window
+// through decode steps, with and without --hyper-decode, compared by --kl.
+func TestPerplexityDecodeLast(t *testing.T) {
+	dir := tinyModel(t)
+	text, _, _ := pplData(t)
+	for _, hd := range []string{"--hyper-decode=false", "--hyper-decode"} {
+		out, errs, code := runCLI(t, "", "perplexity", "--model", dir, "--file", text, "--ctx", "32", "--windows", "2",
+			"--hyper-layers", "0,1", "--hyper-min-seq", "8", "--hyper-block", "4", "--hyper-samples", "4",
+			"--decode-last", "12", "--kl", "--json", hd)
+		if code != 0 {
+			t.Fatalf("%s: exit %d: %s", hd, code, errs)
+		}
+		lines := strings.Split(strings.TrimSpace(out), "\n")
+		var r map[string]any
+		if len(lines) != 2 || json.Unmarshal([]byte(lines[1]), &r) != nil {
+			t.Fatalf("%s: want two JSON lines:\n%s", hd, out)
+		}
+		if int(r["tokens_scored"].(float64)) != 2*12 {
+			t.Errorf("%s: %v targets scored, want 24", hd, r["tokens_scored"])
+		}
+		if sub := strings.Contains(r["plan"].(string), "decode=sublinear"); sub != (hd == "--hyper-decode") {
+			t.Errorf("%s: plan %q", hd, r["plan"])
+		}
+	}
+}

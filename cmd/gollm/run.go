@@ -51,6 +51,9 @@ func init() {
 				return err
 			}
 			defer l.close()
+			if mf.plan.HyperDecode && l.plan.HyperLayers() == 0 {
+				return fmt.Errorf("run: %w", errNoHyperLayers)
+			}
 			ids := l.tok.Encode(text)
 			if len(ids) == 0 {
 				return fmt.Errorf("run: the prompt encodes to no tokens")
@@ -198,7 +201,7 @@ func kvType(name string, n int) (weights.DType, error) {
 	case "bf16":
 		return weights.BF16, nil
 	}
-	return 0, fmt.Errorf("run: --kv-type must be auto, f32, f16 or bf16, got %q", name)
+	return 0, fmt.Errorf("--kv-type must be auto, f32, f16 or bf16, got %q", name)
 }
 
 // stopIDs gathers the end-of-sequence ids of the tokenizer, config.json and
@@ -223,7 +226,7 @@ func generate(ctx context.Context, l *loaded, prompt []int, maxTokens int, sc mo
 	capacity := len(prompt) + maxTokens
 	kv, err := kvType(o.kvType, len(prompt))
 	if err != nil {
-		return err
+		return fmt.Errorf("run: %w", err)
 	}
 	if err := sysmem.Check(l.model.StateBytes(capacity, kv), fmt.Sprintf("a %s KV cache and scratch for %d tokens", kv, capacity),
 		"use a shorter prompt, a smaller --max-tokens or --kv-type f16"); err != nil {
