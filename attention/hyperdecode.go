@@ -169,10 +169,7 @@ func (c kv16) readRows(k, v []float32, base, d, lo, hi int) {
 // hash is the sort key of one row, as sortLSH would give it.
 func (d *HyperDecoder) hash(x []float32) uint16 {
 	var p [lshCols]float32
-	dim := d.lsh.dim
-	for i := 0; i < d.lsh.projs; i++ {
-		p[i] = kernels.Dot(x[:dim], d.dirs[i*dim:(i+1)*dim])
-	}
+	kernels.MatMulF32(p[:], x, 1, d.lsh.dim, d.dirs, d.lsh.projs)
 	return uint16(d.lsh.key(p[:]))
 }
 
