@@ -7,15 +7,18 @@
 // chunk gets the same result whatever the thread count.
 //
 // Workers are long-lived goroutines started on first use, so a call to For
-// costs a channel hand-off per helper rather than a goroutine start. The
-// caller always works on its own loop too, so For may be nested (fn may call
-// For) without deadlock.
+// costs a channel hand-off per helper rather than a goroutine start; an idle
+// helper polls for the next job for a while (yielding its CPU between polls)
+// before it parks, so back-to-back calls, as in decoding, hand off without a
+// wake-up. The caller always works on its own loop too, so For may be nested
+// (fn may call For) without deadlock.
 package parallel
 
 import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 var threads atomic.Int64
@@ -54,6 +57,45 @@ func For(n, grain int, fn func(lo, hi int)) {
 	j := &job{fn: fn, n: n, grain: grain, chunks: int64(chunks), done: make(chan struct{})}
 	workers.wake(j, t-1)
 	if !j.run() {
+		j.wait()
+	}
+}
+
+// spinFor is how long an idle goroutine polls for work (a helper for the
+// next job, the caller for its helpers' last chunks) before it parks.
+// Decode issues a For every few tens of microseconds; parking between them
+// puts a wake-up on every hand-off (a futex wake and the scheduler's steal
+// of the readied goroutine, often longer than the chunks themselves).
+const spinFor = 50 * time.Microsecond
+
+// spin calls done until it reports true or spinFor has passed, and
+// reports whether done became true. Between polls it yields the CPU to
+// other threads (on a loaded machine a spinning helper would otherwise
+// take time from the thread it waits for) and now and then the processor
+// to other goroutines.
+func spin(done func() bool) bool {
+	if done() {
+		return true
+	}
+	start := time.Now()
+	for i := 1; ; i++ {
+		if i&15 == 0 {
+			runtime.Gosched()
+			if time.Since(start) > spinFor {
+				return done()
+			}
+		} else {
+			osYield()
+		}
+		if done() {
+			return true
+		}
+	}
+}
+
+// wait returns when every chunk of j is done.
+func (j *job) wait() {
+	if !spin(func() bool { return j.finished.Load() == j.chunks }) {
 		<-j.done
 	}
 }
@@ -114,8 +156,22 @@ func (p *pool) wake(j *job, k int) {
 	}
 }
 
+// serve runs jobs from the queue, polling it for spinFor after each job
+// before blocking on it.
 func (p *pool) serve() {
-	for j := range p.queue {
+	for {
+		var j *job
+		spin(func() bool {
+			select {
+			case j = <-p.queue:
+				return true
+			default:
+				return false
+			}
+		})
+		if j == nil {
+			j = <-p.queue
+		}
 		j.run()
 	}
 }
