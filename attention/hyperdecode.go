@@ -19,7 +19,7 @@ import (
 // append-only per-bucket position lists, so the sorted order of the keys is
 // known without sorting. A new query row attends to
 //   - the sink: the keys at positions < Sink, exactly;
-//   - the window: the most recent Block keys, exactly (the causal recursion
+//   - the window: the most recent Window keys, exactly (the causal recursion
 //     of the prefill keeps the diagonal blocks, i.e. recent context, exact);
 //   - its sorted neighbourhood: the Block indexed keys nearest, in the sorted
 //     order, to the middle of the query's own bucket, exactly;
@@ -42,6 +42,7 @@ import (
 // depend on the thread count. Not safe for concurrent calls.
 type HyperDecoder struct {
 	cfg     HyperConfig
+	window  int // keys of the exact recent window
 	lsh     *lsh
 	dirs    []float32 // [projs][dim]: the projections as rows
 	rng     *rand.Rand
@@ -66,10 +67,14 @@ type headTemps struct {
 }
 
 // NewDecoder returns a sublinear decoder with h's settings, projections and
-// seed, for a KV cache of kvHeads heads of dimension dim.
-func (h *Hyper) NewDecoder(kvHeads, dim int) *HyperDecoder {
+// seed, for a KV cache of kvHeads heads of dimension dim, whose exact window
+// holds the most recent window keys (Block when window < 1).
+func (h *Hyper) NewDecoder(kvHeads, dim, window int) *HyperDecoder {
+	if window < 1 {
+		window = h.cfg.Block
+	}
 	l := newLSH(h.cfg.Projs, dim, h.cfg.Order, h.seed, h.layer)
-	d := &HyperDecoder{cfg: h.cfg, lsh: l, dirs: make([]float32, l.projs*dim),
+	d := &HyperDecoder{cfg: h.cfg, window: window, lsh: l, dirs: make([]float32, l.projs*dim),
 		rng: decodeRNG(h.seed, h.layer), kv: make([]keyIndex, kvHeads)}
 	for i := 0; i < l.projs; i++ {
 		for c := 0; c < dim; c++ {
@@ -173,8 +178,8 @@ func (d *HyperDecoder) hash(x []float32) uint16 {
 	return uint16(d.lsh.key(p[:]))
 }
 
-// window is the first position of the exact window of a cache of n keys.
-func (d *HyperDecoder) window(n int) int { return max(min(d.cfg.Sink, n), n-d.cfg.Block) }
+// windowStart is the first position of the exact window of n keys.
+func (d *HyperDecoder) windowStart(n int) int { return max(min(d.cfg.Sink, n), n-d.window) }
 
 // index adds the keys at positions [indexed, upto) (past the sink) of every
 // KV head to the index: hashed in parallel, appended in position order.
@@ -211,7 +216,7 @@ func (d *HyperDecoder) attend(out, lse, q []float32, kv kvRows, s Shape, p Param
 		decode(out, lse, q, kv, s, p)
 		return
 	}
-	sink, win := min(d.cfg.Sink, n), d.window(n)
+	sink, win := min(d.cfg.Sink, n), d.windowStart(n)
 	d.index(kv, s, win)
 	r := win - sink // keys in the index
 	g, dim := s.Heads/s.KVHeads, s.Dim
@@ -306,31 +311,38 @@ func (x *keyIndex) between(j int32, a, b []int32) bool {
 	return (kj > ka || (kj == ka && j >= a[0])) && (kj < kb || (kj == kb && j <= b[0]))
 }
 
-// run attends row q to the sink [0, sink), the window [win, n) and the
-// positions t.pos (the first near exact, the others samples whose scores are
-// raised by logW), writing the normalised output and its LSE.
+// run attends row q to the sink [0, sink) and the window [win, n), read in
+// place, and to the positions t.pos, gathered (the first near exact, the
+// others samples whose scores are raised by logW), writing the normalised
+// output and its LSE.
 func (t *headTemps) run(out []float32, lse *float32, q []float32, kv kvRows, base, d, sink, win, n, near int, logW, scale float32) {
-	k := sink + n - win + len(t.pos)
-	t.ks = slices.Grow(t.ks[:0], k*d)[:k*d]
-	t.vs = slices.Grow(t.vs[:0], k*d)[:k*d]
-	kv.readRows(t.ks, t.vs, base, d, 0, sink)
-	off := sink * d
-	kv.readRows(t.ks[off:], t.vs[off:], base, d, win, n)
-	off += (n - win) * d
-	kv.gather(t.ks[off:], t.vs[off:], base, d, t.pos)
+	g := len(t.pos)
+	t.ks = slices.Grow(t.ks[:0], g*d)[:g*d]
+	t.vs = slices.Grow(t.vs[:0], g*d)[:g*d]
+	kv.gather(t.ks, t.vs, base, d, t.pos)
 	t.q = t.q[:0]
 	for _, x := range q {
 		t.q = append(t.q, x*scale)
 	}
-	t.sc = slices.Grow(t.sc[:0], k)[:k]
-	kernels.MatMulF32(t.sc, t.q, 1, d, t.ks, k)
-	for i := sink + n - win + near; i < k; i++ {
-		t.sc[i] += logW
+	w := n - win
+	t.sc = slices.Grow(t.sc[:0], sink+w+g)[:sink+w+g]
+	ss, ws, gs := t.sc[:sink], t.sc[sink:sink+w], t.sc[sink+w:]
+	if sink > 0 {
+		kv.scores(ss, t.q, 1, d, base, sink)
+	}
+	kv.scores(ws, t.q, 1, d, base+win*d, w)
+	kernels.MatMulF32(gs, t.q, 1, d, t.ks, g)
+	for i := near; i < g; i++ {
+		gs[i] += logW
 	}
 	mx := kernels.Max(t.sc)
 	sum := expSub(t.sc, mx)
 	clear(out)
-	kernels.WeightedSum(out, t.sc, t.vs)
+	if sink > 0 {
+		kv.weightedSum(out, ss, base, d, 0, sink)
+	}
+	kv.weightedSum(out, ws, base, d, win, n)
+	kernels.WeightedSum(out, gs, t.vs)
 	inv := 1 / sum
 	for c := range out {
 		out[c] *= inv

@@ -1,6 +1,7 @@
 package attention
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -59,14 +60,14 @@ func TestHyperDecodeExactWhenCovered(t *testing.T) {
 		s := Shape{Heads: c.heads, KVHeads: c.kvh, NQ: 1, NK: c.n, Dim: c.dim, KVStride: c.n + 3}
 		in := randInputs(rng, s)
 		want, wantLSE := in.run(Exact{}, decodeParams(c.n))
-		out, lse := runDecoder(NewHyper(c.cfg, 2, 5).NewDecoder(c.kvh, c.dim), in)
+		out, lse := runDecoder(NewHyper(c.cfg, 2, 5).NewDecoder(c.kvh, c.dim, 0), in)
 		checkClose(t, c.name, out, lse, want, wantLSE, 1e-5)
 		for _, bf16 := range []bool{false, true} {
 			k16, v16, wide := to16(in, bf16)
 			want, wantLSE := wide.run(Exact{}, decodeParams(c.n))
 			out := make([]float32, c.heads*c.dim)
 			lse := make([]float32, c.heads)
-			NewHyper(c.cfg, 2, 5).NewDecoder(c.kvh, c.dim).Attend16(out, lse, in.q, k16, v16, bf16, s, decodeParams(c.n))
+			NewHyper(c.cfg, 2, 5).NewDecoder(c.kvh, c.dim, 0).Attend16(out, lse, in.q, k16, v16, bf16, s, decodeParams(c.n))
 			checkClose(t, fmt.Sprintf("%s, 16-bit bf16=%v", c.name, bf16), out, lse, want, wantLSE, 1e-5)
 		}
 	}
@@ -92,11 +93,11 @@ func refHash(l *lsh, x []float32) uint16 {
 // the query's bucket, draw the samples as the decoder does, and attend in
 // float64 with weights 1 (sink, window, neighbourhood) and R/Samples (the
 // samples outside the neighbourhood).
-func refHyperDecode(in inputs, cfg HyperConfig, seed uint64, layer int) (out, lse []float32) {
+func refHyperDecode(in inputs, cfg HyperConfig, window int, seed uint64, layer int) (out, lse []float32) {
 	s, d, n := in.s, in.s.Dim, in.s.NK
 	l := newLSH(cfg.Projs, d, cfg.Order, seed, layer)
 	sink := min(cfg.Sink, n)
-	win := max(sink, n-cfg.Block)
+	win := max(sink, n-window)
 	r := win - sink
 	m := cfg.Samples
 	if r <= cfg.Block {
@@ -193,8 +194,9 @@ func TestHyperDecodeReference(t *testing.T) {
 		s.KVStride = s.NK + rng.IntN(5)
 		in := randInputs(rng, s)
 		seed := rng.Uint64()
-		want, wantLSE := refHyperDecode(in, cfg, seed, 3)
-		out, lse := runDecoder(NewHyper(cfg, 3, seed).NewDecoder(kvh, s.Dim), in)
+		window := []int{0, 1, 50}[i%3] // 0: Block
+		want, wantLSE := refHyperDecode(in, cfg, cmp.Or(window, cfg.Block), seed, 3)
+		out, lse := runDecoder(NewHyper(cfg, 3, seed).NewDecoder(kvh, s.Dim, window), in)
 		checkClose(t, fmt.Sprintf("%+v %s", s, cfg), out, lse, want, wantLSE, 1e-5)
 	}
 }
@@ -206,16 +208,16 @@ func TestHyperDecodeIncrementalIndex(t *testing.T) {
 	const n, kvh = 300, 2
 	s := Shape{Heads: 4, KVHeads: kvh, NQ: 1, NK: n, Dim: 16}
 	in := randInputs(rand.New(rand.NewPCG(25, 26)), s)
-	stepped := NewHyper(cfg, 1, 9).NewDecoder(kvh, s.Dim)
+	stepped := NewHyper(cfg, 1, 9).NewDecoder(kvh, s.Dim, 0)
 	for nk := 1; nk <= n; nk++ {
 		sn := s
 		sn.NK, sn.KVStride = nk, n
 		stepped.Attend(make([]float32, s.Heads*s.Dim), nil, in.q, in.k, in.v, sn, decodeParams(nk))
 	}
-	whole := NewHyper(cfg, 1, 9).NewDecoder(kvh, s.Dim)
+	whole := NewHyper(cfg, 1, 9).NewDecoder(kvh, s.Dim, 0)
 	runDecoder(whole, in)
 	if stepped.Indexed() != n-cfg.Block || whole.Indexed() != n-cfg.Block {
-		t.Fatalf("indexed %d and %d keys, want %d", stepped.Indexed(), whole.Indexed(), n-cfg.Block)
+		t.Fatalf("indexed up to %d and %d, want %d", stepped.Indexed(), whole.Indexed(), n-cfg.Block)
 	}
 	for h := range stepped.kv {
 		a, b := stepped.kv[h], whole.kv[h]
@@ -241,21 +243,21 @@ func TestHyperDecodeDeterministic(t *testing.T) {
 	var first []float32
 	for _, th := range []int{1, 2, 3} {
 		parallel.SetThreads(th)
-		out, _ := runDecoder(NewHyper(cfg, 0, 11).NewDecoder(2, s.Dim), in)
+		out, _ := runDecoder(NewHyper(cfg, 0, 11).NewDecoder(2, s.Dim, 0), in)
 		if first == nil {
 			first = out
 		} else if !slices.Equal(out, first) {
 			t.Errorf("%d threads: output differs from 1 thread", th)
 		}
 	}
-	if out, _ := runDecoder(NewHyper(cfg, 0, 12).NewDecoder(2, s.Dim), in); slices.Equal(out, first) {
+	if out, _ := runDecoder(NewHyper(cfg, 0, 12).NewDecoder(2, s.Dim, 0), in); slices.Equal(out, first) {
 		t.Error("another seed gave the same output")
 	}
 	for _, bf16 := range []bool{false, true} {
 		k16, v16, wide := to16(in, bf16)
-		want, _ := runDecoder(NewHyper(cfg, 0, 11).NewDecoder(2, s.Dim), wide)
+		want, _ := runDecoder(NewHyper(cfg, 0, 11).NewDecoder(2, s.Dim, 0), wide)
 		out := make([]float32, s.Heads*s.Dim)
-		NewHyper(cfg, 0, 11).NewDecoder(2, s.Dim).Attend16(out, nil, in.q, k16, v16, bf16, s, decodeParams(s.NK))
+		NewHyper(cfg, 0, 11).NewDecoder(2, s.Dim, 0).Attend16(out, nil, in.q, k16, v16, bf16, s, decodeParams(s.NK))
 		if !slices.Equal(out, want) {
 			t.Errorf("16-bit cache (bf16=%v) differs from its widened f32 copy", bf16)
 		}
@@ -273,7 +275,7 @@ func TestHyperDecodeSamplesReduceError(t *testing.T) {
 		var e float64
 		for seed := uint64(0); seed < 3; seed++ {
 			cfg := HyperConfig{Block: 16, Samples: m, Projs: 5, MinSeq: 64}
-			out, _ := runDecoder(NewHyper(cfg, 0, seed).NewDecoder(1, s.Dim), in)
+			out, _ := runDecoder(NewHyper(cfg, 0, seed).NewDecoder(1, s.Dim, 0), in)
 			e += RelErr(out, want) / 3
 		}
 		errs = append(errs, e)
@@ -291,7 +293,7 @@ func BenchmarkHyperDecode16(b *testing.B) {
 	s := Shape{Heads: 4, KVHeads: 2, NQ: 1, NK: n, Dim: 64}
 	in := randInputs(rand.New(rand.NewPCG(1, 2)), s)
 	k16, v16, _ := to16(in, false)
-	d := NewHyper(DefaultHyperConfig(), 0, 1).NewDecoder(2, 64)
+	d := NewHyper(DefaultHyperConfig(), 0, 1).NewDecoder(2, 64, 0)
 	out := make([]float32, s.Heads*s.Dim)
 	d.Attend16(out, nil, in.q, k16, v16, false, s, decodeParams(n)) // indexes the cache
 	b.ResetTimer()

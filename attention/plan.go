@@ -7,9 +7,10 @@ import (
 
 // Plan is the per-layer choice of attention kernel for one model.
 type Plan struct {
-	kernels     []Kernel
-	hyper       HyperConfig // settings of the Hyper layers, for String
-	hyperDecode bool
+	kernels      []Kernel
+	hyper        HyperConfig // settings of the Hyper layers, for String
+	hyperDecode  bool
+	decodeWindow int
 }
 
 // NewPlan returns a plan using kernels[i] for layer i.
@@ -50,6 +51,10 @@ func (p *Plan) HyperLayers() int {
 // exactly to the whole cache.
 func (p *Plan) HyperDecode() bool { return p.hyperDecode && p.HyperLayers() > 0 }
 
+// HyperDecodeWindow is the number of recent keys a HyperDecoder attends
+// exactly (--hyper-decode-window; min-seq by default).
+func (p *Plan) HyperDecodeWindow() int { return p.decodeWindow }
+
 // String describes the plan as runs of layers, e.g.
 // "0-5:flash,6-7:hyper (block=256 samples=256 …)", with " decode=sublinear"
 // inside the parentheses under --hyper-decode.
@@ -71,7 +76,7 @@ func (p *Plan) String() string {
 	if p.HyperLayers() > 0 {
 		s += " (" + p.hyper.String()
 		if p.hyperDecode {
-			s += " decode=sublinear"
+			s += fmt.Sprintf(" decode=sublinear decode-window=%d", p.decodeWindow)
 		}
 		s += ")"
 	}

@@ -1,6 +1,7 @@
 package attention
 
 import (
+	"cmp"
 	"fmt"
 	"strconv"
 	"strings"
@@ -19,6 +20,8 @@ type PlanFlags struct {
 	Order       string // gray|inverse-gray
 	Hyper       HyperConfig
 	HyperDecode bool // decode steps of Hyper layers use HyperDecoder (see Plan.HyperDecode)
+	// DecodeWindow is the HyperDecoder's exact window of recent keys (0: min-seq).
+	DecodeWindow int
 }
 
 // DefaultPlanFlags returns Flash everywhere and the released Hyper settings.
@@ -27,7 +30,7 @@ func DefaultPlanFlags() PlanFlags {
 }
 
 // Register adds --attn, --hyper-layers, --layer-attn, --hyper-pattern,
-// --hyper-decode, --hyper-block, --hyper-samples, --hyper-projs,
+// --hyper-decode, --hyper-decode-window, --hyper-block, --hyper-samples, --hyper-projs,
 // --hyper-min-seq, --hyper-sink and --hyper-order to fs, with
 // DefaultPlanFlags' values.
 // Flags only parse here; Build validates.
@@ -37,6 +40,7 @@ func (f *PlanFlags) Register(fs *pflag.FlagSet) {
 	fs.IntVar(&f.HyperLayers, "hyper-layers", d.HyperLayers, "use HyperAttention in this many layers (see --hyper-pattern), --attn in the others")
 	fs.StringVar(&f.Pattern, "hyper-pattern", d.Pattern, "which layers --hyper-layers picks: last|first|even|odd (even/odd: the highest of that parity)")
 	fs.StringVar(&f.LayerAttn, "layer-attn", d.LayerAttn, "explicit kernels per layer range, e.g. 0-3:flash,4-7:hyper (others use --attn)")
+	fs.IntVar(&f.DecodeWindow, "hyper-decode-window", d.DecodeWindow, "--hyper-decode: recent keys attended exactly (0: --hyper-min-seq, like the prefill's causal leaves)")
 	fs.BoolVar(&f.HyperDecode, "hyper-decode", d.HyperDecode, "sublinear decode in Hyper layers: each new token attends to its LSH neighbourhood, the recent --hyper-block keys, the sink and samples of the cache instead of all of it")
 	f.RegisterHyper(fs)
 }
@@ -86,6 +90,9 @@ func (f PlanFlags) Build(nLayers int, seed uint64) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
+	if f.DecodeWindow < 0 {
+		return nil, fmt.Errorf("--hyper-decode-window must be non-negative, got %d", f.DecodeWindow)
+	}
 	if !isKernelName(f.Attn) {
 		return nil, fmt.Errorf("--attn: unknown kernel %q (want %s)", f.Attn, strings.Join(kernelNames, ", "))
 	}
@@ -125,6 +132,7 @@ func (f PlanFlags) Build(nLayers int, seed uint64) (*Plan, error) {
 	}
 	p := NewPlan(kernels)
 	p.hyperDecode = f.HyperDecode
+	p.decodeWindow = cmp.Or(f.DecodeWindow, cfg.MinSeq)
 	return p, nil
 }
 

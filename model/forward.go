@@ -127,7 +127,7 @@ func (m *Model) Forward(s *State, ids []int, plan *attention.Plan) ([]float32, e
 	if m.rope != nil {
 		w.rot = m.rope.prepare(s.n, n)
 	}
-	w.hyperDecode = plan != nil && plan.HyperDecode()
+	w.plan = plan
 	for li := range m.layers {
 		var kern attention.Kernel = attention.Exact{}
 		if plan != nil {
@@ -159,11 +159,11 @@ const rowChunk = 512
 
 // work holds the scratch buffers of one forward pass.
 type work struct {
-	qh, oh                 []float32 // head-major queries and attention output, all n rows
-	kf, vf                 []float32 // one layer of a 16-bit cache, widened for a prefill
-	xn, q, k, v, att, proj []float32 // one chunk of rows
-	ff1, ff2               []float32 // one chunk of MLP activations
-	hyperDecode            bool      // Hyper layers decode through a HyperDecoder
+	qh, oh                 []float32       // head-major queries and attention output, all n rows
+	kf, vf                 []float32       // one layer of a 16-bit cache, widened for a prefill
+	xn, q, k, v, att, proj []float32       // one chunk of rows
+	ff1, ff2               []float32       // one chunk of MLP activations
+	plan                   *attention.Plan // of this pass (its HyperDecode)
 
 	rot *rotations // RoPE of this pass's positions (nil: learned positions)
 }

@@ -19,7 +19,7 @@ type hyperDecoder struct {
 // kernel's min-seq.
 func (m *Model) hyperDecode(li int, s *State, w *work, kern attention.Kernel, shape attention.Shape, p attention.Params) bool {
 	h, ok := kern.(*attention.Hyper)
-	if !ok || !w.hyperDecode || shape.NQ != 1 {
+	if !ok || w.plan == nil || !w.plan.HyperDecode() || shape.NQ != 1 {
 		return false
 	}
 	if s.hyper == nil {
@@ -27,7 +27,7 @@ func (m *Model) hyperDecode(li int, s *State, w *work, kern attention.Kernel, sh
 	}
 	hd := &s.hyper[li]
 	if hd.kern != h {
-		*hd = hyperDecoder{kern: h, dec: h.NewDecoder(m.kvHeads, m.headDim)}
+		*hd = hyperDecoder{kern: h, dec: h.NewDecoder(m.kvHeads, m.headDim, w.plan.HyperDecodeWindow())}
 	}
 	if s.kv == weights.F32 {
 		hd.dec.Attend(w.oh, nil, w.qh, s.k[li], s.v[li], shape, p)
