@@ -92,6 +92,9 @@ func (t *tile) block(k, v []float32, j0, nk, end0 int) {
 	s := t.s[:rp*tileK]
 	clear(s)
 	gemm(s, tileK, t.q, d, kt, tileK, rp, d, tileK)
+	// alpha[i] = exp(old max − new max) rescales row i's running sums; it
+	// is exponentiated for all rows in one vector call (0 → 1: unchanged).
+	var alpha, sum [tileQ]float32
 	for i := 0; i < rp; i++ {
 		row := s[i*tileK:][:tileK]
 		valid := 0
@@ -103,13 +106,17 @@ func (t *tile) block(k, v []float32, j0, nk, end0 int) {
 			continue
 		}
 		mx := max(kernels.Max(row[:valid]), t.m[i])
-		alpha := exp32(t.m[i] - mx)
-		sum := expSub(row[:valid], mx)
-		t.l[i] = t.l[i]*alpha + sum
+		alpha[i] = t.m[i] - mx
+		sum[i] = expSub(row[:valid], mx)
 		t.m[i] = mx
-		if alpha != 1 {
+	}
+	expSub(alpha[:rp], 0)
+	for i := 0; i < rp; i++ {
+		a := alpha[i]
+		t.l[i] = t.l[i]*a + sum[i]
+		if a != 1 {
 			for c := range t.acc[i*d:][:d] {
-				t.acc[i*d+c] *= alpha
+				t.acc[i*d+c] *= a
 			}
 		}
 	}
