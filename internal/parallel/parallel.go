@@ -68,28 +68,50 @@ func For(n, grain int, fn func(lo, hi int)) {
 // of the readied goroutine, often longer than the chunks themselves).
 const spinFor = 50 * time.Microsecond
 
+// A yield that takes longer than slowYield means other threads wanted the
+// CPU: the machine is oversubscribed. Spinning then costs more than it
+// saves (a spinner gives up its CPU at every poll and, unlike a parked
+// thread, gets no priority back when work arrives), so for the next
+// backOff every wait parks at once.
+const (
+	slowYield = 200 * time.Microsecond
+	backOff   = 100 * time.Millisecond
+)
+
+// spinOffUntil is the time (Unix nanoseconds) before which spin does not
+// spin.
+var spinOffUntil atomic.Int64
+
 // spin calls done until it reports true or spinFor has passed, and
 // reports whether done became true. Between polls it yields the CPU to
-// other threads (on a loaded machine a spinning helper would otherwise
-// take time from the thread it waits for) and now and then the processor
-// to other goroutines.
+// other threads and now and then the processor to other goroutines.
 func spin(done func() bool) bool {
 	if done() {
 		return true
 	}
 	start := time.Now()
+	if start.UnixNano() < spinOffUntil.Load() {
+		return false
+	}
+	last := start
 	for i := 1; ; i++ {
 		if i&15 == 0 {
 			runtime.Gosched()
-			if time.Since(start) > spinFor {
-				return done()
-			}
 		} else {
 			osYield()
 		}
 		if done() {
 			return true
 		}
+		now := time.Now()
+		if now.Sub(last) > slowYield {
+			spinOffUntil.Store(now.Add(backOff).UnixNano())
+			return false
+		}
+		if now.Sub(start) > spinFor {
+			return false
+		}
+		last = now
 	}
 }
 
