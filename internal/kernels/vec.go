@@ -29,21 +29,30 @@ func Transpose(dst []float32, ds int, src []float32, ss, rows, cols int) {
 	}
 }
 
-// Add computes y[i] += x[i].
-func Add(y, x []float32) {
-	for i, v := range x {
-		y[i] += v
-	}
-}
+// Add computes y[i] += x[i] (the vector loop of Axpy: 1·x + y rounds once,
+// to the same sum).
+func Add(y, x []float32) { active.axpy(y, 1, x) }
 
 // RMSNorm writes x / sqrt(mean(x²) + eps) * w into dst (dst may alias x).
-// The mean is accumulated in float64.
+// The mean is accumulated in float64, in four interleaved partial sums
+// (one dependent chain of float64 adds was most of its time).
 func RMSNorm(dst, x, w []float32, eps float32) {
-	var ss float64
-	for _, v := range x {
-		ss += float64(v) * float64(v)
+	var s0, s1, s2, s3 float64
+	i := 0
+	for ; i+4 <= len(x); i += 4 {
+		a, b, c, d := float64(x[i]), float64(x[i+1]), float64(x[i+2]), float64(x[i+3])
+		s0 += a * a
+		s1 += b * b
+		s2 += c * c
+		s3 += d * d
 	}
+	for ; i < len(x); i++ {
+		s0 += float64(x[i]) * float64(x[i])
+	}
+	ss := (s0 + s1) + (s2 + s3)
 	r := float32(1 / math.Sqrt(ss/float64(len(x))+float64(eps)))
+	w = w[:len(x)]
+	dst = dst[:len(x)]
 	for i, v := range x {
 		dst[i] = v * r * w[i]
 	}

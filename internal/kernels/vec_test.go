@@ -88,3 +88,38 @@ func TestTranspose(t *testing.T) {
 		}
 	})
 }
+
+// TestRMSNormAdd checks RMSNorm against a float64 reference and Add
+// against plain sums, on lengths around the unrolled and vector blocks.
+func TestRMSNormAdd(t *testing.T) {
+	forEachImpl(t, func(t *testing.T) {
+		r := rand.New(rand.NewPCG(9, 10))
+		for _, n := range []int{1, 3, 4, 7, 8, 9, 31, 256, 257} {
+			x, w := randF32(r, n), randF32(r, n)
+			var ss float64
+			for _, v := range x {
+				ss += float64(v) * float64(v)
+			}
+			inv := 1 / math.Sqrt(ss/float64(n)+1e-5)
+			dst := make([]float32, n)
+			RMSNorm(dst, x, w, 1e-5)
+			for i, v := range dst {
+				want := float64(x[i]) * inv * float64(w[i])
+				if math.Abs(float64(v)-want) > 1e-6*(math.Abs(want)+1e-3) {
+					t.Fatalf("RMSNorm n=%d: dst[%d] = %g, want %g", n, i, v, want)
+				}
+			}
+			y := randF32(r, n)
+			sum := make([]float32, n)
+			for i := range y {
+				sum[i] = y[i] + x[i]
+			}
+			Add(y, x)
+			for i := range y {
+				if y[i] != sum[i] {
+					t.Fatalf("Add n=%d: y[%d] = %g, want %g", n, i, y[i], sum[i])
+				}
+			}
+		}
+	})
+}
