@@ -28,9 +28,11 @@ import (
 //     each of the others R/Samples times (R indexed keys) — the prefill's
 //     residual estimator.
 //
-// The four parts share one softmax; raising a sample's score by
-// log(R/Samples) there is the prefill's LSE merge of the sampled part with
-// its lse raised by that much. Keys enter the index when they leave the
+// The sink and the window go through the split-KV decoding path (each key
+// read once for the whole GQA group); the neighbourhood and the samples,
+// gathered per query head, share one softmax, where raising a sample's
+// score by log(R/Samples) is the prefill's LSE merge of the sampled part
+// with its lse raised by that much; the parts are then merged by LSE. Keys enter the index when they leave the
 // window, so each decode step indexes one key per KV head; the first step at
 // MinSeq keys or more indexes the cache so far. Work per row is
 // O(Block + Samples + Sink + 2^Projs), not O(cache). Below MinSeq keys, or
@@ -49,6 +51,8 @@ type HyperDecoder struct {
 	kv      []keyIndex  // per KV head
 	heads   []headTemps // per query head
 	indexed int         // positions [Sink, indexed) of every KV head are indexed
+
+	lse, sinkOut, sinkLSE []float32 // scratch of a step
 }
 
 // keyIndex is one KV head's keys by bucket.
@@ -64,6 +68,7 @@ type headTemps struct {
 	q      []float32 // the query row, scaled
 	ks, vs []float32 // the attended keys and values, widened
 	sc     []float32 // their scores, then weights
+	out    []float32 // the normalised output of the gathered part
 }
 
 // NewDecoder returns a sublinear decoder with h's settings, projections and
@@ -117,7 +122,14 @@ type kvRows interface {
 	readRows(k, v []float32, base, d, lo, hi int)
 	// gather widens the keys and values of rows pos into k and v.
 	gather(k, v []float32, base, d int, pos []int32)
+	// from is the cache seen from element off on: its row 0 is row off/d
+	// of the first head.
+	from(off int) kvSource
 }
+
+func (c kvF32) from(off int) kvSource { return kvF32{c.k[off:], c.v[off:]} }
+
+func (c kv16) from(off int) kvSource { return kv16{c.k[off:], c.v[off:], c.bf16} }
 
 // touch reads an element of each 64-byte cache line of the rows pos of x
 // (stride d from element base), every row before any is used, so that their
@@ -239,6 +251,20 @@ func (d *HyperDecoder) attend(out, lse, q []float32, kv kvRows, s Shape, p Param
 	if m > 0 {
 		logW = float32(math.Log(float64(r) / float64(m)))
 	}
+	// The exact parts, window then sink, through the split-KV decoding path
+	// (each key read once for the whole GQA group), merged by LSE.
+	if lse == nil {
+		lse = grow(&d.lse, s.Heads)
+	}
+	part := s
+	part.NK, part.KVStride = n-win, s.kvStride()
+	decode(out, lse, q, kv.from(win*dim), part, Params{Scale: p.Scale})
+	if sink > 0 {
+		part.NK = sink
+		so, sl := grow(&d.sinkOut, s.Heads*dim), grow(&d.sinkLSE, s.Heads)
+		decode(so, sl, q, kv, part, Params{Scale: p.Scale})
+		MergeLSE(out, lse, so, sl, s.Heads, dim)
+	}
 	parallel.For(s.Heads, 1, func(lo, hi int) {
 		for h := lo; h < hi; h++ {
 			x, t := &d.kv[h/g], &d.heads[h]
@@ -254,17 +280,13 @@ func (d *HyperDecoder) attend(out, lse, q []float32, kv kvRows, s Shape, p Param
 					t.pos = append(t.pos, j)
 				}
 			}
-			t.run(out[h*dim:(h+1)*dim], lseAt(lse, h), qr, kv, (h/g)*s.kvStride()*dim, dim, sink, win, n, near, logW, p.Scale)
+			if len(t.pos) > 0 {
+				var l float32
+				t.run(&l, qr, kv, (h/g)*s.kvStride()*dim, dim, near, logW, p.Scale)
+				MergeLSE(out[h*dim:(h+1)*dim], lse[h:h+1], t.out, []float32{l}, 1, dim)
+			}
 		}
 	})
-}
-
-// lseAt is &lse[h], or nil when lse is nil.
-func lseAt(lse []float32, h int) *float32 {
-	if lse == nil {
-		return nil
-	}
-	return &lse[h]
 }
 
 // prefix fills start: the sorted position of each bucket's first key.
@@ -311,11 +333,10 @@ func (x *keyIndex) between(j int32, a, b []int32) bool {
 	return (kj > ka || (kj == ka && j >= a[0])) && (kj < kb || (kj == kb && j <= b[0]))
 }
 
-// run attends row q to the sink [0, sink) and the window [win, n), read in
-// place, and to the positions t.pos, gathered (the first near exact, the
-// others samples whose scores are raised by logW), writing the normalised
-// output and its LSE.
-func (t *headTemps) run(out []float32, lse *float32, q []float32, kv kvRows, base, d, sink, win, n, near int, logW, scale float32) {
+// run attends row q to the positions t.pos, gathered (the first near
+// exactly, the others samples whose scores are raised by logW), writing the
+// normalised output to t.out and its LSE to lse.
+func (t *headTemps) run(lse *float32, q []float32, kv kvRows, base, d, near int, logW, scale float32) {
 	g := len(t.pos)
 	t.ks = slices.Grow(t.ks[:0], g*d)[:g*d]
 	t.vs = slices.Grow(t.vs[:0], g*d)[:g*d]
@@ -324,30 +345,19 @@ func (t *headTemps) run(out []float32, lse *float32, q []float32, kv kvRows, bas
 	for _, x := range q {
 		t.q = append(t.q, x*scale)
 	}
-	w := n - win
-	t.sc = slices.Grow(t.sc[:0], sink+w+g)[:sink+w+g]
-	ss, ws, gs := t.sc[:sink], t.sc[sink:sink+w], t.sc[sink+w:]
-	if sink > 0 {
-		kv.scores(ss, t.q, 1, d, base, sink)
-	}
-	kv.scores(ws, t.q, 1, d, base+win*d, w)
-	kernels.MatMulF32(gs, t.q, 1, d, t.ks, g)
+	t.sc = slices.Grow(t.sc[:0], g)[:g]
+	kernels.MatMulF32(t.sc, t.q, 1, d, t.ks, g)
 	for i := near; i < g; i++ {
-		gs[i] += logW
+		t.sc[i] += logW
 	}
 	mx := kernels.Max(t.sc)
 	sum := expSub(t.sc, mx)
-	clear(out)
-	if sink > 0 {
-		kv.weightedSum(out, ss, base, d, 0, sink)
-	}
-	kv.weightedSum(out, ws, base, d, win, n)
-	kernels.WeightedSum(out, gs, t.vs)
+	t.out = grow(&t.out, d)
+	clear(t.out)
+	kernels.WeightedSum(t.out, t.sc, t.vs)
 	inv := 1 / sum
-	for c := range out {
-		out[c] *= inv
+	for c := range t.out {
+		t.out[c] *= inv
 	}
-	if lse != nil {
-		*lse = mx + float32(math.Log(float64(sum)))
-	}
+	*lse = mx + float32(math.Log(float64(sum)))
 }

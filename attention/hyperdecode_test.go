@@ -287,13 +287,14 @@ func TestHyperDecodeSamplesReduceError(t *testing.T) {
 
 // BenchmarkHyperDecode16 is one decode step of a layer shaped like
 // gutenberg-llama-19m's (4 heads, 2 KV heads, dim 64) against a 64k f16
-// cache, with the released settings (the index is built before timing).
+// cache, with the released settings and the CLI default window of 4096
+// keys (the index is built before timing).
 func BenchmarkHyperDecode16(b *testing.B) {
 	const n = 65536
 	s := Shape{Heads: 4, KVHeads: 2, NQ: 1, NK: n, Dim: 64}
 	in := randInputs(rand.New(rand.NewPCG(1, 2)), s)
 	k16, v16, _ := to16(in, false)
-	d := NewHyper(DefaultHyperConfig(), 0, 1).NewDecoder(2, 64, 0)
+	d := NewHyper(DefaultHyperConfig(), 0, 1).NewDecoder(2, 64, 4096) // the CLI default window
 	out := make([]float32, s.Heads*s.Dim)
 	d.Attend16(out, nil, in.q, k16, v16, false, s, decodeParams(n)) // indexes the cache
 	b.ResetTimer()
