@@ -3,13 +3,10 @@ package eval
 import (
 	"encoding/json"
 	"math"
-	"os"
 	"testing"
 
 	"github.com/gollm/gollm/attention"
-	"github.com/gollm/gollm/loader"
 	"github.com/gollm/gollm/model"
-	"github.com/gollm/gollm/tokenizer"
 	"github.com/gollm/gollm/weights"
 )
 
@@ -35,24 +32,7 @@ func TestDefaultModelHeldout(t *testing.T) {
 	if err := json.Unmarshal(raw, &ref); err != nil {
 		t.Fatal(err)
 	}
-	c, err := loader.OpenFS(weights.Default, weights.DefaultDir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	m, err := model.Load(c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tok, err := tokenizer.LoadFS(c.FS, ".")
-	if err != nil {
-		t.Fatal(err)
-	}
-	text, err := os.ReadFile("../testdata/heldout.txt")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ids := tok.Encode(string(text))
+	m, ids := defaultModel(t)
 	if len(ids) != len(ref.Heldout.IDs) {
 		t.Fatalf("heldout.txt encodes to %d tokens, transformers had %d", len(ids), len(ref.Heldout.IDs))
 	}
