@@ -25,6 +25,20 @@
 	VFMADD231PS Y13, Y15, Y10; \
 	VFMADD231PS Y14, Y15, Y11
 
+// Prefetches the cache lines of one row of the C tile at reg (width bytes,
+// from offset 0 through last = width−1, so a row straddling three lines is
+// covered) and moves reg to the next row. Issued before the k loop, the
+// tile's lines arrive while it computes instead of stalling its stores.
+// Quiet Xeon, 2 threads, bf16 512×256×768, 512×768×256, 1024×256×50257
+// (medians of 5 alternated rounds): AVX-512 kernel +15%, +10%, +6%; AVX2
+// kernel +3%, −3%, +7% (pp512 of the model: +6% in one 4-round run, 0 in
+// another).
+#define PFROW(reg, last) \
+	PREFETCHT0 (reg); \
+	PREFETCHT0 64(reg); \
+	PREFETCHT0 last(reg); \
+	ADDQ DX, reg
+
 // Stores (or, when R8 is set, adds into) one 24-float row of the tile at
 // DI, then moves DI to the next row.
 #define ROW24(r0, r1, r2) \
@@ -47,6 +61,11 @@ TEXT ·gemm4x24AVX2(SB), NOSPLIT, $0-48
 	MOVQ ldc+32(FP), DX
 	SHLQ $2, DX
 	MOVQ acc+40(FP), R8
+	MOVQ DI, R10
+	PFROW(R10, 95)
+	PFROW(R10, 95)
+	PFROW(R10, 95)
+	PFROW(R10, 95)
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
@@ -133,6 +152,19 @@ TEXT ·gemm12x32AVX512(SB), NOSPLIT, $0-48
 	MOVQ ldc+32(FP), DX
 	SHLQ $2, DX
 	MOVQ acc+40(FP), R8
+	MOVQ DI, R10
+	PFROW(R10, 127)
+	PFROW(R10, 127)
+	PFROW(R10, 127)
+	PFROW(R10, 127)
+	PFROW(R10, 127)
+	PFROW(R10, 127)
+	PFROW(R10, 127)
+	PFROW(R10, 127)
+	PFROW(R10, 127)
+	PFROW(R10, 127)
+	PFROW(R10, 127)
+	PFROW(R10, 127)
 	VPXORD Z0, Z0, Z0
 	VMOVAPS Z0, Z1
 	VMOVAPS Z0, Z2
