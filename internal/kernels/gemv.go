@@ -40,7 +40,6 @@ func gemv(outs [][]float32, x []float32, m int, ws []Mat) {
 		grain = total // too little to pay for waking a worker
 	}
 	parallel.For(total, grain, func(lo, hi int) {
-		var tmp [gemvBlock]float32
 		base := 0
 		for i, a := range ws {
 			// rows [lo, hi) of the sequence that fall in matrix i
@@ -50,12 +49,8 @@ func gemv(outs [][]float32, x []float32, m int, ws []Mat) {
 			for j := j0; j < j1; j += gemvBlock {
 				rows := min(gemvBlock, j1-j)
 				for r := 0; r < m; r++ {
-					if m == 1 {
-						a.w.gemv(x[:k], j, out[j:j+rows])
-						continue
-					}
-					a.w.gemv(x[r*k:(r+1)*k], j, tmp[:rows])
-					copy(out[r*a.n+j:], tmp[:rows])
+					o := r*a.n + j
+					a.w.gemv(x[r*k:(r+1)*k], j, out[o:o+rows])
 				}
 			}
 		}
