@@ -71,7 +71,7 @@ func grow(buf *[]float32, n int) []float32 {
 type kvF32 struct{ k, v []float32 }
 
 func (c kvF32) scores(dst, q []float32, rows, d, base, n int) {
-	kernels.MatMulF32(dst, q, rows, d, c.k[base:base+n*d], n)
+	scoreRows(dst, q, rows, d, c.k[base:base+n*d], n)
 }
 
 func (c kvF32) weightedSum(out, p []float32, base, d, lo, hi int) {

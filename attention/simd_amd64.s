@@ -137,3 +137,60 @@ eloop:
 	MOVSS X0, ret+24(FP)
 	VZEROUPPER
 	RET
+
+// func dot8(out *float32, q *float32, k *float32, d int)
+// out[j] = q · k[j·d : j·d+d] for the 8 rows j < 8 of k; d is a positive
+// multiple of 8. One accumulator per key row; the eight are reduced at the
+// end by two rounds of horizontal adds and one cross-lane add.
+TEXT ·dot8(SB), NOSPLIT, $0-32
+	MOVQ q+8(FP), SI
+	MOVQ k+16(FP), DX
+	MOVQ d+24(FP), CX
+	SHLQ $2, CX // row length in bytes
+	LEAQ (DX)(CX*1), BX
+	LEAQ (BX)(CX*1), R8
+	LEAQ (R8)(CX*1), R9
+	LEAQ (R9)(CX*1), R10
+	LEAQ (R10)(CX*1), R11
+	LEAQ (R11)(CX*1), R12
+	LEAQ (R12)(CX*1), R13
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	XORQ AX, AX
+
+dloop:
+	VMOVUPS (SI)(AX*1), Y8
+	VFMADD231PS (DX)(AX*1), Y8, Y0
+	VFMADD231PS (BX)(AX*1), Y8, Y1
+	VFMADD231PS (R8)(AX*1), Y8, Y2
+	VFMADD231PS (R9)(AX*1), Y8, Y3
+	VFMADD231PS (R10)(AX*1), Y8, Y4
+	VFMADD231PS (R11)(AX*1), Y8, Y5
+	VFMADD231PS (R12)(AX*1), Y8, Y6
+	VFMADD231PS (R13)(AX*1), Y8, Y7
+	ADDQ $32, AX
+	CMPQ AX, CX
+	JNE  dloop
+
+	// Pairwise sums within each 128-bit lane: after two rounds, lane 0 of
+	// Y0 holds rows 0–3's sums over elements 0–3 of every 8, lane 1 over
+	// elements 4–7; Y4 likewise for rows 4–7.
+	VHADDPS Y1, Y0, Y0
+	VHADDPS Y3, Y2, Y2
+	VHADDPS Y5, Y4, Y4
+	VHADDPS Y7, Y6, Y6
+	VHADDPS Y2, Y0, Y0
+	VHADDPS Y6, Y4, Y4
+	VPERM2F128 $0x20, Y4, Y0, Y1
+	VPERM2F128 $0x31, Y4, Y0, Y2
+	VADDPS Y2, Y1, Y1
+	MOVQ out+0(FP), DI
+	VMOVUPS Y1, (DI)
+	VZEROUPPER
+	RET
