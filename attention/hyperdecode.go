@@ -206,10 +206,20 @@ func (d *HyperDecoder) index(kv kvRows, s Shape, upto int) {
 		x.key = slices.Grow(x.key, upto-len(x.key))[:upto]
 		base := h * s.kvStride() * dim
 		parallel.For(upto-from, 512, func(lo, hi int) {
-			rows := make([]float32, (hi-lo)*dim)
+			n := hi - lo
+			rows := make([]float32, n*dim)
 			kv.readRows(rows, nil, base, dim, from+lo, from+hi)
-			for i := range hi - lo {
-				x.key[from+lo+i] = d.hash(rows[i*dim:])
+			// One product for the chunk, projections × rows: each output is
+			// the same GEMV dot as hash's (the operands swapped, the
+			// summation order the same), so a key hashes alike either way.
+			proj := make([]float32, d.lsh.projs*n)
+			kernels.MatMulF32(proj, d.dirs, d.lsh.projs, dim, rows, n)
+			var p [lshCols]float32
+			for i := range n {
+				for j := range d.lsh.projs {
+					p[j] = proj[j*n+i]
+				}
+				x.key[from+lo+i] = uint16(d.lsh.key(p[:]))
 			}
 		})
 		for j := from; j < upto; j++ {

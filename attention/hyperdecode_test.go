@@ -302,3 +302,23 @@ func BenchmarkHyperDecode16(b *testing.B) {
 		d.Attend16(out, nil, in.q, k16, v16, false, s, decodeParams(n))
 	}
 }
+
+// TestHyperDecodeIndexHash checks that the batched hashing of the first
+// index build gives every key the bucket the per-row hash of a decode step
+// gives it (the same GEMV dot, operands swapped), on odd sizes and dims.
+func TestHyperDecodeIndexHash(t *testing.T) {
+	rng := rand.New(rand.NewPCG(30, 31))
+	for _, dim := range []int{16, 40, 64, 72} {
+		s := Shape{Heads: 2, KVHeads: 2, NQ: 1, NK: 1531, Dim: dim}
+		in := randInputs(rng, s)
+		d := NewHyper(HyperConfig{Block: 16, Samples: 8, Projs: 7, MinSeq: 64}, 0, 3).NewDecoder(2, dim, 32)
+		d.index(kvF32{in.k, in.v}, s, s.NK)
+		for h := range 2 {
+			for j := range s.NK {
+				if want := d.hash(in.k[(h*s.NK+j)*dim:][:dim]); d.kv[h].key[j] != want {
+					t.Fatalf("dim %d head %d key %d: indexed in bucket key %d, its own hash is %d", dim, h, j, d.kv[h].key[j], want)
+				}
+			}
+		}
+	}
+}
