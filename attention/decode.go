@@ -14,15 +14,10 @@ import (
 // transposed for a handful of dot products.
 const decodeRows = 8
 
-// decodeChunk is how many keys one task of the value sum covers.
+// decodeChunk is how many keys of one KV head a decoding task covers.
 const decodeChunk = 256
 
-// attendDecode serves decoding against a cache. For each KV head the
-// scores of all its query rows are one skinny product with the keys (each
-// key read from memory once, shared by the GQA group), then each row's
-// softmax is taken whole, and the values are summed with the probabilities
-// in fixed key chunks spread over the threads and reduced in chunk order,
-// so the result does not depend on the thread count.
+// attendDecode serves decoding against an f32 cache; see decode.
 func attendDecode(out, lse, q, k, v []float32, s Shape, p Params) {
 	decode(out, lse, q, kvF32{k, v}, s, p)
 }
@@ -42,10 +37,10 @@ func Decode16(out, lse, q []float32, k, v []uint16, bf16 bool, s Shape, p Params
 const DecodeRows = decodeRows
 
 // kvSource is a KV cache in some storage type: the two products decoding
-// needs, over key rows [lo, hi) (or [0, n)) counted from element base.
+// needs, over the n = len(p) key rows of the head from element base.
 type kvSource interface {
 	scores(dst, q []float32, rows, d, base, n int)
-	weightedSum(out, p []float32, base, d, lo, hi int)
+	weightedSum(out, p []float32, base, d int)
 }
 
 // decodeTemp is reusable scratch of the decoding path: per call (part,
@@ -74,8 +69,8 @@ func (c kvF32) scores(dst, q []float32, rows, d, base, n int) {
 	scoreRows(dst, q, rows, d, c.k[base:base+n*d], n)
 }
 
-func (c kvF32) weightedSum(out, p []float32, base, d, lo, hi int) {
-	kernels.WeightedSum(out, p, c.v[base+lo*d:base+hi*d])
+func (c kvF32) weightedSum(out, p []float32, base, d int) {
+	kernels.WeightedSum(out, p, c.v[base:base+len(p)*d])
 }
 
 type kv16 struct {
@@ -91,34 +86,36 @@ func (c kv16) scores(dst, q []float32, rows, d, base, n int) {
 	}
 }
 
-// widen converts the n elements of keys and values from element base into
+// widen converts the keys and values of n rows from element base into
 // tmp's buffers and returns them as a float32 source starting at 0.
-func (c kv16) widen(tmp *decodeTemp, base, n int) kvF32 {
-	k, v := grow(&tmp.k, n), grow(&tmp.v, n)
-	if c.bf16 {
-		kernels.BF16ToF32(k, c.k[base:base+n])
-		kernels.BF16ToF32(v, c.v[base:base+n])
-	} else {
-		kernels.F16ToF32(k, c.k[base:base+n])
-		kernels.F16ToF32(v, c.v[base:base+n])
-	}
+func (c kv16) widen(tmp *decodeTemp, base, n, d int) kvF32 {
+	k, v := grow(&tmp.k, n*d), grow(&tmp.v, n*d)
+	c.readRows(k, v, base, d, 0, n)
 	return kvF32{k, v}
 }
 
-func (c kv16) weightedSum(out, p []float32, base, d, lo, hi int) {
+func (c kv16) weightedSum(out, p []float32, base, d int) {
 	if c.bf16 {
-		kernels.WeightedSumBF16(out, p, c.v[base+lo*d:base+hi*d])
+		kernels.WeightedSumBF16(out, p, c.v[base:base+len(p)*d])
 	} else {
-		kernels.WeightedSumF16(out, p, c.v[base+lo*d:base+hi*d])
+		kernels.WeightedSumF16(out, p, c.v[base:base+len(p)*d])
 	}
 }
 
+// decode is the split-KV decoding path. One parallel pass covers (KV head,
+// decodeChunk keys) tasks; each scores its keys for all the query rows of
+// the head's GQA group (each key read once), takes the chunk's own max and
+// exp-sum per row and sums its values with the unnormalised probabilities.
+// The partial results are then merged by LSE in chunk order, so the result
+// does not depend on the thread count.
 func decode(out, lse, q []float32, kv kvSource, s Shape, p Params) {
 	d, g := s.Dim, s.Heads/s.KVHeads
 	rows := g * s.NQ
 	chunks := (s.NK + decodeChunk - 1) / decodeChunk
-	// Row r of KV head kvh is query row r%NQ of head kvh·g + r/NQ; qg holds
-	// the scaled rows of every KV head, limit the keys each row may see.
+	// Row r of KV head kvh is query row r%NQ of head kvh·g + r/NQ, at
+	// index at(kvh, r) of q, out and lse; qg holds the scaled rows of every
+	// KV head, limit the keys each row may see.
+	at := func(kvh, r int) int { return (kvh*g+r/s.NQ)*s.NQ + r%s.NQ }
 	qg := make([]float32, s.KVHeads*rows*d)
 	limit := make([]int, rows)
 	for r := range rows {
@@ -133,7 +130,7 @@ func decode(out, lse, q []float32, kv kvSource, s Shape, p Params) {
 	}
 	for kvh := range s.KVHeads {
 		for r := range rows {
-			src := q[((kvh*g+r/s.NQ)*s.NQ+r%s.NQ)*d:][:d]
+			src := q[at(kvh, r)*d:][:d]
 			dst := qg[(kvh*rows+r)*d:][:d]
 			for c, x := range src {
 				dst[c] = x * p.Scale
@@ -160,7 +157,7 @@ func decode(out, lse, q []float32, kv kvSource, s Shape, p Params) {
 			src, base := kv, kvh*s.kvStride()*d+j0*d
 			if w, ok := kv.(kv16); ok && rows > 1 && n > 0 {
 				// Widen the chunk once rather than once per row.
-				src, base = w.widen(tmp, base, n*d), 0
+				src, base = w.widen(tmp, base, n, d), 0
 			}
 			if n > 0 {
 				src.scores(scores, qg[kvh*rows*d:][:rows*d], rows, d, base, n)
@@ -175,14 +172,14 @@ func decode(out, lse, q []float32, kv kvSource, s Shape, p Params) {
 				row := scores[r*n : r*n+m]
 				cmax[i] = kernels.Max(row)
 				csum[i] = expSub(row, cmax[i])
-				src.weightedSum(part[i*d:][:d], row, base, d, 0, m)
+				src.weightedSum(part[i*d:][:d], row, base, d)
 			}
 		}
 	})
 	for kvh := range s.KVHeads {
 		for r := range rows {
-			at := (kvh*g+r/s.NQ)*s.NQ + r%s.NQ
-			dst := out[at*d:][:d]
+			i0 := at(kvh, r)
+			dst := out[i0*d:][:d]
 			clear(dst)
 			mx := float32(math.Inf(-1))
 			for c := range chunks {
@@ -211,7 +208,7 @@ func decode(out, lse, q []float32, kv kvSource, s Shape, p Params) {
 				if sum > 0 {
 					l = mx + float32(math.Log(float64(sum)))
 				}
-				lse[at] = l
+				lse[i0] = l
 			}
 		}
 	}

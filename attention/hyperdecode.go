@@ -120,8 +120,8 @@ type kvRows interface {
 	// readRows widens the keys (and the values, when v is not nil) of rows
 	// [lo, hi) of the head starting at element base into k and v.
 	readRows(k, v []float32, base, d, lo, hi int)
-	// gather widens the keys and values of rows pos into k and v.
-	gather(k, v []float32, base, d int, pos []int32)
+	// touchRows touches the keys and values of rows pos (see touch).
+	touchRows(base, d int, pos []int32)
 	// from is the cache seen from element off on: its row 0 is row off/d
 	// of the first head.
 	from(off int) kvSource
@@ -151,17 +151,20 @@ func touch[T uint16 | float32](x []T, base, d int, pos []int32) T {
 // touched keeps touch's sums alive.
 var touched atomic.Uint32
 
-func (c kvF32) gather(k, v []float32, base, d int, pos []int32) {
+func (c kvF32) touchRows(base, d int, pos []int32) {
 	touched.Add(uint32(touch(c.k, base, d, pos) + touch(c.v, base, d, pos)))
-	for i, j := range pos {
-		c.readRows(k[i*d:], v[i*d:], base, d, int(j), int(j)+1)
-	}
 }
 
-func (c kv16) gather(k, v []float32, base, d int, pos []int32) {
+func (c kv16) touchRows(base, d int, pos []int32) {
 	touched.Add(uint32(touch(c.k, base, d, pos) + touch(c.v, base, d, pos)))
+}
+
+// gather widens the keys and values of the rows pos of kv (the head from
+// element base) into k and v, touching them all first.
+func gather(kv kvRows, k, v []float32, base, d int, pos []int32) {
+	kv.touchRows(base, d, pos)
 	for i, j := range pos {
-		c.readRows(k[i*d:], v[i*d:], base, d, int(j), int(j)+1)
+		kv.readRows(k[i*d:], v[i*d:], base, d, int(j), int(j)+1)
 	}
 }
 
@@ -173,13 +176,9 @@ func (c kvF32) readRows(k, v []float32, base, d, lo, hi int) {
 }
 
 func (c kv16) readRows(k, v []float32, base, d, lo, hi int) {
-	widen := kernels.F16ToF32
-	if c.bf16 {
-		widen = kernels.BF16ToF32
-	}
-	widen(k[:(hi-lo)*d], c.k[base+lo*d:base+hi*d])
+	kernels.Widen(k[:(hi-lo)*d], c.k[base+lo*d:base+hi*d], c.bf16)
 	if v != nil {
-		widen(v[:(hi-lo)*d], c.v[base+lo*d:base+hi*d])
+		kernels.Widen(v[:(hi-lo)*d], c.v[base+lo*d:base+hi*d], c.bf16)
 	}
 }
 
@@ -350,7 +349,7 @@ func (t *headTemps) run(lse *float32, q []float32, kv kvRows, base, d, near int,
 	g := len(t.pos)
 	t.ks = slices.Grow(t.ks[:0], g*d)[:g*d]
 	t.vs = slices.Grow(t.vs[:0], g*d)[:g*d]
-	kv.gather(t.ks, t.vs, base, d, t.pos)
+	gather(kv, t.ks, t.vs, base, d, t.pos)
 	t.q = t.q[:0]
 	for _, x := range q {
 		t.q = append(t.q, x*scale)

@@ -241,14 +241,11 @@ func (m *Model) attend(li int, s *State, n int, w *work, kern attention.Kernel) 
 		if len(w.kf) < m.kvHeads*rows {
 			w.kf, w.vf = make([]float32, m.kvHeads*rows), make([]float32, m.kvHeads*rows)
 		}
-		widen := kernels.F16ToF32
-		if s.kv == weights.BF16 {
-			widen = kernels.BF16ToF32
-		}
+		bf16 := s.kv == weights.BF16
 		for h := 0; h < m.kvHeads; h++ {
 			src := h * s.cap * m.headDim
-			widen(w.kf[h*rows:(h+1)*rows], s.k16[li][src:src+rows])
-			widen(w.vf[h*rows:(h+1)*rows], s.v16[li][src:src+rows])
+			kernels.Widen(w.kf[h*rows:(h+1)*rows], s.k16[li][src:src+rows], bf16)
+			kernels.Widen(w.vf[h*rows:(h+1)*rows], s.v16[li][src:src+rows], bf16)
 		}
 		shape.KVStride = shape.NK
 		kern.Attend(w.oh, nil, w.qh, w.kf, w.vf, shape, p)

@@ -9,6 +9,16 @@ import (
 // F16ToF32 widens IEEE half-precision bit patterns to float32 (exact).
 func F16ToF32(dst []float32, src []uint16) { active.cvtF16(dst, src) }
 
+// Widen widens 16-bit values to float32 (exact): bfloat16 bit patterns when
+// bf16 is true, IEEE half precision otherwise. It serves 16-bit KV caches.
+func Widen(dst []float32, src []uint16, bf16 bool) {
+	if bf16 {
+		BF16ToF32(dst, src)
+	} else {
+		F16ToF32(dst, src)
+	}
+}
+
 // F32ToF16 narrows float32 values to IEEE half-precision bit patterns
 // (round to nearest even; overflow gives ±Inf).
 func F32ToF16(dst []uint16, src []float32) {
