@@ -2,7 +2,6 @@ package attention
 
 import (
 	"fmt"
-	"math"
 	"math/rand/v2"
 	"testing"
 
@@ -35,40 +34,6 @@ func TestDecode16(t *testing.T) {
 			out, lse := make([]float32, len(wantOut)), make([]float32, len(wantLSE))
 			Decode16(out, lse, in.q, k16, v16, bf16, s, p)
 			checkClose(t, fmt.Sprintf("%+v bf16=%v", s, bf16), out, lse, wantOut, wantLSE, 1e-5)
-		}
-	}
-}
-
-// TestScoreRows checks the decoding scores (dot8 groups and the scalar
-// tail, or the matrix product for head sizes not a multiple of 8) against
-// plain float64 dot products on random shapes.
-func TestScoreRows(t *testing.T) {
-	rng := rand.New(rand.NewPCG(20, 21))
-	for _, d := range []int{8, 12, 16, 64, 72, 128} {
-		for _, m := range []int{1, 2, 3, 8} {
-			for _, n := range []int{1, 7, 8, 9, 40, 259} {
-				q, k := make([]float32, m*d), make([]float32, n*d)
-				for i := range q {
-					q[i] = float32(rng.NormFloat64())
-				}
-				for i := range k {
-					k[i] = float32(rng.NormFloat64())
-				}
-				got := make([]float32, m*n)
-				scoreRows(got, q, m, d, k, n)
-				for r := range m {
-					for j := range n {
-						var want, norm float64
-						for c := range d {
-							want += float64(q[r*d+c]) * float64(k[j*d+c])
-							norm += math.Abs(float64(q[r*d+c]) * float64(k[j*d+c]))
-						}
-						if e := math.Abs(float64(got[r*n+j]) - want); e > 1e-5*norm {
-							t.Fatalf("d=%d m=%d n=%d: score[%d][%d] = %g, want %g", d, m, n, r, j, got[r*n+j], want)
-						}
-					}
-				}
-			}
 		}
 	}
 }

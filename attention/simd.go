@@ -1,10 +1,6 @@
 package attention
 
-import (
-	"math"
-
-	"github.com/gollm/gollm/internal/kernels"
-)
+import "math"
 
 // gemm computes c[m×n] += a[m×k] · b[k×n] (all row-major with the given
 // leading dimensions). It is the only matrix product of the tiles: scores
@@ -99,31 +95,3 @@ const (
 	ln2Lo  = -2.12194440e-4
 	expMin = -87.0
 )
-
-// scoreRows computes dst[r·n + j] = q[r] · k[j] for the m rows of q and the
-// n rows of k (both of length d, contiguous): the scores of a decoding step.
-// Keys go eight at a time through dot8, every row of q meeting a group of
-// keys while it is in L1; other head sizes use the matrix product.
-func scoreRows(dst, q []float32, m, d int, k []float32, n int) {
-	if !useSIMD || d%8 != 0 || m == 0 || n == 0 || d == 0 {
-		kernels.MatMulF32(dst, q, m, d, k, n)
-		return
-	}
-	_, _, _ = dst[m*n-1], q[m*d-1], k[n*d-1]
-	n8 := n &^ 7
-	for j := 0; j < n8; j += 8 {
-		for r := 0; r < m; r++ {
-			dot8(&dst[r*n+j], &q[r*d], &k[j*d], d)
-		}
-	}
-	for j := n8; j < n; j++ {
-		kr := k[j*d : (j+1)*d]
-		for r := 0; r < m; r++ {
-			var s float32
-			for c, x := range q[r*d : (r+1)*d] {
-				s += x * kr[c]
-			}
-			dst[r*n+j] = s
-		}
-	}
-}

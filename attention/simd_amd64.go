@@ -15,9 +15,3 @@ func gemm4x16(c *float32, ldc int, a *float32, lda int, b *float32, ldb int, k i
 //
 //go:noescape
 func expSub8(x *float32, n int, m float32) float32
-
-// dot8 writes the inner products of q with the 8 consecutive rows of k
-// (row length d, a positive multiple of 8) into out[0:8].
-//
-//go:noescape
-func dot8(out *float32, q *float32, k *float32, d int)

@@ -12,7 +12,3 @@ func gemm4x16(c *float32, ldc int, a *float32, lda int, b *float32, ldb int, k i
 func expSub8(x *float32, n int, m float32) float32 {
 	panic("attention: no SIMD exp on this architecture")
 }
-
-func dot8(out *float32, q *float32, k *float32, d int) {
-	panic("attention: no SIMD dot on this architecture")
-}

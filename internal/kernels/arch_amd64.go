@@ -14,13 +14,13 @@ func gemm4x24AVX2(kc int, a, b, c *float32, ldc int, acc int)
 func gemm12x32AVX512(kc int, a, b, c *float32, ldc int, acc int)
 
 //go:noescape
-func gemvF32AVX2(x *float32, w *float32, ld, k int, out *float32, rows int)
+func gemvF32AVX2(x *float32, w *float32, ld, k int, out *float32, q, qs int)
 
 //go:noescape
-func gemvBF16AVX2(x *float32, w *uint16, ld, k int, out *float32, rows int)
+func gemvBF16AVX2(x *float32, w *uint16, ld, k int, out *float32, q, qs int)
 
 //go:noescape
-func gemvF16AVX2(x *float32, w *uint16, ld, k int, out *float32, rows int)
+func gemvF16AVX2(x *float32, w *uint16, ld, k int, out *float32, q, qs int)
 
 //go:noescape
 func cvtBF16AVX2(dst *float32, src *uint16, n int)
@@ -50,6 +50,15 @@ func maxAVX2(x *float32, n int) float32
 func axpyAVX2(y *float32, a float32, x *float32, n int)
 
 //go:noescape
+func weightedSum4AVX2(out *float32, p *float32, v *float32, q, d int)
+
+//go:noescape
+func weightedSum4F16AVX2(out *float32, p *float32, v *uint16, q, d int)
+
+//go:noescape
+func weightedSum4BF16AVX2(out *float32, p *float32, v *uint16, q, d int)
+
+//go:noescape
 func weightedSumAVX2(out *float32, p *float32, v *float32, n, d int)
 
 //go:noescape
@@ -69,12 +78,12 @@ var avx2Impl = &impl{
 	cvtBF16:     cvtBF16Asm,
 	cvtF16:      cvtF16Asm,
 	axpy:        axpyAsm,
-	weightedSum: func(out, p, v []float32) { weightedSumAsm(out, p, v, weightedSumAVX2, weightedSumGo) },
+	weightedSum: func(out, p, v []float32) { weightedSumAsm(out, p, v, weightedSum4AVX2, weightedSumAVX2, weightedSumGo) },
 	weightedSumF16: func(out, p []float32, v []uint16) {
-		weightedSumAsm(out, p, v, weightedSumF16AVX2, weightedSumF16Go)
+		weightedSumAsm(out, p, v, weightedSum4F16AVX2, weightedSumF16AVX2, weightedSumF16Go)
 	},
 	weightedSumBF16: func(out, p []float32, v []uint16) {
-		weightedSumAsm(out, p, v, weightedSumBF16AVX2, weightedSumBF16Go)
+		weightedSumAsm(out, p, v, weightedSum4BF16AVX2, weightedSumBF16AVX2, weightedSumBF16Go)
 	},
 	transpose: transposeAsm,
 	siluMul:   siluMulAsm,
@@ -131,9 +140,10 @@ func gemvF16Asm(x []float32, w []uint16, out []float32) {
 }
 
 // gemvAsm runs an assembly GEMV over the multiple-of-8 prefix of each row
-// and adds the tail in Go.
+// and adds the tail in Go. The kernel takes the rows as four streams of
+// rows/4; the last rows%4 go through it one at a time (stream stride 0).
 func gemvAsm[W float32 | uint16](x []float32, w []W, out []float32,
-	kern func(x *float32, w *W, ld, k int, out *float32, rows int), tail func([]float32, []W) float32) {
+	kern func(x *float32, w *W, ld, k int, out *float32, q, qs int), tail func([]float32, []W) float32) {
 	k, rows := len(x), len(out)
 	if rows == 0 {
 		return
@@ -143,7 +153,13 @@ func gemvAsm[W float32 | uint16](x []float32, w []W, out []float32,
 	if k8 == 0 {
 		clear(out)
 	} else {
-		kern(&x[0], &w[0], k, k8, &out[0], rows)
+		q := rows / 4
+		if q > 0 {
+			kern(&x[0], &w[0], k, k8, &out[0], q, q)
+		}
+		for j := 4 * q; j < rows; j++ {
+			kern(&x[0], &w[j*k], k, k8, &out[j], 1, 0)
+		}
 	}
 	if k8 < k {
 		for j := range out {
@@ -170,10 +186,11 @@ func cvtF16Asm(dst []float32, src []uint16) {
 	cvtF16Go(dst[n:], src[n:])
 }
 
-// weightedSumAsm runs an assembly weighted sum when the row width is a
-// multiple of 8 and the Go loop otherwise.
+// weightedSumAsm runs the assembly weighted sums when the row width is a
+// multiple of 8 and the Go loop otherwise: the rows as four streams of
+// n/4 (kern4), then the last n%4 rows (kern).
 func weightedSumAsm[W float32 | uint16](out, p []float32, v []W,
-	kern func(out, p *float32, v *W, n, d int), fallback func(out, p []float32, v []W)) {
+	kern4, kern func(out, p *float32, v *W, n, d int), fallback func(out, p []float32, v []W)) {
 	d, n := len(out), len(p)
 	if n == 0 || d == 0 {
 		return
@@ -183,7 +200,13 @@ func weightedSumAsm[W float32 | uint16](out, p []float32, v []W,
 		fallback(out, p, v)
 		return
 	}
-	kern(&out[0], &p[0], &v[0], n, d)
+	q := n / 4
+	if q > 0 {
+		kern4(&out[0], &p[0], &v[0], q, d)
+	}
+	if r := 4 * q; r < n {
+		kern(&out[0], &p[r], &v[r*d], n-r, d)
+	}
 }
 
 func axpyAsm(y []float32, a float32, x []float32) {

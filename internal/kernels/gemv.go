@@ -11,9 +11,14 @@ const gemvMaxRows = 8
 // microseconds, about what handing half of it to a worker costs).
 const gemvSerialWork = 1 << 17
 
-// gemvBlock is how many weight rows stay in cache while each row of x
-// visits them.
+// gemvBlock is the grain of the row split across threads, in rows.
 const gemvBlock = 64
+
+// gemvCacheBytes is how many bytes of weight rows stay in cache (L2) while
+// each row of x visits them when x has several rows. With one row there is
+// no reuse, and the kernel takes a thread's whole range in one call, so
+// its four streams are as long as possible.
+const gemvCacheBytes = 64 << 10
 
 // gemv computes outs[i][m×n_i] = x[m×k] · ws[i]ᵀ (m ≤ gemvMaxRows, all ws
 // of depth k = len(x)/m) by streaming the weight rows past the m rows of
@@ -46,8 +51,12 @@ func gemv(outs [][]float32, x []float32, m int, ws []Mat) {
 			j0, j1 := max(lo-base, 0), min(hi-base, a.n)
 			base += a.n
 			out := outs[i]
-			for j := j0; j < j1; j += gemvBlock {
-				rows := min(gemvBlock, j1-j)
+			block := j1 - j0
+			if m > 1 {
+				block = max(gemvBlock, gemvCacheBytes/a.w.rowBytes())
+			}
+			for j := j0; j < j1; j += block {
+				rows := min(block, j1-j)
 				for r := 0; r < m; r++ {
 					o := r*a.n + j
 					a.w.gemv(x[r*k:(r+1)*k], j, out[o:o+rows])

@@ -15,6 +15,17 @@ func WeightedSumF16(out, p []float32, v []uint16) { active.weightedSumF16(out, p
 // WeightedSumBF16 is WeightedSum with v stored as bfloat16 bits.
 func WeightedSumBF16(out, p []float32, v []uint16) { active.weightedSumBF16(out, p, v) }
 
+// DotRows sets out[j] = x · w[j·k : (j+1)·k] for j < len(out), k = len(x),
+// on the calling goroutine (MatMulF32 of one row, without its thread
+// split): one query's scores against a run of cached keys.
+func DotRows(out, x, w []float32) { active.gemvF32(x, w, out) }
+
+// DotRowsF16 is DotRows with w stored as half-precision bits.
+func DotRowsF16(out, x []float32, w []uint16) { active.gemvF16(x, w, out) }
+
+// DotRowsBF16 is DotRows with w stored as bfloat16 bits.
+func DotRowsBF16(out, x []float32, w []uint16) { active.gemvBF16(x, w, out) }
+
 // Max returns the largest element of x (−Inf when x is empty).
 func Max(x []float32) float32 { return active.maxf(x) }
 

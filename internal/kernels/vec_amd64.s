@@ -76,102 +76,107 @@ done: \
 #define WIDEN_BF16(off, r) VPMOVZXWD off(BX), r; VPSLLD $16, r, r
 
 
-// Sums the four accumulators Y0..Y3 into X0's low lane.
-#define HSUM4 \
-	VADDPS Y1, Y0, Y0; \
-	VADDPS Y3, Y2, Y2; \
-	VADDPS Y2, Y0, Y0; \
-	VEXTRACTF128 $1, Y0, X1; \
-	VADDPS X1, X0, X0; \
-	VMOVHLPS X0, X0, X1; \
-	VADDPS X1, X0, X0; \
-	VPSHUFD $1, X0, X1; \
-	VADDSS X1, X0, X0
+// WIDEN_F32_AT, WIDEN_F16_AT and WIDEN_BF16_AT load the 8 elements at
+// byte offset off from base into r as float32.
+#define WIDEN_F32_AT(off, base, r) VMOVUPS off(base), r
+#define WIDEN_F16_AT(off, base, r) VCVTPH2PS off(base), r
+#define WIDEN_BF16_AT(off, base, r) VPMOVZXWD off(base), r; VPSLLD $16, r, r
 
-#define LOADF32x32 \
-	VMOVUPS (BX), Y4; \
-	VMOVUPS 32(BX), Y5; \
-	VMOVUPS 64(BX), Y6; \
-	VMOVUPS 96(BX), Y7
-#define LOADF32x8 VMOVUPS (BX), Y4
-
-#define LOADBF16x32 \
-	VPMOVZXWD (BX), Y4; \
-	VPMOVZXWD 16(BX), Y5; \
-	VPMOVZXWD 32(BX), Y6; \
-	VPMOVZXWD 48(BX), Y7; \
-	VPSLLD $16, Y4, Y4; \
-	VPSLLD $16, Y5, Y5; \
-	VPSLLD $16, Y6, Y6; \
-	VPSLLD $16, Y7, Y7
-#define LOADBF16x8 \
-	VPMOVZXWD (BX), Y4; \
-	VPSLLD $16, Y4, Y4
-
-#define LOADF16x32 \
-	VCVTPH2PS (BX), Y4; \
-	VCVTPH2PS 16(BX), Y5; \
-	VCVTPH2PS 32(BX), Y6; \
-	VCVTPH2PS 48(BX), Y7
-#define LOADF16x8 VCVTPH2PS (BX), Y4
-
-// Weight streams are prefetched PFDIST bytes ahead of the loads: on the
-// Zen 3 dev VM that lifts one core's DRAM stream from ~6.8 to ~8.3 GB/s
-// (bf16 GEMV over 48 MiB); the hardware prefetchers alone keep too few
-// lines in flight.
-#define PFDIST 1024
-#define PF1 PREFETCHT0 PFDIST(BX)
-#define PF2 PREFETCHT0 PFDIST(BX); PREFETCHT0 PFDIST+64(BX)
-
-// GEMV is the body of the GEMV kernels:
-// out[j] = Σ_{p<k} x[p]·w[j·ld+p] for j < rows; k is a multiple of 8.
-// w's elements are 1<<esh bytes; LOAD32 widens 32 of them at BX into
-// Y4–Y7 and LOAD8 widens 8 into Y4; PF prefetches the cache lines
-// (one per 64 bytes) that LOAD32 will read PFDIST bytes later.
-#define GEMV(esh, LOAD32, LOAD8, PF) \
+// GEMV4 is the body of the GEMV kernels: for r < q and s < 4,
+// out[r + s·qs] = Σ_{p<k} x[p]·w[(r + s·qs)·ld + p], k a multiple of 8.
+// The four rows of a step come from four places qs rows apart, so the
+// loop reads four separate weight streams: one stream per core keeps too
+// few cache lines in flight to reach the DRAM bandwidth (docs/benchmarks.md,
+// "Streams"). Each row sums even and odd groups of 8 in two accumulators
+// that are reduced in one fixed order, so a row's value does not depend on
+// which stream carried it; qs = 0 computes one row four times. w's
+// elements are 1<<esh bytes and step is the byte size of 8 of them.
+#define GEMV4(esh, step, WIDEN) \
 	MOVQ w+8(FP), SI \
 	MOVQ ld+16(FP), R10 \
 	SHLQ $esh, R10 \
+	MOVQ qs+48(FP), DX \
+	MOVQ DX, R14 \
+	SHLQ $2, R14 \
+	IMULQ R10, DX \
 	MOVQ out+32(FP), DI \
-	MOVQ rows+40(FP), R11 \
+	MOVQ q+40(FP), R11 \
 	TESTQ R11, R11 \
 	JZ end \
 row: \
 	MOVQ x+0(FP), AX \
 	MOVQ SI, BX \
-	MOVQ k+24(FP), CX \
+	LEAQ (BX)(DX*1), R12 \
+	LEAQ (R12)(DX*1), R13 \
+	LEAQ (R13)(DX*1), R8 \
 	VXORPS Y0, Y0, Y0 \
 	VXORPS Y1, Y1, Y1 \
 	VXORPS Y2, Y2, Y2 \
 	VXORPS Y3, Y3, Y3 \
+	VXORPS Y4, Y4, Y4 \
+	VXORPS Y5, Y5, Y5 \
+	VXORPS Y6, Y6, Y6 \
+	VXORPS Y7, Y7, Y7 \
+	MOVQ k+24(FP), CX \
 	MOVQ CX, R9 \
-	SHRQ $5, R9 \
-	JZ tail8 \
-loop32: \
-	PF \
-	LOAD32 \
-	VFMADD231PS (AX), Y4, Y0 \
-	VFMADD231PS 32(AX), Y5, Y1 \
-	VFMADD231PS 64(AX), Y6, Y2 \
-	VFMADD231PS 96(AX), Y7, Y3 \
-	ADDQ $128, AX \
-	ADDQ $(32<<esh), BX \
+	SHRQ $4, R9 \
+	JZ tail \
+loop: \
+	VMOVUPS (AX), Y8 \
+	VMOVUPS 32(AX), Y9 \
+	WIDEN(0, BX, Y10) \
+	WIDEN(step, BX, Y11) \
+	VFMADD231PS Y10, Y8, Y0 \
+	VFMADD231PS Y11, Y9, Y4 \
+	WIDEN(0, R12, Y12) \
+	WIDEN(step, R12, Y13) \
+	VFMADD231PS Y12, Y8, Y1 \
+	VFMADD231PS Y13, Y9, Y5 \
+	WIDEN(0, R13, Y10) \
+	WIDEN(step, R13, Y11) \
+	VFMADD231PS Y10, Y8, Y2 \
+	VFMADD231PS Y11, Y9, Y6 \
+	WIDEN(0, R8, Y12) \
+	WIDEN(step, R8, Y13) \
+	VFMADD231PS Y12, Y8, Y3 \
+	VFMADD231PS Y13, Y9, Y7 \
+	ADDQ $64, AX \
+	ADDQ $(2*step), BX \
+	ADDQ $(2*step), R12 \
+	ADDQ $(2*step), R13 \
+	ADDQ $(2*step), R8 \
 	DECQ R9 \
-	JNZ loop32 \
-tail8: \
-	ANDQ $31, CX \
-	SHRQ $3, CX \
+	JNZ loop \
+tail: \
+	TESTQ $8, CX \
 	JZ sum \
-loop8: \
-	LOAD8 \
-	VFMADD231PS (AX), Y4, Y0 \
-	ADDQ $32, AX \
-	ADDQ $(8<<esh), BX \
-	DECQ CX \
-	JNZ loop8 \
+	VMOVUPS (AX), Y8 \
+	WIDEN(0, BX, Y10) \
+	WIDEN(0, R12, Y11) \
+	WIDEN(0, R13, Y12) \
+	WIDEN(0, R8, Y13) \
+	VFMADD231PS Y10, Y8, Y0 \
+	VFMADD231PS Y11, Y8, Y1 \
+	VFMADD231PS Y12, Y8, Y2 \
+	VFMADD231PS Y13, Y8, Y3 \
 sum: \
-	HSUM4 \
-	MOVSS X0, (DI) \
+	VADDPS Y4, Y0, Y0 \
+	VADDPS Y5, Y1, Y1 \
+	VADDPS Y6, Y2, Y2 \
+	VADDPS Y7, Y3, Y3 \
+	VHADDPS Y1, Y0, Y0 \
+	VHADDPS Y3, Y2, Y2 \
+	VHADDPS Y2, Y0, Y0 \
+	VEXTRACTF128 $1, Y0, X1 \
+	VADDPS X1, X0, X0 \
+	MOVQ DI, R9 \
+	VMOVSS X0, (R9) \
+	ADDQ R14, R9 \
+	VEXTRACTPS $1, X0, (R9) \
+	ADDQ R14, R9 \
+	VEXTRACTPS $2, X0, (R9) \
+	ADDQ R14, R9 \
+	VEXTRACTPS $3, X0, (R9) \
 	ADDQ $4, DI \
 	ADDQ R10, SI \
 	DECQ R11 \
@@ -180,17 +185,135 @@ end: \
 	VZEROUPPER \
 	RET
 
-// func gemvF32AVX2(x *float32, w *float32, ld, k int, out *float32, rows int)
-TEXT ·gemvF32AVX2(SB), NOSPLIT, $0-48
-	GEMV(2, LOADF32x32, LOADF32x8, PF2)
+// WSUM4_ROW adds p·(the 64 columns of v at base) into Y0–Y7, p a
+// broadcast register.
+#define WSUM4_ROW(WIDEN, step, base, p) \
+	WIDEN(0, base, Y12) \
+	WIDEN(step, base, Y13) \
+	WIDEN(2*step, base, Y14) \
+	WIDEN(3*step, base, Y15) \
+	VFMADD231PS Y12, p, Y0 \
+	VFMADD231PS Y13, p, Y1 \
+	VFMADD231PS Y14, p, Y2 \
+	VFMADD231PS Y15, p, Y3 \
+	WIDEN(4*step, base, Y12) \
+	WIDEN(5*step, base, Y13) \
+	WIDEN(6*step, base, Y14) \
+	WIDEN(7*step, base, Y15) \
+	VFMADD231PS Y12, p, Y4 \
+	VFMADD231PS Y13, p, Y5 \
+	VFMADD231PS Y14, p, Y6 \
+	VFMADD231PS Y15, p, Y7
 
-// func gemvBF16AVX2(x *float32, w *uint16, ld, k int, out *float32, rows int)
-TEXT ·gemvBF16AVX2(SB), NOSPLIT, $0-48
-	GEMV(1, LOADBF16x32, LOADBF16x8, PF1)
+// WSUM4 is the body of the four-stream weighted sums:
+// out[c] += Σ_{r<q} Σ_{s<4} p[r+s·q]·v[(r+s·q)·d + c] for c < d (a
+// multiple of 8), q ≥ 1: each step takes one row from each quarter of v,
+// so the loop reads four streams (see GEMV4). Columns go 64 at a time
+// (eight accumulators), then 8 at a time. v's elements are 1<<esh bytes;
+// step is the byte size of 8.
+#define WSUM4(esh, step, WIDEN) \
+	MOVQ out+0(FP), DI \
+	MOVQ v+16(FP), DX \
+	MOVQ d+32(FP), R9 \
+	SHLQ $esh, R9 \
+	MOVQ q+24(FP), R14 \
+	MOVQ R14, R13 \
+	SHLQ $2, R13 \
+	IMULQ R9, R14 \
+	XORQ R10, R10 \
+cols64: \
+	MOVQ d+32(FP), AX \
+	SUBQ R10, AX \
+	CMPQ AX, $64 \
+	JLT cols8 \
+	VMOVUPS (DI)(R10*4), Y0 \
+	VMOVUPS 32(DI)(R10*4), Y1 \
+	VMOVUPS 64(DI)(R10*4), Y2 \
+	VMOVUPS 96(DI)(R10*4), Y3 \
+	VMOVUPS 128(DI)(R10*4), Y4 \
+	VMOVUPS 160(DI)(R10*4), Y5 \
+	VMOVUPS 192(DI)(R10*4), Y6 \
+	VMOVUPS 224(DI)(R10*4), Y7 \
+	MOVQ R10, BX \
+	SHLQ $esh, BX \
+	ADDQ DX, BX \
+	MOVQ p+8(FP), SI \
+	MOVQ q+24(FP), CX \
+loop64: \
+	LEAQ (SI)(R13*2), R12 \
+	VBROADCASTSS (SI), Y8 \
+	VBROADCASTSS (SI)(R13*1), Y9 \
+	VBROADCASTSS (R12), Y10 \
+	VBROADCASTSS (R12)(R13*1), Y11 \
+	LEAQ (BX)(R14*1), R8 \
+	LEAQ (R8)(R14*1), R12 \
+	LEAQ (R12)(R14*1), AX \
+	WSUM4_ROW(WIDEN, step, BX, Y8) \
+	WSUM4_ROW(WIDEN, step, R8, Y9) \
+	WSUM4_ROW(WIDEN, step, R12, Y10) \
+	WSUM4_ROW(WIDEN, step, AX, Y11) \
+	ADDQ $4, SI \
+	ADDQ R9, BX \
+	DECQ CX \
+	JNZ loop64 \
+	VMOVUPS Y0, (DI)(R10*4) \
+	VMOVUPS Y1, 32(DI)(R10*4) \
+	VMOVUPS Y2, 64(DI)(R10*4) \
+	VMOVUPS Y3, 96(DI)(R10*4) \
+	VMOVUPS Y4, 128(DI)(R10*4) \
+	VMOVUPS Y5, 160(DI)(R10*4) \
+	VMOVUPS Y6, 192(DI)(R10*4) \
+	VMOVUPS Y7, 224(DI)(R10*4) \
+	ADDQ $64, R10 \
+	JMP cols64 \
+cols8: \
+	CMPQ R10, d+32(FP) \
+	JGE done \
+	VMOVUPS (DI)(R10*4), Y0 \
+	MOVQ R10, BX \
+	SHLQ $esh, BX \
+	ADDQ DX, BX \
+	MOVQ p+8(FP), SI \
+	MOVQ q+24(FP), CX \
+loop8: \
+	LEAQ (SI)(R13*2), R12 \
+	VBROADCASTSS (SI), Y8 \
+	VBROADCASTSS (SI)(R13*1), Y9 \
+	VBROADCASTSS (R12), Y10 \
+	VBROADCASTSS (R12)(R13*1), Y11 \
+	LEAQ (BX)(R14*1), R8 \
+	LEAQ (R8)(R14*1), R12 \
+	LEAQ (R12)(R14*1), AX \
+	WIDEN(0, BX, Y12) \
+	VFMADD231PS Y12, Y8, Y0 \
+	WIDEN(0, R8, Y13) \
+	VFMADD231PS Y13, Y9, Y0 \
+	WIDEN(0, R12, Y14) \
+	VFMADD231PS Y14, Y10, Y0 \
+	WIDEN(0, AX, Y15) \
+	VFMADD231PS Y15, Y11, Y0 \
+	ADDQ $4, SI \
+	ADDQ R9, BX \
+	DECQ CX \
+	JNZ loop8 \
+	VMOVUPS Y0, (DI)(R10*4) \
+	ADDQ $8, R10 \
+	JMP cols8 \
+done: \
+	VZEROUPPER \
+	RET
 
-// func gemvF16AVX2(x *float32, w *uint16, ld, k int, out *float32, rows int)
-TEXT ·gemvF16AVX2(SB), NOSPLIT, $0-48
-	GEMV(1, LOADF16x32, LOADF16x8, PF1)
+// func gemvF32AVX2(x *float32, w *float32, ld, k int, out *float32, q, qs int)
+TEXT ·gemvF32AVX2(SB), NOSPLIT, $0-56
+	GEMV4(2, 32, WIDEN_F32_AT)
+
+// func gemvBF16AVX2(x *float32, w *uint16, ld, k int, out *float32, q, qs int)
+TEXT ·gemvBF16AVX2(SB), NOSPLIT, $0-56
+	GEMV4(1, 16, WIDEN_BF16_AT)
+
+// func gemvF16AVX2(x *float32, w *uint16, ld, k int, out *float32, q, qs int)
+TEXT ·gemvF16AVX2(SB), NOSPLIT, $0-56
+	GEMV4(1, 16, WIDEN_F16_AT)
 
 // func cvtBF16AVX2(dst *float32, src *uint16, n int)
 // n is a multiple of 8.
@@ -251,6 +374,18 @@ axpyloop:
 axpydone:
 	VZEROUPPER
 	RET
+
+// func weightedSum4AVX2(out *float32, p *float32, v *float32, q, d int)
+TEXT ·weightedSum4AVX2(SB), NOSPLIT, $0-40
+	WSUM4(2, 32, WIDEN_F32_AT)
+
+// func weightedSum4F16AVX2(out *float32, p *float32, v *uint16, q, d int)
+TEXT ·weightedSum4F16AVX2(SB), NOSPLIT, $0-40
+	WSUM4(1, 16, WIDEN_F16_AT)
+
+// func weightedSum4BF16AVX2(out *float32, p *float32, v *uint16, q, d int)
+TEXT ·weightedSum4BF16AVX2(SB), NOSPLIT, $0-40
+	WSUM4(1, 16, WIDEN_BF16_AT)
 
 // func weightedSumAVX2(out *float32, p *float32, v *float32, n, d int)
 TEXT ·weightedSumAVX2(SB), NOSPLIT, $0-40

@@ -25,6 +25,14 @@ func (w wmat) seg(scratch []float32, j, p0, kb int) []float32 {
 	return dst
 }
 
+// rowBytes is the size of one weight row in bytes.
+func (w wmat) rowBytes() int {
+	if w.f32 != nil {
+		return 4 * w.k
+	}
+	return 2 * w.k
+}
+
 // gemv sets out[j-j0] = x · w[j] for rows j0 ≤ j < j0+len(out)
 // (len(x) == k).
 func (w wmat) gemv(x []float32, j0 int, out []float32) {
