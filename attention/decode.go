@@ -41,10 +41,11 @@ func Decode16(out, lse, q []float32, k, v []uint16, bf16 bool, s Shape, p Params
 const DecodeRows = decodeRows
 
 // kvSource is a KV cache in some storage type: the two products decoding
-// needs, over the n = len(dst) or len(p) key rows from element base, for
-// one query row (d = len(q) = len(out)).
+// needs from element base: the scores of the m query rows q against n =
+// len(dst)/m keys, and one row's value sum over the len(p) rows (d =
+// len(out)).
 type kvSource interface {
-	scores(dst, q []float32, base int)
+	scores(dst, q []float32, m, base int)
 	weightedSum(out, p []float32, base int)
 }
 
@@ -69,8 +70,8 @@ func grow(buf *[]float32, n int) []float32 {
 
 type kvF32 struct{ k, v []float32 }
 
-func (c kvF32) scores(dst, q []float32, base int) {
-	kernels.DotRows(dst, q, c.k[base:base+len(dst)*len(q)])
+func (c kvF32) scores(dst, q []float32, m, base int) {
+	kernels.DotRows(dst, q, m, c.k[base:])
 }
 
 func (c kvF32) weightedSum(out, p []float32, base int) {
@@ -82,12 +83,11 @@ type kv16 struct {
 	bf16 bool
 }
 
-func (c kv16) scores(dst, q []float32, base int) {
-	k := c.k[base : base+len(dst)*len(q)]
+func (c kv16) scores(dst, q []float32, m, base int) {
 	if c.bf16 {
-		kernels.DotRowsBF16(dst, q, k)
+		kernels.DotRowsBF16(dst, q, m, c.k[base:])
 	} else {
-		kernels.DotRowsF16(dst, q, k)
+		kernels.DotRowsF16(dst, q, m, c.k[base:])
 	}
 }
 
@@ -153,8 +153,8 @@ func decode(out, lse, q []float32, kv kvSource, s Shape, p Params) {
 			j0 := c * decodeChunk
 			n := min(j0+decodeChunk, seen) - j0
 			base := kvh*s.kvStride()*d + j0*d
-			for r := 0; n > 0 && r < rows; r++ {
-				kv.scores(scores[r*n:][:n], qg[(kvh*rows+r)*d:][:d], base)
+			if n > 0 {
+				kv.scores(scores[:rows*n], qg[kvh*rows*d:][:rows*d], rows, base)
 			}
 			for r := range rows {
 				i := t*rows + r

@@ -17,10 +17,19 @@ func gemm12x32AVX512(kc int, a, b, c *float32, ldc int, acc int)
 func gemvF32AVX2(x *float32, w *float32, ld, k int, out *float32, q, qs int)
 
 //go:noescape
+func gemv2F32AVX2(x *float32, ldx int, w *float32, ld, k int, out *float32, ldo, q, qs int)
+
+//go:noescape
 func gemvBF16AVX2(x *float32, w *uint16, ld, k int, out *float32, q, qs int)
 
 //go:noescape
+func gemv2BF16AVX2(x *float32, ldx int, w *uint16, ld, k int, out *float32, ldo, q, qs int)
+
+//go:noescape
 func gemvF16AVX2(x *float32, w *uint16, ld, k int, out *float32, q, qs int)
+
+//go:noescape
+func gemv2F16AVX2(x *float32, ldx int, w *uint16, ld, k int, out *float32, ldo, q, qs int)
 
 //go:noescape
 func cvtBF16AVX2(dst *float32, src *uint16, n int)
@@ -127,43 +136,60 @@ func gemmAsm(mr, nr int, k func(kc int, a, b, c *float32, ldc int, acc int)) fun
 	}
 }
 
-func gemvF32Asm(x, w []float32, out []float32) {
-	gemvAsm(x, w, out, gemvF32AVX2, dotF32Go)
+func gemvF32Asm(x []float32, m int, w []float32, n int, out []float32, ldo int) {
+	gemvAsm(x, m, w, n, out, ldo, gemvF32AVX2, gemv2F32AVX2, dotF32Go)
 }
 
-func gemvBF16Asm(x []float32, w []uint16, out []float32) {
-	gemvAsm(x, w, out, gemvBF16AVX2, dotBF16Go)
+func gemvBF16Asm(x []float32, m int, w []uint16, n int, out []float32, ldo int) {
+	gemvAsm(x, m, w, n, out, ldo, gemvBF16AVX2, gemv2BF16AVX2, dotBF16Go)
 }
 
-func gemvF16Asm(x []float32, w []uint16, out []float32) {
-	gemvAsm(x, w, out, gemvF16AVX2, dotF16Go)
+func gemvF16Asm(x []float32, m int, w []uint16, n int, out []float32, ldo int) {
+	gemvAsm(x, m, w, n, out, ldo, gemvF16AVX2, gemv2F16AVX2, dotF16Go)
 }
 
-// gemvAsm runs an assembly GEMV over the multiple-of-8 prefix of each row
-// and adds the tail in Go. The kernel takes the rows as four streams of
-// rows/4; the last rows%4 go through it one at a time (stream stride 0).
-func gemvAsm[W float32 | uint16](x []float32, w []W, out []float32,
-	kern func(x *float32, w *W, ld, k int, out *float32, q, qs int), tail func([]float32, []W) float32) {
-	k, rows := len(x), len(out)
-	if rows == 0 {
+// gemvAsm runs the assembly GEMV over the multiple-of-8 prefix of each row
+// and adds the tail in Go. The kernels take the rows of w as four streams
+// of n/4 (the last n%4 one at a time, stream stride 0) and the rows of x
+// in pairs (kern2), the last odd one alone (kern1).
+func gemvAsm[W float32 | uint16](x []float32, m int, w []W, n int, out []float32, ldo int,
+	kern1 func(x *float32, w *W, ld, k int, out *float32, q, qs int),
+	kern2 func(x *float32, ldx int, w *W, ld, k int, out *float32, ldo, q, qs int),
+	tail func([]float32, []W) float32) {
+	if m == 0 || n == 0 {
 		return
 	}
-	w = w[:rows*k]
+	k := len(x) / m
+	w = w[:n*k]
+	_ = out[(m-1)*ldo+n-1]
 	k8 := k &^ 7
-	if k8 == 0 {
-		clear(out)
-	} else {
-		q := rows / 4
-		if q > 0 {
-			kern(&x[0], &w[0], k, k8, &out[0], q, q)
+	for r := 0; r < m; r += 2 {
+		streams := func(call func(w *W, out *float32, q, qs int)) {
+			q := n / 4
+			if q > 0 {
+				call(&w[0], &out[r*ldo], q, q)
+			}
+			for j := 4 * q; j < n; j++ {
+				call(&w[j*k], &out[r*ldo+j], 1, 0)
+			}
 		}
-		for j := 4 * q; j < rows; j++ {
-			kern(&x[0], &w[j*k], k, k8, &out[j], 1, 0)
+		switch {
+		case k8 == 0:
+			clear(out[r*ldo:][:n])
+			if r+1 < m {
+				clear(out[(r+1)*ldo:][:n])
+			}
+		case r+1 < m:
+			streams(func(w *W, o *float32, q, qs int) { kern2(&x[r*k], k, w, k, k8, o, ldo, q, qs) })
+		default:
+			streams(func(w *W, o *float32, q, qs int) { kern1(&x[r*k], w, k, k8, o, q, qs) })
 		}
 	}
 	if k8 < k {
-		for j := range out {
-			out[j] += tail(x[k8:], w[j*k+k8:(j+1)*k])
+		for r := range m {
+			for j := range n {
+				out[r*ldo+j] += tail(x[r*k+k8:(r+1)*k], w[j*k+k8:(j+1)*k])
+			}
 		}
 	}
 }

@@ -11,11 +11,12 @@ type impl struct {
 	// gemm computes the mr×nr tile c (row stride ldc) from packed panels
 	// a ([kc][mr]) and b ([kc][nr]): c = a·b, or c += a·b when acc is set.
 	gemm func(kc int, a, b, c []float32, ldc int, acc bool)
-	// gemvF32, gemvBF16 and gemvF16 set out[j] = x · w[j·k : (j+1)·k]
-	// with k = len(x), for every j < len(out).
-	gemvF32  func(x, w []float32, out []float32)
-	gemvBF16 func(x []float32, w []uint16, out []float32)
-	gemvF16  func(x []float32, w []uint16, out []float32)
+	// gemvF32, gemvBF16 and gemvF16 set out[r·ldo + j] = x[r] · w[j] for
+	// the m rows of x (each k = len(x)/m long, k ≥ 1) and the n rows of w
+	// (len(w) = n·k).
+	gemvF32  func(x []float32, m int, w []float32, n int, out []float32, ldo int)
+	gemvBF16 func(x []float32, m int, w []uint16, n int, out []float32, ldo int)
+	gemvF16  func(x []float32, m int, w []uint16, n int, out []float32, ldo int)
 	// cvtBF16 and cvtF16 widen len(src) values into dst.
 	cvtBF16 func(dst []float32, src []uint16)
 	cvtF16  func(dst []float32, src []uint16)

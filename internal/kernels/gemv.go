@@ -56,11 +56,7 @@ func gemv(outs [][]float32, x []float32, m int, ws []Mat) {
 				block = max(gemvBlock, gemvCacheBytes/a.w.rowBytes())
 			}
 			for j := j0; j < j1; j += block {
-				rows := min(block, j1-j)
-				for r := 0; r < m; r++ {
-					o := r*a.n + j
-					a.w.gemv(x[r*k:(r+1)*k], j, out[o:o+rows])
-				}
+				a.w.gemv(x, m, j, min(block, j1-j), out[j:], a.n)
 			}
 		}
 	})

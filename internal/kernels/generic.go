@@ -64,12 +64,15 @@ func gemm4x4Go(kc int, a, b, c []float32, ldc int, acc bool) {
 	}
 }
 
-// gemvGo builds a GEMV from a dot product: out[j] = x · w[j·k : (j+1)·k].
-func gemvGo[W float32 | uint16](dot func([]float32, []W) float32) func([]float32, []W, []float32) {
-	return func(x []float32, w []W, out []float32) {
-		k := len(x)
-		for j := range out {
-			out[j] = dot(x, w[j*k:(j+1)*k])
+// gemvGo builds a GEMV from a dot product: out[r·ldo + j] = x[r] · w[j].
+func gemvGo[W float32 | uint16](dot func([]float32, []W) float32) func([]float32, int, []W, int, []float32, int) {
+	return func(x []float32, m int, w []W, n int, out []float32, ldo int) {
+		k := len(x) / m
+		for r := range m {
+			xr, or := x[r*k:(r+1)*k], out[r*ldo:][:n]
+			for j := range or {
+				or[j] = dot(xr, w[j*k:(j+1)*k])
+			}
 		}
 	}
 }

@@ -15,16 +15,26 @@ func WeightedSumF16(out, p []float32, v []uint16) { active.weightedSumF16(out, p
 // WeightedSumBF16 is WeightedSum with v stored as bfloat16 bits.
 func WeightedSumBF16(out, p []float32, v []uint16) { active.weightedSumBF16(out, p, v) }
 
-// DotRows sets out[j] = x · w[j·k : (j+1)·k] for j < len(out), k = len(x),
-// on the calling goroutine (MatMulF32 of one row, without its thread
-// split): one query's scores against a run of cached keys.
-func DotRows(out, x, w []float32) { active.gemvF32(x, w, out) }
+// DotRows sets out[r·n + j] = x[r] · w[j] for the m rows of x (length
+// k = len(x)/m ≥ 1) and the n = len(out)/m rows of w, on the calling
+// goroutine (MatMulF32 without its thread split): a few queries' scores
+// against a run of cached keys, each key read once for all of them.
+func DotRows(out, x []float32, m int, w []float32) {
+	n, k := len(out)/m, len(x)/m
+	active.gemvF32(x, m, w[:n*k], n, out, n)
+}
 
 // DotRowsF16 is DotRows with w stored as half-precision bits.
-func DotRowsF16(out, x []float32, w []uint16) { active.gemvF16(x, w, out) }
+func DotRowsF16(out, x []float32, m int, w []uint16) {
+	n, k := len(out)/m, len(x)/m
+	active.gemvF16(x, m, w[:n*k], n, out, n)
+}
 
 // DotRowsBF16 is DotRows with w stored as bfloat16 bits.
-func DotRowsBF16(out, x []float32, w []uint16) { active.gemvBF16(x, w, out) }
+func DotRowsBF16(out, x []float32, m int, w []uint16) {
+	n, k := len(out)/m, len(x)/m
+	active.gemvBF16(x, m, w[:n*k], n, out, n)
+}
 
 // Max returns the largest element of x (−Inf when x is empty).
 func Max(x []float32) float32 { return active.maxf(x) }

@@ -82,6 +82,24 @@ done: \
 #define WIDEN_F16_AT(off, base, r) VCVTPH2PS off(base), r
 #define WIDEN_BF16_AT(off, base, r) VPMOVZXWD off(base), r; VPSLLD $16, r, r
 
+// HSUM4_STORE reduces the accumulators a, b, c and d (one row of x
+// against four streams' rows) to a float each and stores them at dst,
+// dst+R14, dst+2·R14 and dst+3·R14. xa is a's low half; xt (the low half
+// of b) is scratch; b, c, d and dst are clobbered.
+#define HSUM4_STORE(a, b, c, d, xa, xt, dst) \
+	VHADDPS b, a, a \
+	VHADDPS d, c, c \
+	VHADDPS c, a, a \
+	VEXTRACTF128 $1, a, xt \
+	VADDPS xt, xa, xa \
+	VMOVSS xa, (dst) \
+	ADDQ R14, dst \
+	VEXTRACTPS $1, xa, (dst) \
+	ADDQ R14, dst \
+	VEXTRACTPS $2, xa, (dst) \
+	ADDQ R14, dst \
+	VEXTRACTPS $3, xa, (dst)
+
 // GEMV4 is the body of the GEMV kernels: for r < q and s < 4,
 // out[r + s·qs] = Σ_{p<k} x[p]·w[(r + s·qs)·ld + p], k a multiple of 8.
 // The four rows of a step come from four places qs rows apart, so the
@@ -164,19 +182,76 @@ sum: \
 	VADDPS Y5, Y1, Y1 \
 	VADDPS Y6, Y2, Y2 \
 	VADDPS Y7, Y3, Y3 \
-	VHADDPS Y1, Y0, Y0 \
-	VHADDPS Y3, Y2, Y2 \
-	VHADDPS Y2, Y0, Y0 \
-	VEXTRACTF128 $1, Y0, X1 \
-	VADDPS X1, X0, X0 \
 	MOVQ DI, R9 \
-	VMOVSS X0, (R9) \
-	ADDQ R14, R9 \
-	VEXTRACTPS $1, X0, (R9) \
-	ADDQ R14, R9 \
-	VEXTRACTPS $2, X0, (R9) \
-	ADDQ R14, R9 \
-	VEXTRACTPS $3, X0, (R9) \
+	HSUM4_STORE(Y0, Y1, Y2, Y3, X0, X1, R9) \
+	ADDQ $4, DI \
+	ADDQ R10, SI \
+	DECQ R11 \
+	JNZ row \
+end: \
+	VZEROUPPER \
+	RET
+
+// GEMV4X2 is GEMV4 for two rows of x at once (x and x + ldx elements,
+// into out and out + ldo): every weight row is read once for both. One
+// accumulator per row of x and stream, 8 elements a step.
+#define GEMV4X2(esh, step, WIDEN) \
+	MOVQ w+16(FP), SI \
+	MOVQ ld+24(FP), R10 \
+	SHLQ $esh, R10 \
+	MOVQ qs+64(FP), DX \
+	MOVQ DX, R14 \
+	SHLQ $2, R14 \
+	IMULQ R10, DX \
+	MOVQ ldx+8(FP), R9 \
+	SHLQ $2, R9 \
+	MOVQ out+40(FP), DI \
+	MOVQ q+56(FP), R11 \
+	TESTQ R11, R11 \
+	JZ end \
+row: \
+	MOVQ x+0(FP), AX \
+	MOVQ SI, BX \
+	LEAQ (BX)(DX*1), R12 \
+	LEAQ (R12)(DX*1), R13 \
+	LEAQ (R13)(DX*1), R8 \
+	VXORPS Y0, Y0, Y0 \
+	VXORPS Y1, Y1, Y1 \
+	VXORPS Y2, Y2, Y2 \
+	VXORPS Y3, Y3, Y3 \
+	VXORPS Y4, Y4, Y4 \
+	VXORPS Y5, Y5, Y5 \
+	VXORPS Y6, Y6, Y6 \
+	VXORPS Y7, Y7, Y7 \
+	MOVQ k+32(FP), CX \
+	SHRQ $3, CX \
+loop: \
+	VMOVUPS (AX), Y8 \
+	VMOVUPS (AX)(R9*1), Y9 \
+	WIDEN(0, BX, Y10) \
+	WIDEN(0, R12, Y11) \
+	WIDEN(0, R13, Y12) \
+	WIDEN(0, R8, Y13) \
+	VFMADD231PS Y10, Y8, Y0 \
+	VFMADD231PS Y10, Y9, Y4 \
+	VFMADD231PS Y11, Y8, Y1 \
+	VFMADD231PS Y11, Y9, Y5 \
+	VFMADD231PS Y12, Y8, Y2 \
+	VFMADD231PS Y12, Y9, Y6 \
+	VFMADD231PS Y13, Y8, Y3 \
+	VFMADD231PS Y13, Y9, Y7 \
+	ADDQ $32, AX \
+	ADDQ $step, BX \
+	ADDQ $step, R12 \
+	ADDQ $step, R13 \
+	ADDQ $step, R8 \
+	DECQ CX \
+	JNZ loop \
+	MOVQ DI, CX \
+	HSUM4_STORE(Y0, Y1, Y2, Y3, X0, X1, CX) \
+	MOVQ ldo+48(FP), CX \
+	LEAQ (DI)(CX*4), CX \
+	HSUM4_STORE(Y4, Y5, Y6, Y7, X4, X5, CX) \
 	ADDQ $4, DI \
 	ADDQ R10, SI \
 	DECQ R11 \
@@ -306,6 +381,18 @@ done: \
 // func gemvF32AVX2(x *float32, w *float32, ld, k int, out *float32, q, qs int)
 TEXT ·gemvF32AVX2(SB), NOSPLIT, $0-56
 	GEMV4(2, 32, WIDEN_F32_AT)
+
+// func gemv2F32AVX2(x *float32, ldx int, w *float32, ld, k int, out *float32, ldo, q, qs int)
+TEXT ·gemv2F32AVX2(SB), NOSPLIT, $0-72
+	GEMV4X2(2, 32, WIDEN_F32_AT)
+
+// func gemv2BF16AVX2(x *float32, ldx int, w *uint16, ld, k int, out *float32, ldo, q, qs int)
+TEXT ·gemv2BF16AVX2(SB), NOSPLIT, $0-72
+	GEMV4X2(1, 16, WIDEN_BF16_AT)
+
+// func gemv2F16AVX2(x *float32, ldx int, w *uint16, ld, k int, out *float32, ldo, q, qs int)
+TEXT ·gemv2F16AVX2(SB), NOSPLIT, $0-72
+	GEMV4X2(1, 16, WIDEN_F16_AT)
 
 // func gemvBF16AVX2(x *float32, w *uint16, ld, k int, out *float32, q, qs int)
 TEXT ·gemvBF16AVX2(SB), NOSPLIT, $0-56

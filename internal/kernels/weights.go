@@ -33,16 +33,16 @@ func (w wmat) rowBytes() int {
 	return 2 * w.k
 }
 
-// gemv sets out[j-j0] = x · w[j] for rows j0 ≤ j < j0+len(out)
-// (len(x) == k).
-func (w wmat) gemv(x []float32, j0 int, out []float32) {
-	lo, hi := j0*w.k, (j0+len(out))*w.k
+// gemv sets out[r·ldo + j-j0] = x[r] · w[j] for the m rows of x
+// (len(x) = m·k) and rows j0 ≤ j < j0+n.
+func (w wmat) gemv(x []float32, m, j0, n int, out []float32, ldo int) {
+	lo, hi := j0*w.k, (j0+n)*w.k
 	switch {
 	case w.f32 != nil:
-		active.gemvF32(x, w.f32[lo:hi], out)
+		active.gemvF32(x, m, w.f32[lo:hi], n, out, ldo)
 	case w.bf16:
-		active.gemvBF16(x, w.u16[lo:hi], out)
+		active.gemvBF16(x, m, w.u16[lo:hi], n, out, ldo)
 	default:
-		active.gemvF16(x, w.u16[lo:hi], out)
+		active.gemvF16(x, m, w.u16[lo:hi], n, out, ldo)
 	}
 }
