@@ -23,9 +23,10 @@ func init() {
 		Short: "Memory bandwidth (copy and read, GB/s) with the worker threads: the decode speed limit",
 		Long: `Copies a --mib MiB buffer into another with Go's copy (memmove), split
 across --threads workers, and reports the median over --reps of
-(bytes read + bytes written) / time; then reads the buffer once with the
-vectorised dot-product kernel (read-only bandwidth). Decode is bounded by
-the read figure divided by the weight and KV bytes each token reads.`,
+(bytes read + bytes written) / time; then the median rate of reading the
+buffer with the GEMV kernel that streams weights and KV caches in decode
+(four streams per thread; read-only bandwidth). Decode is bounded by the
+bandwidth divided by the weight and KV bytes each token reads.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if threads < 0 || mib < 1 || reps < 1 {
@@ -53,16 +54,19 @@ func bandwidth(size, reps int) (copyGBs, readGBs float64) {
 	for i := range src {
 		src[i] = float32(i & 1023)
 	}
-	sink := make([]float32, n/chunk)
 	const per = chunk / 4 // floats per task
+	// The read pass takes each task's floats as rows of a matrix and
+	// multiplies it by one vector, as decode does with weights and keys.
+	const k = 1024
+	x := make([]float32, k)
+	sink := make([]float32, n/chunk*(per/k))
 	copyRun := func() {
 		parallel.For(n/chunk, 1, func(lo, hi int) { copy(dst[lo*per:hi*per], src[lo*per:hi*per]) })
 	}
 	readRun := func() {
 		parallel.For(n/chunk, 1, func(lo, hi int) {
 			for c := lo; c < hi; c++ {
-				b := src[c*per : (c+1)*per]
-				sink[c] = kernels.Dot(b, b) // same address twice: one stream
+				kernels.DotRows(sink[c*(per/k):(c+1)*(per/k)], x, 1, src[c*per:(c+1)*per])
 			}
 		})
 	}
