@@ -14,12 +14,19 @@ import (
 // transposed for a handful of dot products.
 const decodeRows = 8
 
-// decodeChunk is how many keys of one KV head a decoding task covers: its
-// scores and value sums each read the chunk as four streams of a quarter
-// (kernels.DotRows, kernels.WeightedSum), and 512 keys keep those streams
-// long (64 KiB of keys at d = 64 in f16) while a 16k cache still makes
-// 64 tasks per layer. 256 and 1024 were slower on the dev VM.
-const decodeChunk = 512
+// decodeChunkBytes is how many bytes of keys of one KV head a decoding
+// task covers (at least 256 keys): its scores and value sums each read the
+// chunk as four streams of a quarter (kernels.DotRows, kernels.WeightedSum),
+// and 128 KiB keeps those streams long while a 16k cache still makes 16–32
+// tasks per KV head. On the dev VM (d = 64) 256 and 512 f16 keys were
+// slower than 1024, and 256 or 1024 f32 keys no faster than 512.
+const decodeChunkBytes = 128 << 10
+
+// decodeChunk returns the keys per decoding task for head size d and
+// elemBytes bytes per cached element.
+func decodeChunk(d, elemBytes int) int {
+	return max(256, decodeChunkBytes/(d*elemBytes))
+}
 
 // attendDecode serves decoding against an f32 cache; see decode.
 func attendDecode(out, lse, q, k, v []float32, s Shape, p Params) {
@@ -47,6 +54,7 @@ const DecodeRows = decodeRows
 type kvSource interface {
 	scores(dst, q []float32, m, base int)
 	weightedSum(out, p []float32, base int)
+	elemBytes() int
 }
 
 // decodeTemp is reusable scratch of the decoding path: per call (part,
@@ -70,6 +78,8 @@ func grow(buf *[]float32, n int) []float32 {
 
 type kvF32 struct{ k, v []float32 }
 
+func (kvF32) elemBytes() int { return 4 }
+
 func (c kvF32) scores(dst, q []float32, m, base int) {
 	kernels.DotRows(dst, q, m, c.k[base:])
 }
@@ -82,6 +92,8 @@ type kv16 struct {
 	k, v []uint16
 	bf16 bool
 }
+
+func (kv16) elemBytes() int { return 2 }
 
 func (c kv16) scores(dst, q []float32, m, base int) {
 	if c.bf16 {
@@ -109,7 +121,8 @@ func (c kv16) weightedSum(out, p []float32, base int) {
 func decode(out, lse, q []float32, kv kvSource, s Shape, p Params) {
 	d, g := s.Dim, s.Heads/s.KVHeads
 	rows := g * s.NQ
-	chunks := (s.NK + decodeChunk - 1) / decodeChunk
+	chunk := decodeChunk(d, kv.elemBytes())
+	chunks := (s.NK + chunk - 1) / chunk
 	// Row r of KV head kvh is query row r%NQ of head kvh·g + r/NQ, at
 	// index at(kvh, r) of q, out and lse; qg holds the scaled rows of every
 	// KV head, limit the keys each row may see.
@@ -135,7 +148,7 @@ func decode(out, lse, q []float32, kv kvSource, s Shape, p Params) {
 			}
 		}
 	}
-	// Task t = kvh·chunks + c covers keys [c·decodeChunk, …) of KV head kvh
+	// Task t = kvh·chunks + c covers keys [c·chunk, …) of KV head kvh
 	// for all rows: scores, the chunk's own max and exp-sum, and the
 	// unnormalised value sum, merged below in chunk order.
 	tmp := callScratch.Get().(*decodeTemp)
@@ -147,11 +160,11 @@ func decode(out, lse, q []float32, kv kvSource, s Shape, p Params) {
 	parallel.For(s.KVHeads*chunks, 1, func(lo, hi int) {
 		tmp := taskScratch.Get().(*decodeTemp)
 		defer taskScratch.Put(tmp)
-		scores := grow(&tmp.scores, rows*decodeChunk)
+		scores := grow(&tmp.scores, rows*chunk)
 		for t := lo; t < hi; t++ {
 			kvh, c := t/chunks, t%chunks
-			j0 := c * decodeChunk
-			n := min(j0+decodeChunk, seen) - j0
+			j0 := c * chunk
+			n := min(j0+chunk, seen) - j0
 			base := kvh*s.kvStride()*d + j0*d
 			if n > 0 {
 				kv.scores(scores[:rows*n], qg[kvh*rows*d:][:rows*d], rows, base)

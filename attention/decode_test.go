@@ -13,9 +13,9 @@ import (
 func TestDecode16(t *testing.T) {
 	rng := rand.New(rand.NewPCG(11, 12))
 	for _, s := range []Shape{
-		{Heads: 4, KVHeads: 2, NQ: 1, NK: 1000, Dim: 64, KVStride: 1100},
+		{Heads: 4, KVHeads: 2, NQ: 1, NK: 2500, Dim: 64, KVStride: 2600}, // 3 tasks per head
 		{Heads: 8, KVHeads: 1, NQ: 1, NK: 37, Dim: 32},
-		{Heads: 2, KVHeads: 2, NQ: 3, NK: 300, Dim: 72, KVStride: 310},
+		{Heads: 2, KVHeads: 2, NQ: 3, NK: 2000, Dim: 72, KVStride: 2010}, // 3 tasks, causal rows
 	} {
 		in := randInputs(rng, s)
 		p := Params{Scale: 0.125, Causal: true, Offset: s.NK - s.NQ}
