@@ -355,7 +355,7 @@ func (t *headTemps) run(lse *float32, q []float32, kv kvRows, base, d, near int,
 		t.q = append(t.q, x*scale)
 	}
 	t.sc = slices.Grow(t.sc[:0], g)[:g]
-	kernels.MatMulF32(t.sc, t.q, 1, d, t.ks, g)
+	kernels.DotRows(t.sc, t.q, 1, t.ks)
 	for i := near; i < g; i++ {
 		t.sc[i] += logW
 	}
