@@ -67,15 +67,6 @@ func weightedSum4F16AVX2(out *float32, p *float32, v *uint16, q, d int)
 //go:noescape
 func weightedSum4BF16AVX2(out *float32, p *float32, v *uint16, q, d int)
 
-//go:noescape
-func weightedSumAVX2(out *float32, p *float32, v *float32, n, d int)
-
-//go:noescape
-func weightedSumF16AVX2(out *float32, p *float32, v *uint16, n, d int)
-
-//go:noescape
-func weightedSumBF16AVX2(out *float32, p *float32, v *uint16, n, d int)
-
 // avx2Impl uses 256-bit FMA (Haswell and later, Zen).
 var avx2Impl = &impl{
 	name: "avx2",
@@ -87,12 +78,12 @@ var avx2Impl = &impl{
 	cvtBF16:     cvtBF16Asm,
 	cvtF16:      cvtF16Asm,
 	axpy:        axpyAsm,
-	weightedSum: func(out, p, v []float32) { weightedSumAsm(out, p, v, weightedSum4AVX2, weightedSumAVX2, weightedSumGo) },
+	weightedSum: func(out, p, v []float32) { weightedSumAsm(out, p, v, weightedSum4AVX2, nil, weightedSumGo) },
 	weightedSumF16: func(out, p []float32, v []uint16) {
-		weightedSumAsm(out, p, v, weightedSum4F16AVX2, weightedSumF16AVX2, weightedSumF16Go)
+		weightedSumAsm(out, p, v, weightedSum4F16AVX2, cvtF16Asm, weightedSumF16Go)
 	},
 	weightedSumBF16: func(out, p []float32, v []uint16) {
-		weightedSumAsm(out, p, v, weightedSum4BF16AVX2, weightedSumBF16AVX2, weightedSumBF16Go)
+		weightedSumAsm(out, p, v, weightedSum4BF16AVX2, cvtBF16Asm, weightedSumBF16Go)
 	},
 	transpose: transposeAsm,
 	siluMul:   siluMulAsm,
@@ -212,11 +203,12 @@ func cvtF16Asm(dst []float32, src []uint16) {
 	cvtF16Go(dst[n:], src[n:])
 }
 
-// weightedSumAsm runs the assembly weighted sums when the row width is a
-// multiple of 8 and the Go loop otherwise: the rows as four streams of
-// n/4 (kern4), then the last n%4 rows (kern).
+// weightedSumAsm runs the assembly weighted sum when the row width is a
+// multiple of 8 and the Go loop otherwise: the rows of v as four streams
+// of n/4 (kern4), then the last n%4 rows one by one as axpys (widened 64
+// values at a time by widen when v holds 16-bit values).
 func weightedSumAsm[W float32 | uint16](out, p []float32, v []W,
-	kern4, kern func(out, p *float32, v *W, n, d int), fallback func(out, p []float32, v []W)) {
+	kern4 func(out, p *float32, v *W, q, d int), widen func([]float32, []W), fallback func(out, p []float32, v []W)) {
 	d, n := len(out), len(p)
 	if n == 0 || d == 0 {
 		return
@@ -230,8 +222,18 @@ func weightedSumAsm[W float32 | uint16](out, p []float32, v []W,
 	if q > 0 {
 		kern4(&out[0], &p[0], &v[0], q, d)
 	}
-	if r := 4 * q; r < n {
-		kern(&out[0], &p[r], &v[r*d], n-r, d)
+	var buf [64]float32
+	for j := 4 * q; j < n; j++ {
+		row := v[j*d : (j+1)*d]
+		if r, ok := any(row).([]float32); ok {
+			axpyAsm(out, p[j], r)
+			continue
+		}
+		for c := 0; c < d; c += len(buf) {
+			e := min(c+len(buf), d)
+			widen(buf[:e-c], row[c:e])
+			axpyAsm(out[c:e], p[j], buf[:e-c])
+		}
 	}
 }
 

@@ -14,6 +14,7 @@
 #   REPS       repeats inside each tool per round (each tool reports its own mean/median) [3]
 #   MAX_LOAD   wait (at most WAIT_S seconds) before a round until the 1-min load average is below this [1.5]
 #   WAIT_S     [120]
+#   DEPTH      cached tokens for the decode-at-depth pair (llama-bench -d, gollm --kv-fill; f16 KV) [16000]
 #
 # Summarise afterwards with: python3 tools/anchors/summarize.py OUTDIR
 set -euo pipefail
@@ -29,6 +30,7 @@ THREADS=${THREADS:-2}
 REPS=${REPS:-3}
 MAX_LOAD=${MAX_LOAD:-1.5}
 WAIT_S=${WAIT_S:-120}
+DEPTH=${DEPTH:-16000}
 
 for f in "$LLAMA_BIN/llama-bench" "$LLAMA_BIN/llama-perplexity" "$GOLLM"; do
 	[[ -x $f ]] || { echo "bench.sh: $f: not an executable" >&2; exit 1; }
@@ -67,5 +69,9 @@ for r in $(seq 1 "$rounds"); do
 	run "r$r-gp-llamacpp" "$GOLLM" perplexity --model "$MODEL" --file "$TEXT" --ctx 1024 --chunks 8 --protocol llamacpp --threads "$THREADS" --json
 	run "r$r-lp-bf16" "$LLAMA_BIN/llama-perplexity" -m "$GGUF_DIR/model-bf16.gguf" -f "$TEXT" -c 1024 --chunks 8 -t "$THREADS"
 	run "r$r-gp-windows" "$GOLLM" perplexity --model "$MODEL" --file "$TEXT" --ctx 1024 --windows 8 --threads "$THREADS" --json
+	# Decoding after DEPTH cached tokens, both with an f16 KV cache (llama.cpp's default):
+	# llama-bench prefills DEPTH tokens first; gollm fills its cache with random values.
+	run "r$r-lb-bf16-fa1-depth" "$LLAMA_BIN/llama-bench" -m "$GGUF_DIR/model-bf16.gguf" -t "$THREADS" -fa 1 -p 0 -n 128 -d "$DEPTH" -r "$REPS" -o jsonl
+	run "r$r-gl-flash-depth" "$GOLLM" bench model --model "$MODEL" --pp 1 --tg 128 --kv-fill "$DEPTH" --kv-type f16 --threads "$THREADS" --reps "$REPS" --json
 done
 echo "bench.sh: raw outputs in $out" >&2

@@ -60,6 +60,8 @@ def collect(out: Path):
         if cfg.startswith("lb-"):
             for rec in records(f):
                 test = f"pp{rec['n_prompt']}" if rec["n_gen"] == 0 else f"tg{rec['n_gen']}"
+                if rec.get("n_depth"):
+                    test += f"@d{rec['n_depth']}"
                 speed[(cfg, test)].append(rec["avg_ts"])
         elif cfg.startswith("gl-"):
             for rec in records(f):
@@ -109,6 +111,18 @@ def main() -> None:
             n = min(len(speed[(c, test)]) for c in cols)
             print(f"| {test} | " + " | ".join(fmt(m[c]) for c in cols)
                   + f" | {ratio(m['gl-flash'], m['lb-bf16-fa1'])} | {ratio(m['gl-hyper8'], m['lb-bf16-fa1'])} | {n} |")
+        print()
+
+    depth = sorted({t for (c, t) in speed if c == "gl-flash-depth" and "@d" in t})
+    if depth:
+        print("decode at depth (f16 KV cache), tokens/s, median over rounds:")
+        print()
+        print("| test | lb-bf16-fa1-depth | gl-flash-depth | gollm / llama.cpp | rounds |")
+        print("| --- | --- | --- | --- | --- |")
+        for test in depth:
+            a, b = med(speed[("lb-bf16-fa1-depth", test)]), med(speed[("gl-flash-depth", test)])
+            n = min(len(speed[("lb-bf16-fa1-depth", test)]), len(speed[("gl-flash-depth", test)]))
+            print(f"| {test} | {fmt(a)} | {fmt(b)} | {ratio(b, a)} | {n} |")
         print()
 
     print("| perplexity run | PPL | tokens/s (median) | per round | vs lp-f32 |")
