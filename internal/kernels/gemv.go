@@ -14,10 +14,11 @@ const gemvSerialWork = 1 << 17
 // gemvBlock is the grain of the row split across threads, in rows.
 const gemvBlock = 64
 
-// gemvCacheBytes is how many bytes of weight rows stay in cache (L2) while
-// each row of x visits them when x has several rows. With one row there is
-// no reuse, and the kernel takes a thread's whole range in one call, so
-// its four streams are as long as possible.
+// gemvCacheBytes is how many bytes of weight rows (at least gemvBlock rows)
+// stay in cache (L2) while each pair of x's rows visits them when x has
+// more than two rows. With one or two rows every weight row is read once,
+// and the kernel takes a thread's whole range in one call, so its four
+// streams are as long as possible.
 const gemvCacheBytes = 64 << 10
 
 // gemv computes outs[i][m×n_i] = x[m×k] · ws[i]ᵀ (m ≤ gemvMaxRows, all ws
@@ -52,7 +53,7 @@ func gemv(outs [][]float32, x []float32, m int, ws []Mat) {
 			base += a.n
 			out := outs[i]
 			block := j1 - j0
-			if m > 1 {
+			if m > 2 {
 				block = max(gemvBlock, gemvCacheBytes/a.w.rowBytes())
 			}
 			for j := j0; j < j1; j += block {
