@@ -199,3 +199,48 @@ func TestMatMulEach(t *testing.T) {
 		}
 	})
 }
+
+// TestDotRows checks the serial GEMV decoding uses for its scores (f32,
+// f16 and bf16 keys; one to three query rows, so pairs and a lone row;
+// key counts with and without a remainder after the four streams) against
+// the float64 reference, and that it reads only the first n rows of w.
+func TestDotRows(t *testing.T) {
+	forEachImpl(t, func(t *testing.T) {
+		r := rand.New(rand.NewPCG(5, 6))
+		for _, k := range []int{8, 20, 64, 128} {
+			for _, n := range []int{1, 3, 4, 9, 130} {
+				for m := 1; m <= 3; m++ {
+					x, w := randF32(r, m*k), randF32(r, (n+5)*k) // 5 rows past the end
+					bits := make([]uint16, len(w))
+					wide := make([]float32, len(w))
+					for _, c := range []struct {
+						name   string
+						narrow func([]uint16, []float32)
+						widen  func([]float32, []uint16)
+						dot    func(out, x []float32, m int, w []uint16)
+					}{
+						{"f32", nil, nil, nil},
+						{"f16", F32ToF16, F16ToF32, DotRowsF16},
+						{"bf16", F32ToBF16, BF16ToF32, DotRowsBF16},
+					} {
+						out := randF32(r, m*n)
+						ref, tol := refMatMul(x, m, k, w, n)
+						if c.dot == nil {
+							DotRows(out, x, m, w)
+						} else {
+							c.narrow(bits, w)
+							c.widen(wide, bits)
+							ref, tol = refMatMul(x, m, k, wide, n)
+							c.dot(out, x, m, bits)
+						}
+						for i, v := range out {
+							if d := math.Abs(float64(v) - ref[i]); !(d <= tol[i]) {
+								t.Fatalf("%s k=%d n=%d m=%d: out[%d,%d] = %g, want %g (±%g)", c.name, k, n, m, i/n, i%n, v, ref[i], tol[i])
+							}
+						}
+					}
+				}
+			}
+		}
+	})
+}
