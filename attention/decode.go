@@ -48,9 +48,9 @@ func Decode16(out, lse, q []float32, k, v []uint16, bf16 bool, s Shape, p Params
 const DecodeRows = decodeRows
 
 // kvSource is a KV cache in some storage type: the two products decoding
-// needs from element base: the scores of the m query rows q against n =
+// needs from element base — the scores of the m query rows q against n =
 // len(dst)/m keys, and one row's value sum over the len(p) rows (d =
-// len(out)).
+// len(out)) — and the bytes of one cached element.
 type kvSource interface {
 	scores(dst, q []float32, m, base int)
 	weightedSum(out, p []float32, base int)
