@@ -57,10 +57,10 @@ type kvSource interface {
 	elemBytes() int
 }
 
-// decodeTemp is reusable scratch of the decoding path: per call (part,
+// decodeTemp is reusable scratch of the decoding path: per call (qg, part,
 // cmax, csum) or per task (scores).
 type decodeTemp struct {
-	part, cmax, csum, scores []float32
+	qg, part, cmax, csum, scores []float32
 }
 
 var (
@@ -119,26 +119,28 @@ func (c kv16) weightedSum(out, p []float32, base int) {
 // The partial results are then merged by LSE in chunk order, so the result
 // does not depend on the thread count.
 func decode(out, lse, q []float32, kv kvSource, s Shape, p Params) {
+	if s.NQ == 0 || s.Heads == 0 {
+		return // no query rows: nothing to write
+	}
 	d, g := s.Dim, s.Heads/s.KVHeads
 	rows := g * s.NQ
 	chunk := decodeChunk(d, kv.elemBytes())
 	chunks := (s.NK + chunk - 1) / chunk
 	// Row r of KV head kvh is query row r%NQ of head kvh·g + r/NQ, at
-	// index at(kvh, r) of q, out and lse; qg holds the scaled rows of every
-	// KV head, limit the keys each row may see.
+	// index at(kvh, r) of q, out and lse; limit(r) is how many keys it may
+	// see, seen how many any row sees (the last query row's), and qg holds
+	// the scaled rows of every KV head.
 	at := func(kvh, r int) int { return (kvh*g+r/s.NQ)*s.NQ + r%s.NQ }
-	qg := make([]float32, s.KVHeads*rows*d)
-	limit := make([]int, rows)
-	for r := range rows {
-		limit[r] = s.NK
+	limit := func(r int) int {
 		if p.Causal {
-			limit[r] = max(0, min(s.NK, p.Offset+r%s.NQ+1))
+			return max(0, min(s.NK, p.Offset+r%s.NQ+1))
 		}
+		return s.NK
 	}
-	seen := 0 // keys any row sees
-	for _, l := range limit {
-		seen = max(seen, l)
-	}
+	seen := limit(s.NQ - 1)
+	tmp := callScratch.Get().(*decodeTemp)
+	defer callScratch.Put(tmp)
+	qg := grow(&tmp.qg, s.KVHeads*rows*d)
 	for kvh := range s.KVHeads {
 		for r := range rows {
 			src := q[at(kvh, r)*d:][:d]
@@ -151,8 +153,6 @@ func decode(out, lse, q []float32, kv kvSource, s Shape, p Params) {
 	// Task t = kvh·chunks + c covers keys [c·chunk, …) of KV head kvh
 	// for all rows: scores, the chunk's own max and exp-sum, and the
 	// unnormalised value sum, merged below in chunk order.
-	tmp := callScratch.Get().(*decodeTemp)
-	defer callScratch.Put(tmp)
 	part := grow(&tmp.part, s.KVHeads*chunks*rows*d)
 	clear(part)
 	cmax := grow(&tmp.cmax, s.KVHeads*chunks*rows)
@@ -172,7 +172,7 @@ func decode(out, lse, q []float32, kv kvSource, s Shape, p Params) {
 			for r := range rows {
 				i := t*rows + r
 				cmax[i], csum[i] = float32(math.Inf(-1)), 0
-				m := min(n, limit[r]-j0)
+				m := min(n, limit(r)-j0)
 				if m <= 0 {
 					continue
 				}

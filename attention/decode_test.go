@@ -37,3 +37,11 @@ func TestDecode16(t *testing.T) {
 		}
 	}
 }
+
+// TestDecode16NoRows checks that a call with no query rows writes nothing
+// and does not fail.
+func TestDecode16NoRows(t *testing.T) {
+	s := Shape{Heads: 4, KVHeads: 2, NQ: 0, NK: 10, Dim: 8}
+	k, v := make([]uint16, 2*10*8), make([]uint16, 2*10*8)
+	Decode16(nil, nil, nil, k, v, false, s, Params{Scale: 1, Causal: true, Offset: 10})
+}
