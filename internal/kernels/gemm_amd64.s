@@ -39,6 +39,13 @@
 	PREFETCHT0 last(reg); \
 	ADDQ DX, reg
 
+// PFROWS4 is PFROW for four consecutive rows.
+#define PFROWS4(reg, last) \
+	PFROW(reg, last); \
+	PFROW(reg, last); \
+	PFROW(reg, last); \
+	PFROW(reg, last)
+
 // Stores (or, when R8 is set, adds into) one 24-float row of the tile at
 // DI, then moves DI to the next row.
 #define ROW24(r0, r1, r2) \
@@ -62,10 +69,7 @@ TEXT ·gemm4x24AVX2(SB), NOSPLIT, $0-48
 	SHLQ $2, DX
 	MOVQ acc+40(FP), R8
 	MOVQ DI, R10
-	PFROW(R10, 95)
-	PFROW(R10, 95)
-	PFROW(R10, 95)
-	PFROW(R10, 95)
+	PFROWS4(R10, 95)
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
@@ -153,18 +157,9 @@ TEXT ·gemm12x32AVX512(SB), NOSPLIT, $0-48
 	SHLQ $2, DX
 	MOVQ acc+40(FP), R8
 	MOVQ DI, R10
-	PFROW(R10, 127)
-	PFROW(R10, 127)
-	PFROW(R10, 127)
-	PFROW(R10, 127)
-	PFROW(R10, 127)
-	PFROW(R10, 127)
-	PFROW(R10, 127)
-	PFROW(R10, 127)
-	PFROW(R10, 127)
-	PFROW(R10, 127)
-	PFROW(R10, 127)
-	PFROW(R10, 127)
+	PFROWS4(R10, 127)
+	PFROWS4(R10, 127)
+	PFROWS4(R10, 127)
 	VPXORD Z0, Z0, Z0
 	VMOVAPS Z0, Z1
 	VMOVAPS Z0, Z2
