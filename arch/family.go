@@ -21,7 +21,8 @@ type Family struct {
 	// config.json's architectures.
 	Class string
 	// GGUF is the name GGUF files give the architecture
-	// (general.architecture), "" when it has none.
+	// (general.architecture), "" when it has none. Families may share
+	// one: GGUF writes Mistral as "llama".
 	GGUF string
 	// Acts lists the accepted activations (hidden_act, with "swish"
 	// already read as "silu").
