@@ -6,6 +6,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	"github.com/gollm/gollm/arch"
 )
 
 // llama2.c's fixed choices, which its files do not record.
@@ -64,7 +66,7 @@ func WriteHF(dir string, c *Checkpoint, v *Vocab) error {
 		v    any
 	}{
 		{"config.json", hfConfig{
-			Architectures: []string{"LlamaForCausalLM"}, ModelType: "llama",
+			Architectures: []string{arch.Llama.Class}, ModelType: arch.Llama.ModelType,
 			VocabSize: cfg.VocabSize, HiddenSize: cfg.Dim, Intermediate: cfg.Hidden,
 			Layers: cfg.Layers, Heads: cfg.Heads, KVHeads: cfg.KVHeads, HeadDim: cfg.HeadDim(),
 			MaxPositions: cfg.SeqLen, NormEps: normEps, RopeTheta: ropeTheta, HiddenAct: "silu",
@@ -102,29 +104,58 @@ func WriteHF(dir string, c *Checkpoint, v *Vocab) error {
 	return nil
 }
 
-// hfTensors names c's weights as HF Llama does, with the query and key
-// rows permuted for "rotate half" RoPE.
-func (c *Checkpoint) hfTensors() []tensor {
-	cfg := &c.Config
-	d, kv, h, hd := cfg.Dim, cfg.KVDim(), cfg.Hidden, cfg.HeadDim()
-	ts := []tensor{{"model.embed_tokens.weight", []int{cfg.VocabSize, d}, c.Embedding}}
-	for i, l := range c.Layers {
-		p := fmt.Sprintf("model.layers.%d.", i)
-		ts = append(ts,
-			tensor{p + "input_layernorm.weight", []int{d}, l.AttnNorm},
-			tensor{p + "self_attn.q_proj.weight", []int{d, d}, rotateHalfRows(l.WQ, cfg.Heads, hd, d)},
-			tensor{p + "self_attn.k_proj.weight", []int{kv, d}, rotateHalfRows(l.WK, cfg.KVHeads, hd, d)},
-			tensor{p + "self_attn.v_proj.weight", []int{kv, d}, l.WV},
-			tensor{p + "self_attn.o_proj.weight", []int{d, d}, l.WO},
-			tensor{p + "post_attention_layernorm.weight", []int{d}, l.FFNNorm},
-			tensor{p + "mlp.gate_proj.weight", []int{h, d}, l.W1},
-			tensor{p + "mlp.up_proj.weight", []int{h, d}, l.W3},
-			tensor{p + "mlp.down_proj.weight", []int{d, h}, l.W2},
-		)
+// hfArch is c as the config of an HF Llama (the sizes its tensors need).
+func (c *Config) hfArch() arch.Config {
+	return arch.Config{
+		ModelType: arch.Llama.ModelType, VocabSize: c.VocabSize, Hidden: c.Dim, Intermediate: c.Hidden,
+		Layers: c.Layers, Heads: c.Heads, KVHeads: c.KVHeads, HeadDim: c.HeadDim(),
+		TieEmbeddings: c.SharedClassifier,
 	}
-	ts = append(ts, tensor{"model.norm.weight", []int{d}, c.FinalNorm})
-	if !cfg.SharedClassifier {
-		ts = append(ts, tensor{"lm_head.weight", []int{cfg.VocabSize, d}, c.Classifier})
+}
+
+// hfTensors names c's weights as HF Llama does (arch.Llama's list), with
+// the query and key rows permuted for "rotate half" RoPE.
+func (c *Checkpoint) hfTensors() []tensor {
+	hf := c.Config.hfArch()
+	list := arch.Llama.Tensors(&hf, nil)
+	ts := make([]tensor, len(list))
+	for i, t := range list {
+		ts[i] = tensor{t.WeightName(), t.WeightShape(), c.weight(t)}
 	}
 	return ts
+}
+
+// weight is the data of tensor t; nil for a role llama2.c files lack,
+// which writeSafetensors then reports.
+func (c *Checkpoint) weight(t arch.Tensor) []float32 {
+	switch t.Role {
+	case arch.Embedding:
+		return c.Embedding
+	case arch.FinalNorm:
+		return c.FinalNorm
+	case arch.Head:
+		return c.Classifier
+	}
+	cfg, l := &c.Config, &c.Layers[t.Layer]
+	switch t.Role {
+	case arch.AttnNorm:
+		return l.AttnNorm
+	case arch.MLPNorm:
+		return l.FFNNorm
+	case arch.Q:
+		return rotateHalfRows(l.WQ, cfg.Heads, cfg.HeadDim(), cfg.Dim)
+	case arch.K:
+		return rotateHalfRows(l.WK, cfg.KVHeads, cfg.HeadDim(), cfg.Dim)
+	case arch.V:
+		return l.WV
+	case arch.O:
+		return l.WO
+	case arch.Gate:
+		return l.W1
+	case arch.Up:
+		return l.W3
+	case arch.Down:
+		return l.W2
+	}
+	return nil
 }

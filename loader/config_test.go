@@ -170,6 +170,8 @@ func TestParseConfigErrors(t *testing.T) {
 		{"heads % kv", string(cfg(`"num_key_value_heads": 3`)), "not a multiple of num_key_value_heads"},
 		{"bad eps", string(cfg(`"rms_norm_eps": -1`)), "norm epsilon"},
 		{"bad act", string(cfg(`"hidden_act": "tanh"`)), `activation "tanh" is not supported`},
+		{"act of another family", string(cfg(`"hidden_act": "gelu"`)), `activation "gelu" is not supported by llama (supported: silu)`},
+		{"gated act for gpt2", `{"model_type": "gpt2", "vocab_size": 10, "n_embd": 8, "n_layer": 1, "n_head": 2, "activation_function": "silu"}`, `activation "silu" is not supported by gpt2`},
 		{"unknown rope", string(cfg(`"rope_scaling": {"rope_type": "longrope", "factor": 2}`)), `rope_type "longrope" is not supported (supported: default, linear, dynamic, llama3, yarn)`},
 		{"rope not object", string(cfg(`"rope_scaling": 3`)), `field "rope_scaling": want an object`},
 		{"rope factor type", string(cfg(`"rope_scaling": {"rope_type": "linear", "factor": "x"}`)), `field "rope_scaling.factor": want a number`},

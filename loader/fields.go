@@ -50,11 +50,9 @@ func (f *fields) raw(keys ...string) (string, json.RawMessage, bool) {
 	return "", nil, false
 }
 
-// fail records a type error for key unless one is already recorded.
-func (f *fields) fail(key string, v json.RawMessage, want string) {
-	if *f.err == nil {
-		*f.err = fmt.Errorf("field %q: want %s, got %s", f.prefix+key, want, clip(v))
-	}
+// typeError records a type error for key unless one is already recorded.
+func (f *fields) typeError(key string, v json.RawMessage, want string) {
+	f.Fail(fmt.Errorf("field %q: want %s, got %s", f.prefix+key, want, clip(v)))
 }
 
 // has reports whether any of keys is present and not null.
@@ -63,63 +61,63 @@ func (f *fields) has(keys ...string) bool {
 	return ok
 }
 
-// present reports whether key is in the object at all, null included.
-func (f *fields) present(key string) bool {
+// Present reports whether key is in the object at all, null included.
+func (f *fields) Present(key string) bool {
 	_, ok := f.m[key]
 	return ok
 }
 
-// int returns the first present key among keys as an integer, or def.
-func (f *fields) int(def int, keys ...string) int {
+// Int returns the first present key among keys as an integer, or def.
+func (f *fields) Int(def int, keys ...string) int {
 	k, v, ok := f.raw(keys...)
 	if !ok {
 		return def
 	}
 	n, ok := asInt(v)
 	if !ok {
-		f.fail(k, v, "an integer")
+		f.typeError(k, v, "an integer")
 		return def
 	}
 	return n
 }
 
-// float returns the first present key among keys as a number, or def.
-func (f *fields) float(def float64, keys ...string) float64 {
+// Float returns the first present key among keys as a number, or def.
+func (f *fields) Float(def float64, keys ...string) float64 {
 	k, v, ok := f.raw(keys...)
 	if !ok {
 		return def
 	}
 	var x float64
 	if err := json.Unmarshal(v, &x); err != nil || math.IsInf(x, 0) {
-		f.fail(k, v, "a number")
+		f.typeError(k, v, "a number")
 		return def
 	}
 	return x
 }
 
-// bool returns the first present key among keys as a boolean, or def.
-func (f *fields) bool(def bool, keys ...string) bool {
+// Bool returns the first present key among keys as a boolean, or def.
+func (f *fields) Bool(def bool, keys ...string) bool {
 	k, v, ok := f.raw(keys...)
 	if !ok {
 		return def
 	}
 	var b bool
 	if err := json.Unmarshal(v, &b); err != nil {
-		f.fail(k, v, "true or false")
+		f.typeError(k, v, "true or false")
 		return def
 	}
 	return b
 }
 
-// string returns the first present key among keys as a string, or def.
-func (f *fields) string(def string, keys ...string) string {
+// String returns the first present key among keys as a string, or def.
+func (f *fields) String(def string, keys ...string) string {
 	k, v, ok := f.raw(keys...)
 	if !ok {
 		return def
 	}
 	var s string
 	if err := json.Unmarshal(v, &s); err != nil {
-		f.fail(k, v, "a string")
+		f.typeError(k, v, "a string")
 		return def
 	}
 	return s
@@ -133,7 +131,7 @@ func (f *fields) strings(key string) []string {
 	}
 	var s []string
 	if err := json.Unmarshal(v, &s); err != nil {
-		f.fail(key, v, "a list of strings")
+		f.typeError(key, v, "a list of strings")
 		return nil
 	}
 	return s
@@ -151,14 +149,14 @@ func (f *fields) ints(key string) []int {
 	}
 	var list []json.RawMessage
 	if err := json.Unmarshal(v, &list); err != nil {
-		f.fail(key, v, "an integer or a list of integers")
+		f.typeError(key, v, "an integer or a list of integers")
 		return nil
 	}
 	out := make([]int, 0, len(list))
 	for _, e := range list {
 		n, ok := asInt(e)
 		if !ok {
-			f.fail(key, v, "an integer or a list of integers")
+			f.typeError(key, v, "an integer or a list of integers")
 			return nil
 		}
 		out = append(out, n)
@@ -174,7 +172,7 @@ func (f *fields) object(key string) *fields {
 	}
 	m, err := decodeObject(v)
 	if err != nil {
-		f.fail(key, v, "an object")
+		f.typeError(key, v, "an object")
 		return nil
 	}
 	return &fields{m: m, prefix: f.prefix + key + ".", err: f.err}
@@ -200,4 +198,11 @@ func clip(v json.RawMessage) string {
 		return string(v[:max]) + "…"
 	}
 	return string(v)
+}
+
+// Fail records err unless an error is already recorded.
+func (f *fields) Fail(err error) {
+	if *f.err == nil {
+		*f.err = err
+	}
 }

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/gollm/gollm/arch"
 )
 
 // The committed seed corpora live in testdata/fuzz/<target>; run a target
@@ -73,7 +75,7 @@ func FuzzParseConfig(f *testing.F) {
 		if c.Rope.Type != "none" && (c.RotaryDim() < 2 || c.RotaryDim()%2 != 0 || c.RotaryDim() > c.HeadDim) {
 			t.Fatalf("invalid rotary dimension %d accepted: %+v", c.RotaryDim(), *c)
 		}
-		if !slices.Contains(SupportedModelTypes, c.ModelType) || !slices.Contains(supportedActs, c.Act) {
+		if fam, err := arch.Lookup(c.ModelType); err != nil || !fam.Accepts(c.Act) {
 			t.Fatalf("unsupported names accepted: %+v", *c)
 		}
 	})

@@ -26,14 +26,14 @@ func ParseGenerationConfig(data []byte) (*GenerationConfig, error) {
 		return nil, fmt.Errorf("generation config: %w", err)
 	}
 	g := &GenerationConfig{
-		DoSample:          optional(f, f.bool, "do_sample"),
-		Temperature:       optional(f, f.float, "temperature"),
-		TopP:              optional(f, f.float, "top_p"),
-		MinP:              optional(f, f.float, "min_p"),
-		RepetitionPenalty: optional(f, f.float, "repetition_penalty"),
-		TopK:              optional(f, f.int, "top_k"),
-		MaxNewTokens:      optional(f, f.int, "max_new_tokens"),
-		BOS:               optional(f, f.int, "bos_token_id"),
+		DoSample:          optional(f, f.Bool, "do_sample"),
+		Temperature:       optional(f, f.Float, "temperature"),
+		TopP:              optional(f, f.Float, "top_p"),
+		MinP:              optional(f, f.Float, "min_p"),
+		RepetitionPenalty: optional(f, f.Float, "repetition_penalty"),
+		TopK:              optional(f, f.Int, "top_k"),
+		MaxNewTokens:      optional(f, f.Int, "max_new_tokens"),
+		BOS:               optional(f, f.Int, "bos_token_id"),
 		EOS:               f.ints("eos_token_id"),
 	}
 	if err := f.Err(); err != nil {

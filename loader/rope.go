@@ -14,13 +14,13 @@ var supportedRopeTypes = []string{"default", "linear", "dynamic", "llama3", "yar
 // partial_rotary_factor. transformers 5 keeps them all in rope_parameters;
 // transformers 4 has rope_theta and partial_rotary_factor at the top level
 // and the scaling in rope_scaling. rope_parameters wins when both exist.
-func (c *Config) readRope(f *fields, defaultPartial float64) {
-	c.RopeTheta = f.float(10000, "rope_theta")
-	c.PartialRotary = f.float(defaultPartial, "partial_rotary_factor")
+func readRope(c *Config, f *fields, defaultPartial float64) {
+	c.RopeTheta = f.Float(10000, "rope_theta")
+	c.PartialRotary = f.Float(defaultPartial, "partial_rotary_factor")
 	src := f.object("rope_parameters")
 	if src != nil {
-		c.RopeTheta = src.float(c.RopeTheta, "rope_theta")
-		c.PartialRotary = src.float(c.PartialRotary, "partial_rotary_factor")
+		c.RopeTheta = src.Float(c.RopeTheta, "rope_theta")
+		c.PartialRotary = src.Float(c.PartialRotary, "partial_rotary_factor")
 	} else {
 		src = f.object("rope_scaling")
 	}
@@ -29,28 +29,28 @@ func (c *Config) readRope(f *fields, defaultPartial float64) {
 		return
 	}
 	r := &c.Rope
-	r.Type = src.string("default", "rope_type", "type")
+	r.Type = src.String("default", "rope_type", "type")
 	if !slices.Contains(supportedRopeTypes, r.Type) {
 		return // reported by validateRope
 	}
-	if r.Type != "default" && !src.has("factor") && *src.err == nil {
-		*src.err = fmt.Errorf("field %q: required for rope_type %q", src.prefix+"factor", r.Type)
+	if r.Type != "default" && !src.has("factor") {
+		src.Fail(fmt.Errorf("field %q: required for rope_type %q", src.prefix+"factor", r.Type))
 	}
-	r.Factor = src.float(1, "factor")
-	r.OriginalMaxPositions = src.int(c.MaxPositions, "original_max_position_embeddings")
+	r.Factor = src.Float(1, "factor")
+	r.OriginalMaxPositions = src.Int(c.MaxPositions, "original_max_position_embeddings")
 	switch r.Type {
 	case "llama3":
 		for _, k := range []string{"low_freq_factor", "high_freq_factor", "original_max_position_embeddings"} {
-			if !src.has(k) && *src.err == nil {
-				*src.err = fmt.Errorf("field %q: required for rope_type \"llama3\"", src.prefix+k)
+			if !src.has(k) {
+				src.Fail(fmt.Errorf("field %q: required for rope_type \"llama3\"", src.prefix+k))
 			}
 		}
-		r.LowFreqFactor = src.float(0, "low_freq_factor")
-		r.HighFreqFactor = src.float(0, "high_freq_factor")
+		r.LowFreqFactor = src.Float(0, "low_freq_factor")
+		r.HighFreqFactor = src.Float(0, "high_freq_factor")
 	case "yarn":
-		r.BetaFast = src.float(32, "beta_fast")
-		r.BetaSlow = src.float(1, "beta_slow")
-		r.AttentionFactor = src.float(yarnAttentionFactor(r.Factor, src.float(0, "mscale"), src.float(0, "mscale_all_dim")), "attention_factor")
+		r.BetaFast = src.Float(32, "beta_fast")
+		r.BetaSlow = src.Float(1, "beta_slow")
+		r.AttentionFactor = src.Float(yarnAttentionFactor(r.Factor, src.Float(0, "mscale"), src.Float(0, "mscale_all_dim")), "attention_factor")
 	}
 }
 
@@ -74,7 +74,7 @@ func yarnAttentionFactor(factor, mscale, mscaleAllDim float64) float64 {
 }
 
 // validateRope checks the rotary parameters of a RoPE model.
-func (c *Config) validateRope() error {
+func validateRope(c *Config) error {
 	r := c.Rope
 	if r.Type == "none" {
 		return nil
@@ -108,10 +108,4 @@ func (c *Config) validateRope() error {
 		}
 	}
 	return nil
-}
-
-// RotaryDim is the number of dimensions of each head that RoPE rotates:
-// HeadDim × PartialRotary, rounded down as transformers does.
-func (c *Config) RotaryDim() int {
-	return int(float64(c.HeadDim) * c.PartialRotary)
 }

@@ -3,13 +3,14 @@ package model
 import (
 	"fmt"
 
+	"github.com/gollm/gollm/arch"
 	"github.com/gollm/gollm/internal/kernels"
 	"github.com/gollm/gollm/loader"
 	"github.com/gollm/gollm/weights"
 )
 
-// builder fetches tensors by name with shape checks; the first error sticks
-// so the architecture loaders read as a list of tensors.
+// builder fetches tensors by name with shape checks; the first error sticks,
+// so Model.load walks a family's tensor list without a check per tensor.
 type builder struct {
 	c   *loader.Checkpoint
 	err error
@@ -43,23 +44,22 @@ func (b *builder) vector(name string, n int) []float32 {
 	return t.Float32s()
 }
 
-// optVector reads a 1-D tensor when present (nil otherwise).
-func (b *builder) optVector(name string, n int) []float32 {
-	if !b.c.Has(name) {
-		return nil
+// linear reads the linear map t: W [Out×In] (stored [In×Out] when
+// Transposed) and its bias.
+func (b *builder) linear(t arch.Tensor) linear {
+	if t.Role == arch.Head && b.err == nil && !b.c.Has(t.WeightName()) {
+		b.err = fmt.Errorf("tie_word_embeddings is false but the checkpoint has no %s", t.WeightName())
 	}
-	return b.vector(name, n)
-}
-
-// linear reads W [out×in] and, when withBias, b [out].
-func (b *builder) linear(prefix string, out, in int, withBias bool) linear {
-	w := b.tensor(prefix+".weight", out, in)
+	w := b.tensor(t.WeightName(), t.WeightShape()...)
 	var bias []float32
-	if withBias {
-		bias = b.vector(prefix+".bias", out)
+	if t.Bias {
+		bias = b.vector(t.BiasName(), t.Out)
 	}
 	if b.err != nil {
 		return linear{}
+	}
+	if t.Transposed {
+		w = transposed(w)
 	}
 	l, err := newLinear(w, bias)
 	if err != nil {
@@ -68,31 +68,18 @@ func (b *builder) linear(prefix string, out, in int, withBias bool) linear {
 	return l
 }
 
-// conv1D reads a GPT-2 Conv1D (weight stored [in×out]) as a linear.
-func (b *builder) conv1D(prefix string, in, out int) linear {
-	w := b.tensor(prefix+".weight", in, out)
-	bias := b.vector(prefix+".bias", out)
-	if b.err != nil {
-		return linear{}
-	}
-	l, err := newLinear(transposed(w), bias)
-	if err != nil {
-		b.err = err
-	}
-	return l
-}
-
-func (b *builder) norm(prefix string, kind normKind, n int, eps float64) norm {
-	nm := norm{kind: kind, eps: float32(eps), w: b.vector(prefix+".weight", n)}
-	if kind == layerNorm {
-		nm.b = b.vector(prefix+".bias", n)
+// norm reads the norm t of the given kind.
+func (b *builder) norm(t arch.Tensor, kind arch.NormKind, eps float64) norm {
+	nm := norm{kind: kind, eps: float32(eps), w: b.vector(t.WeightName(), t.Out)}
+	if t.Bias {
+		nm.b = b.vector(t.BiasName(), t.Out)
 	}
 	return nm
 }
 
 // norm is an RMSNorm or LayerNorm with its weights.
 type norm struct {
-	kind normKind
+	kind arch.NormKind
 	eps  float32
 	w, b []float32
 }
@@ -101,34 +88,10 @@ type norm struct {
 func (n *norm) apply(dst, x []float32, rows int) {
 	d := len(n.w)
 	for i := 0; i < rows; i++ {
-		if n.kind == rmsNorm {
+		if n.kind == arch.RMSNorm {
 			kernels.RMSNorm(dst[i*d:(i+1)*d], x[i*d:(i+1)*d], n.w, n.eps)
 		} else {
 			kernels.LayerNorm(dst[i*d:(i+1)*d], x[i*d:(i+1)*d], n.w, n.b, n.eps)
 		}
 	}
-}
-
-// head picks the output projection: lm_head.weight, or the embedding when
-// the config ties them (or the checkpoint has no separate head).
-func (b *builder) head(embed linear, vocab, hidden int, withBias bool) linear {
-	if !b.c.Config.TieEmbeddings && b.c.Has("lm_head.weight") {
-		return b.linear("lm_head", vocab, hidden, withBias)
-	}
-	if !b.c.Config.TieEmbeddings && b.err == nil {
-		b.err = fmt.Errorf("tie_word_embeddings is false but the checkpoint has no lm_head.weight")
-	}
-	return embed
-}
-
-func activation(name string) (func([]float32), error) {
-	switch name {
-	case "gelu_new", "gelu_pytorch_tanh", "gelu_fast":
-		return kernels.GELUTanh, nil
-	case "gelu":
-		return kernels.GELU, nil
-	case "silu", "swish":
-		return nil, nil // fused in SiLUMul for gated MLPs
-	}
-	return nil, fmt.Errorf("unsupported activation %q", name)
 }

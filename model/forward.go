@@ -179,7 +179,7 @@ func (m *Model) newWork(n int) *work {
 		att: make([]float32, c*qd), proj: make([]float32, c*m.hidden),
 		ff1: make([]float32, c*inter),
 	}
-	if m.gated {
+	if m.traits.GatedMLP {
 		w.ff2 = make([]float32, c*inter)
 	}
 	return w
@@ -203,7 +203,7 @@ func (m *Model) layerForward(li int, s *State, x []float32, n int, w *work, kern
 				copy(w.att[(i*m.heads+hh)*hd:][:hd], w.oh[(hh*n+r0+i)*hd:][:hd])
 			}
 		}
-		if m.parallelBlock { // phi: x + attn(ln x) + mlp(ln x)
+		if m.traits.ParallelBlock { // phi: x + attn(ln x) + mlp(ln x)
 			l.attnNorm.apply(w.xn, xc, rows)
 			m.mlp(l, w.xn, rows, w)
 			l.o.apply(w.proj, w.att, rows)
@@ -294,7 +294,7 @@ func (m *Model) projectQKV(li int, l *layer, s *State, xc []float32, r0, rows, n
 // and writes the result back into xn.
 func (m *Model) mlp(l *layer, xn []float32, rows int, w *work) {
 	n := rows * m.Config.Intermediate
-	if m.gated {
+	if m.traits.GatedMLP {
 		applyEach(xn, rows, []*linear{&l.gate, &l.up}, w.ff1[:n], w.ff2[:n])
 		kernels.SiLUMul(w.ff1[:n], w.ff2[:n])
 		l.down.apply(xn, w.ff1[:n], rows)

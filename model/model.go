@@ -8,11 +8,9 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/gollm/gollm/arch"
 	"github.com/gollm/gollm/loader"
 )
-
-// Supported lists the config.json model_type values gollm runs.
-var Supported = []string{"gpt2", "llama", "mistral", "qwen2", "qwen3", "phi"}
 
 // Model is a loaded checkpoint ready to run. Its weights stay in their
 // stored dtype (memory-mapped); a Model is read-only during inference and
@@ -21,10 +19,8 @@ type Model struct {
 	Config *loader.Config
 
 	hidden, heads, kvHeads, headDim int
-	normKind                        normKind
-	parallelBlock                   bool // phi: attention and MLP read the same normed input
-	gated                           bool // SwiGLU MLP (llama family) vs fc1→act→fc2
-	act                             func([]float32)
+	traits                          arch.Traits     // of the architecture's family
+	act                             func([]float32) // of an ungated MLP
 
 	embed  linear  // [vocab × hidden]
 	posEmb *linear // gpt2 learned positions, nil otherwise
@@ -42,20 +38,17 @@ type layer struct {
 	fc1, fc2          linear
 }
 
-type normKind int
-
-const (
-	rmsNorm normKind = iota
-	layerNorm
-)
-
 // Load builds a Model from an opened checkpoint, checking every tensor the
-// architecture needs against the config's shapes.
+// architecture needs (its arch.Family's list) against the config's shapes.
 func Load(c *loader.Checkpoint) (*Model, error) {
-	cfg := c.Config
 	b, err := newBuilder(c)
 	if err != nil {
 		return nil, err
+	}
+	cfg := c.Config
+	fam, err := arch.Lookup(cfg.ModelType)
+	if err != nil {
+		return nil, fmt.Errorf("model: %w", err)
 	}
 	m := &Model{
 		Config:  cfg,
@@ -63,18 +56,9 @@ func Load(c *loader.Checkpoint) (*Model, error) {
 		heads:   cfg.Heads,
 		kvHeads: cfg.KVHeads,
 		headDim: cfg.HeadDim,
+		traits:  fam.Traits,
 	}
-	switch cfg.ModelType {
-	case "gpt2":
-		err = m.loadGPT2(b)
-	case "llama", "mistral", "qwen2", "qwen3":
-		err = m.loadLlama(b)
-	case "phi":
-		err = m.loadPhi(b)
-	default:
-		err = fmt.Errorf("unsupported model_type %q (supported: %v)", cfg.ModelType, Supported)
-	}
-	if err != nil {
+	if err := m.load(b, fam); err != nil {
 		return nil, fmt.Errorf("model (%s): %w", cfg.ModelType, err)
 	}
 	return m, nil

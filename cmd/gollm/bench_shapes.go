@@ -10,24 +10,19 @@ import (
 	"strings"
 	"testing/fstest"
 
+	"github.com/gollm/gollm/arch"
 	"github.com/gollm/gollm/loader"
 )
 
-// benchShape is a built-in model shape for random-weight benchmarks: the
-// sizes of a published checkpoint, so users can size hardware without
-// downloading it.
-type benchShape struct {
-	modelType                          string
-	hidden, layers, heads, kv, headDim int
-	inter, vocab                       int
-	ropeTheta, eps                     float64
-}
-
-var benchShapes = map[string]benchShape{
-	"gutenberg-llama-19m": {"llama", 256, 8, 4, 2, 64, 768, 50257, 500000, 1e-5},
-	"smollm2-360m":        {"llama", 960, 32, 15, 5, 64, 2560, 49152, 100000, 1e-5},
-	"qwen2.5-0.5b":        {"qwen2", 896, 24, 14, 2, 64, 4864, 151936, 1000000, 1e-6},
-	"llama-3.2-1b":        {"llama", 2048, 16, 32, 8, 64, 8192, 128256, 500000, 1e-5},
+// benchShapes are built-in model shapes for random-weight benchmarks: the
+// sizes of published checkpoints, so users can size hardware without
+// downloading them. shapeConfig completes each into a config.json that the
+// loader validates; its arch.Family lists the tensors.
+var benchShapes = map[string]loader.Config{
+	"gutenberg-llama-19m": {ModelType: "llama", Hidden: 256, Layers: 8, Heads: 4, KVHeads: 2, HeadDim: 64, Intermediate: 768, VocabSize: 50257, RopeTheta: 500000, NormEps: 1e-5},
+	"smollm2-360m":        {ModelType: "llama", Hidden: 960, Layers: 32, Heads: 15, KVHeads: 5, HeadDim: 64, Intermediate: 2560, VocabSize: 49152, RopeTheta: 100000, NormEps: 1e-5},
+	"qwen2.5-0.5b":        {ModelType: "qwen2", Hidden: 896, Layers: 24, Heads: 14, KVHeads: 2, HeadDim: 64, Intermediate: 4864, VocabSize: 151936, RopeTheta: 1000000, NormEps: 1e-6},
+	"llama-3.2-1b":        {ModelType: "llama", Hidden: 2048, Layers: 16, Heads: 32, KVHeads: 8, HeadDim: 64, Intermediate: 8192, VocabSize: 128256, RopeTheta: 500000, NormEps: 1e-5},
 }
 
 func benchShapeNames() string {
@@ -39,51 +34,51 @@ func benchShapeNames() string {
 	return strings.Join(names, ", ")
 }
 
-// randomCheckpoint builds an in-memory checkpoint of shape s with bf16
-// weights drawn from N(0, 0.02²), norms at 1 and biases at 0.
-func randomCheckpoint(name string, s benchShape, seed uint64) (*loader.Checkpoint, error) {
-	cfg := map[string]any{
+// shapeConfig writes shape s as a config.json of a RoPE family (131072
+// positions, silu, tied embeddings, bf16) and parses it back.
+func shapeConfig(s loader.Config) ([]byte, *loader.Config, error) {
+	data, err := json.Marshal(map[string]any{
 		"architectures":           []string{"BenchForCausalLM"},
-		"model_type":              s.modelType,
-		"hidden_size":             s.hidden,
-		"num_hidden_layers":       s.layers,
-		"num_attention_heads":     s.heads,
-		"num_key_value_heads":     s.kv,
-		"head_dim":                s.headDim,
-		"intermediate_size":       s.inter,
-		"vocab_size":              s.vocab,
+		"model_type":              s.ModelType,
+		"hidden_size":             s.Hidden,
+		"num_hidden_layers":       s.Layers,
+		"num_attention_heads":     s.Heads,
+		"num_key_value_heads":     s.KVHeads,
+		"head_dim":                s.HeadDim,
+		"intermediate_size":       s.Intermediate,
+		"vocab_size":              s.VocabSize,
 		"max_position_embeddings": 131072,
-		"rms_norm_eps":            s.eps,
-		"rope_theta":              s.ropeTheta,
+		"rms_norm_eps":            s.NormEps,
+		"rope_theta":              s.RopeTheta,
 		"hidden_act":              "silu",
 		"tie_word_embeddings":     true,
 		"dtype":                   "bfloat16",
+	})
+	if err != nil {
+		return nil, nil, err
 	}
-	cfgJSON, err := json.Marshal(cfg)
+	c, err := loader.ParseConfig(data)
+	return data, c, err
+}
+
+// randomCheckpoint builds an in-memory checkpoint of shape s with bf16
+// weights drawn from N(0, 0.02²), norms at 1 and biases at 0.
+func randomCheckpoint(name string, s loader.Config, seed uint64) (*loader.Checkpoint, error) {
+	cfgJSON, cfg, err := shapeConfig(s)
+	if err != nil {
+		return nil, fmt.Errorf("shape %s: %w", name, err)
+	}
+	fam, err := arch.Lookup(cfg.ModelType)
 	if err != nil {
 		return nil, err
 	}
 	var st safetensorsPlan
-	h, qd, kvd := s.hidden, s.heads*s.headDim, s.kv*s.headDim
-	st.add("model.embed_tokens.weight", false, s.vocab, h)
-	for i := 0; i < s.layers; i++ {
-		p := fmt.Sprintf("model.layers.%d.", i)
-		st.add(p+"input_layernorm.weight", true, h)
-		st.add(p+"post_attention_layernorm.weight", true, h)
-		st.add(p+"self_attn.q_proj.weight", false, qd, h)
-		st.add(p+"self_attn.k_proj.weight", false, kvd, h)
-		st.add(p+"self_attn.v_proj.weight", false, kvd, h)
-		st.add(p+"self_attn.o_proj.weight", false, h, qd)
-		if s.modelType == "qwen2" {
-			st.add(p+"self_attn.q_proj.bias", false, qd)
-			st.add(p+"self_attn.k_proj.bias", false, kvd)
-			st.add(p+"self_attn.v_proj.bias", false, kvd)
+	for _, t := range fam.Tensors(cfg, nil) {
+		st.add(t.WeightName(), t.Role.IsNorm(), t.WeightShape()...)
+		if t.Bias {
+			st.add(t.BiasName(), false, t.Out)
 		}
-		st.add(p+"mlp.gate_proj.weight", false, s.inter, h)
-		st.add(p+"mlp.up_proj.weight", false, s.inter, h)
-		st.add(p+"mlp.down_proj.weight", false, h, s.inter)
 	}
-	st.add("model.norm.weight", true, h)
 	fsys := fstest.MapFS{
 		"config.json":       {Data: cfgJSON},
 		"model.safetensors": {Data: st.build(seed)},
