@@ -57,10 +57,7 @@ func siluMulAVX2(gate, up *float32, n int)
 func geluTanhAVX2(x *float32, n int)
 
 //go:noescape
-func sumExpAVX2(x *float32, n int, shift float32) float32
-
-//go:noescape
-func expSubAVX2(x *float32, n int, m float32) float32
+func expSumAVX2(dst, x *float32, n int, shift float32) float32
 
 //go:noescape
 func maxAVX2(x *float32, n int) float32
@@ -315,7 +312,7 @@ func sumExpAsm(x []float32, shift float32) float64 {
 	var s float64
 	n := len(x) &^ 7
 	for lo := 0; lo < n; lo += block {
-		s += float64(sumExpAVX2(&x[lo], min(block, n-lo), shift))
+		s += float64(expSumAVX2(nil, &x[lo], min(block, n-lo), shift))
 	}
 	return s + sumExpGo(x[n:], shift)
 }
@@ -357,7 +354,7 @@ func expSubAsm(x []float32, m float32) float32 {
 	var sum float32
 	n := len(x) &^ 7
 	if n > 0 {
-		sum = expSubAVX2(&x[0], n, m)
+		sum = expSumAVX2(&x[0], &x[0], n, m)
 	}
 	return sum + expSubGo(x[n:], m)
 }

@@ -158,15 +158,6 @@ GLOBL expc<>(SB), RODATA|NOPTR, $448
 	VPADDD Y2, Y1, Y0; \
 	VANDPS Y7, Y0, Y0
 
-// HSUM5 leaves the sum of Y5's eight lanes in X0; clobbers X1.
-#define HSUM5 \
-	VEXTRACTF128 $1, Y5, X1; \
-	VADDPS X1, X5, X0; \
-	VMOVHLPS X0, X0, X1; \
-	VADDPS X1, X0, X0; \
-	VPSHUFD $1, X0, X1; \
-	VADDSS X1, X0, X0
-
 // func siluMulAVX2(gate, up *float32, n int)
 // gate[i] = gate[i]·up[i] / (1 + exp(−gate[i])); n is a multiple of 8.
 TEXT ·siluMulAVX2(SB), NOSPLIT, $0-24
@@ -221,12 +212,14 @@ gelu_done:
 	VZEROUPPER
 	RET
 
-// func sumExpAVX2(x *float32, n int, shift float32) float32
-// Returns Σ exp(x[i] − shift) over n (a multiple of 8) values.
-TEXT ·sumExpAVX2(SB), NOSPLIT, $0-28
-	MOVQ x+0(FP), SI
-	MOVQ n+8(FP), CX
-	VBROADCASTSS shift+16(FP), Y6
+// func expSumAVX2(dst, x *float32, n int, shift float32) float32
+// Returns Σ exp(x[i] − shift) over n (a multiple of 8) values and, unless
+// dst is nil, stores each exp in dst[i].
+TEXT ·expSumAVX2(SB), NOSPLIT, $0-36
+	MOVQ dst+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ n+16(FP), CX
+	VBROADCASTSS shift+24(FP), Y6
 	VXORPS Y5, Y5, Y5
 	SHRQ $3, CX
 	JZ sum_done
@@ -236,39 +229,24 @@ sum_loop:
 	VSUBPS Y6, Y0, Y0
 	EXP
 	VADDPS Y0, Y5, Y5
+	TESTQ DI, DI
+	JZ sum_next
+	VMOVUPS Y0, (DI)
+	ADDQ $32, DI
+
+sum_next:
 	ADDQ $32, SI
 	DECQ CX
 	JNZ sum_loop
 
 sum_done:
-	HSUM5
-	MOVSS X0, ret+24(FP)
-	VZEROUPPER
-	RET
-
-// func expSubAVX2(x *float32, n int, m float32) float32
-// x[i] = exp(x[i] − m) over n (a multiple of 8) values; returns their sum.
-TEXT ·expSubAVX2(SB), NOSPLIT, $0-28
-	MOVQ x+0(FP), SI
-	MOVQ n+8(FP), CX
-	VBROADCASTSS m+16(FP), Y6
-	VXORPS Y5, Y5, Y5
-	SHRQ $3, CX
-	JZ expsub_done
-
-expsub_loop:
-	VMOVUPS (SI), Y0
-	VSUBPS Y6, Y0, Y0
-	EXP
-	VMOVUPS Y0, (SI)
-	VADDPS Y0, Y5, Y5
-	ADDQ $32, SI
-	DECQ CX
-	JNZ expsub_loop
-
-expsub_done:
-	HSUM5
-	MOVSS X0, ret+24(FP)
+	VEXTRACTF128 $1, Y5, X1
+	VADDPS X1, X5, X0
+	VMOVHLPS X0, X0, X1
+	VADDPS X1, X0, X0
+	VPSHUFD $1, X0, X1
+	VADDSS X1, X0, X0
+	MOVSS X0, ret+32(FP)
 	VZEROUPPER
 	RET
 
