@@ -40,7 +40,8 @@ func DotRowsBF16(out, x []float32, m int, w []uint16) {
 // numerators and denominator of a softmax whose max is m). The vector
 // exp's relative error is below 2⁻²³ (2 ulp) for −87 ≤ x[i] − m ≤ 88.37;
 // below −87 (and at −Inf) it gives 0, above it is clamped to stay finite.
-// The portable version uses math.Exp.
+// The portable version, which also takes the last len(x) mod 8 elements,
+// uses math.Exp.
 func ExpSub(x []float32, m float32) float32 { return active.expSub(x, m) }
 
 // Max returns the largest element of x (−Inf when x is empty).
