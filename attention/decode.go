@@ -178,7 +178,7 @@ func decode(out, lse, q []float32, kv kvSource, s Shape, p Params) {
 				}
 				row := scores[r*n : r*n+m]
 				cmax[i] = kernels.Max(row)
-				csum[i] = expSub(row, cmax[i])
+				csum[i] = kernels.ExpSub(row, cmax[i])
 				kv.weightedSum(part[i*d:][:d], row, base)
 			}
 		}
@@ -199,7 +199,7 @@ func decode(out, lse, q []float32, kv kvSource, s Shape, p Params) {
 					if csum[i] == 0 {
 						continue
 					}
-					w := exp32(cmax[i] - mx)
+					w := float32(math.Exp(float64(cmax[i] - mx)))
 					sum += w * csum[i]
 					kernels.Axpy(dst, w, part[i*d:][:d])
 				}

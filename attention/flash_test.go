@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/gollm/gollm/internal/kernels"
 	"github.com/gollm/gollm/internal/parallel"
 )
 
@@ -129,42 +130,22 @@ func TestMergeLSE(t *testing.T) {
 	}
 }
 
-func TestExpSub(t *testing.T) {
-	x := make([]float32, 37)
-	for i := range x {
-		x[i] = float32(i)*-2.7 + 5
-	}
-	got := append([]float32(nil), x...)
-	sum := expSub(got, 5)
-	var want float64
-	for i, v := range x {
-		e := math.Exp(float64(v - 5))
-		want += e
-		if v-5 < expMin {
-			e = 0
-		}
-		if d := math.Abs(float64(got[i]) - e); d > 3e-7*e {
-			t.Errorf("exp(%g) = %g, want %g", v-5, got[i], e)
-		}
-	}
-	if math.Abs(float64(sum)-want) > 1e-6*want {
-		t.Errorf("sum %g, want %g", sum, want)
-	}
-}
-
-// TestPortableKernels runs Flash with the assembly micro-kernels switched
-// off, so the Go fallbacks used on other architectures are checked too.
-func TestPortableKernels(t *testing.T) {
-	if !useSIMD {
-		t.Skip("no SIMD kernels on this machine: the portable path is the default one")
-	}
-	useSIMD = false
-	defer func() { useSIMD = true }()
+// TestFlashEveryBackend runs Flash on each kernel set this CPU supports,
+// the portable Go one first, so the fallbacks other architectures use are
+// checked on every machine.
+func TestFlashEveryBackend(t *testing.T) {
 	rng := rand.New(rand.NewPCG(14, 15))
 	s := Shape{Heads: 2, KVHeads: 1, NQ: 150, NK: 150, Dim: 24}
 	in := randInputs(rng, s)
 	p := Params{Scale: 0.2, Causal: true}
 	want, wantLSE := in.run(Exact{}, p)
-	out, lse := in.run(Flash{}, p)
-	checkClose(t, "portable", out, lse, want, wantLSE, 1e-5)
+	for _, name := range kernels.Backends() {
+		prev, err := kernels.SetBackend(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, lse := in.run(Flash{}, p)
+		kernels.SetBackend(prev)
+		checkClose(t, name, out, lse, want, wantLSE, 1e-5)
+	}
 }

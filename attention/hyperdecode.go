@@ -360,7 +360,7 @@ func (t *headTemps) run(lse *float32, q []float32, kv kvRows, base, d, near int,
 		t.sc[i] += logW
 	}
 	mx := kernels.Max(t.sc)
-	sum := expSub(t.sc, mx)
+	sum := kernels.ExpSub(t.sc, mx)
 	t.out = grow(&t.out, d)
 	clear(t.out)
 	kernels.WeightedSum(t.out, t.sc, t.vs)

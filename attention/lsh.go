@@ -3,6 +3,7 @@ package attention
 import (
 	"math/rand/v2"
 
+	"github.com/gollm/gollm/internal/kernels"
 	"github.com/gollm/gollm/internal/parallel"
 )
 
@@ -76,7 +77,7 @@ func (l *lsh) sortRows(x []float32, n int) []int32 {
 			rows := min(chunk, hi-r0)
 			p := proj[:rows*lshCols]
 			clear(p)
-			gemm(p, lshCols, x[r0*l.dim:], l.dim, l.pt, lshCols, rows, l.dim, lshCols)
+			kernels.TileMulAdd(p, lshCols, x[r0*l.dim:], l.dim, l.pt, lshCols, rows, l.dim, lshCols)
 			for i := 0; i < rows; i++ {
 				keys[r0+i] = l.key(p[i*lshCols:])
 			}

@@ -9,7 +9,7 @@ import (
 
 // Tile sizes of the online-softmax kernel: a tile holds tileQ query rows and
 // walks the keys tileK at a time. tileQ is a multiple of 4 and tileK of 16
-// (the micro-kernel's block).
+// (the block of kernels.TileMulAdd's fast path).
 const (
 	tileQ = 64
 	tileK = 64
@@ -67,7 +67,7 @@ func (t *tile) start(q []float32, rows int, scale float32) {
 	}
 }
 
-// rowsPadded is rows rounded up to the micro-kernel's 4.
+// rowsPadded is rows rounded up to a multiple of 4 (TileMulAdd's block rows).
 func (t *tile) rowsPadded() int { return (t.rows + 3) &^ 3 }
 
 // update folds keys [lo, hi) of k and v (row stride dim) into the running
@@ -91,7 +91,7 @@ func (t *tile) block(k, v []float32, j0, nk, end0 int) {
 	kernels.Transpose(kt, tileK, k[j0*d:], d, nk, d)
 	s := t.s[:rp*tileK]
 	clear(s)
-	gemm(s, tileK, t.q, d, kt, tileK, rp, d, tileK)
+	kernels.TileMulAdd(s, tileK, t.q, d, kt, tileK, rp, d, tileK)
 	// alpha[i] = exp(old max − new max) rescales row i's running sums; it
 	// is exponentiated for all rows in one vector call (0 → 1: unchanged).
 	var alpha, sum [tileQ]float32
@@ -107,10 +107,10 @@ func (t *tile) block(k, v []float32, j0, nk, end0 int) {
 		}
 		mx := max(kernels.Max(row[:valid]), t.m[i])
 		alpha[i] = t.m[i] - mx
-		sum[i] = expSub(row[:valid], mx)
+		sum[i] = kernels.ExpSub(row[:valid], mx)
 		t.m[i] = mx
 	}
-	expSub(alpha[:rp], 0)
+	kernels.ExpSub(alpha[:rp], 0)
 	for i := 0; i < rp; i++ {
 		a := alpha[i]
 		t.l[i] = t.l[i]*a + sum[i]
@@ -120,7 +120,7 @@ func (t *tile) block(k, v []float32, j0, nk, end0 int) {
 			}
 		}
 	}
-	gemm(t.acc, d, s, tileK, v[j0*d:], d, rp, nk, d)
+	kernels.TileMulAdd(t.acc, d, s, tileK, v[j0*d:], d, rp, nk, d)
 }
 
 // finish writes the normalised rows to out (row stride dim) and their

@@ -4,14 +4,21 @@ package kernels
 
 import "golang.org/x/sys/cpu"
 
-// Assembly in gemm_amd64.s and vec_amd64.s. Pointers must cover the
-// lengths the caller passes; vector loops take multiples of 8.
+// Assembly in gemm_amd64.s, tile_amd64.s, vec_amd64.s and exp_amd64.s.
+// Pointers must cover the lengths the caller passes; vector loops take
+// multiples of 8.
 
 //go:noescape
 func gemm4x24AVX2(kc int, a, b, c *float32, ldc int, acc int)
 
 //go:noescape
 func gemm12x32AVX512(kc int, a, b, c *float32, ldc int, acc int)
+
+// gemm4x16AVX2 computes c[4×16] += a[4×k] · b[k×16] (row-major, leading
+// dimensions in elements; k > 0).
+//
+//go:noescape
+func gemm4x16AVX2(c *float32, ldc int, a *float32, lda int, b *float32, ldb int, k int)
 
 //go:noescape
 func gemvF32AVX2(x *float32, w *float32, ld, k int, out *float32, q, qs int)
@@ -50,7 +57,7 @@ func siluMulAVX2(gate, up *float32, n int)
 func geluTanhAVX2(x *float32, n int)
 
 //go:noescape
-func sumExpAVX2(x *float32, n int, shift float32) float32
+func expSumAVX2(dst, x *float32, n int, shift float32) float32
 
 //go:noescape
 func maxAVX2(x *float32, n int) float32
@@ -85,11 +92,13 @@ var avx2Impl = &impl{
 	weightedSumBF16: func(out, p []float32, v []uint16) {
 		weightedSumAsm(out, p, v, weightedSum4BF16AVX2, cvtBF16Asm, weightedSumBF16Go)
 	},
-	transpose: transposeAsm,
-	siluMul:   siluMulAsm,
-	geluTanh:  geluTanhAsm,
-	sumExp:    sumExpAsm,
-	maxf:      maxAsm,
+	transpose:  transposeAsm,
+	siluMul:    siluMulAsm,
+	geluTanh:   geluTanhAsm,
+	sumExp:     sumExpAsm,
+	expSub:     expSubAsm,
+	maxf:       maxAsm,
+	tileMulAdd: tileMulAddAsm,
 }
 
 // avx512Impl widens the GEMM tile to 512-bit registers; the memory-bound
@@ -303,7 +312,7 @@ func sumExpAsm(x []float32, shift float32) float64 {
 	var s float64
 	n := len(x) &^ 7
 	for lo := 0; lo < n; lo += block {
-		s += float64(sumExpAVX2(&x[lo], min(block, n-lo), shift))
+		s += float64(expSumAVX2(nil, &x[lo], min(block, n-lo), shift))
 	}
 	return s + sumExpGo(x[n:], shift)
 }
@@ -318,4 +327,34 @@ func maxAsm(x []float32) float32 {
 		m = max(m, maxGo(x[n:]))
 	}
 	return m
+}
+
+// tileMulAddAsm runs the 4×16 assembly tile over the largest multiple-of-4
+// rows × multiple-of-16 columns block and the Go loop over the rest.
+func tileMulAddAsm(c []float32, ldc int, a []float32, lda int, b []float32, ldb int, m, k, n int) {
+	m4, n16 := m&^3, n&^15
+	if m4 == 0 || n16 == 0 {
+		tileMulAddGo(c, ldc, a, lda, b, ldb, m, k, n)
+		return
+	}
+	for i := 0; i < m4; i += 4 {
+		for j := 0; j < n16; j += 16 {
+			gemm4x16AVX2(&c[i*ldc+j], ldc, &a[i*lda], lda, &b[j], ldb, k)
+		}
+	}
+	if n16 < n {
+		tileMulAddGo(c[n16:], ldc, a, lda, b[n16:], ldb, m4, k, n-n16)
+	}
+	if m4 < m {
+		tileMulAddGo(c[m4*ldc:], ldc, a[m4*lda:], lda, b, ldb, m-m4, k, n)
+	}
+}
+
+func expSubAsm(x []float32, m float32) float32 {
+	var sum float32
+	n := len(x) &^ 7
+	if n > 0 {
+		sum = expSumAVX2(&x[0], &x[0], n, m)
+	}
+	return sum + expSubGo(x[n:], m)
 }

@@ -1,5 +1,7 @@
 package kernels
 
+import "fmt"
+
 // impl is one set of hot loops for a class of CPU. The GEMM driver packs
 // operands for the micro-kernel's mr×nr tile; the dot and convert loops
 // serve GEMV and the exported vector helpers.
@@ -30,8 +32,13 @@ type impl struct {
 	// sumExp returns Σ exp(x[i] − shift), accumulated at least per block
 	// in float64.
 	sumExp func(x []float32, shift float32) float64
+	// expSub replaces x[i] by exp(x[i] − m) and returns their sum.
+	expSub func(x []float32, m float32) float32
 	// maxf returns the largest element (−Inf for an empty slice).
 	maxf func(x []float32) float32
+	// tileMulAdd computes c[m×n] += a[m×k] · b[k×n] (row-major, leading
+	// dimensions ldc, lda, ldb; m, k, n > 0, bounds already checked).
+	tileMulAdd func(c []float32, ldc int, a []float32, lda int, b []float32, ldb int, m, k, n int)
 	// axpy computes y[i] += a·x[i] over len(x).
 	axpy func(y []float32, a float32, x []float32)
 	// weightedSum computes out[c] += Σ_j p[j]·v[j·d+c] with d = len(out)
@@ -50,6 +57,28 @@ var active = bestImpl()
 // Backend names the micro-kernel set chosen for this CPU: "avx512",
 // "avx2" or "go" (the portable fallback).
 func Backend() string { return active.name }
+
+// Backends names the micro-kernel sets this CPU can run, the portable "go"
+// first.
+func Backends() []string {
+	var names []string
+	for _, im := range supportedImpls() {
+		names = append(names, im.name)
+	}
+	return names
+}
+
+// SetBackend makes the named set (one of Backends) the one every kernel
+// uses and returns the previous name, so tests and benchmarks of other
+// packages can compare sets. No kernel may run during the switch.
+func SetBackend(name string) (prev string, err error) {
+	for _, im := range supportedImpls() {
+		if im.name == name {
+			return useImpl(im).name, nil
+		}
+	}
+	return active.name, fmt.Errorf("kernels: backend %q is not supported on this CPU (have %v)", name, Backends())
+}
 
 // useImpl switches the active implementation and returns the previous one
 // (tests use it to force the portable fallback).

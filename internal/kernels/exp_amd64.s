@@ -2,9 +2,10 @@
 
 #include "textflag.h"
 
-// Vectorised exp (Cephes expf scheme: 2ⁿ·p(r) with r = x − n·ln2 split in
-// two parts and a degree-7 polynomial, ≈1 ulp) and the kernels built on it.
-// Constants are 8-lane vectors so they serve as memory operands.
+// The package's one vectorised exp (Cephes expf scheme: 2ⁿ·p(r) with
+// r = x − n·ln2 split in two parts and a degree-7 polynomial; accuracy in
+// ExpSub's doc) and the kernels built on it. Constants are 8-lane vectors
+// so they serve as memory operands.
 // log2e = 1.4426950408889634
 DATA expc<>+0(SB)/4, $0x3fb8aa3b
 DATA expc<>+4(SB)/4, $0x3fb8aa3b
@@ -133,11 +134,12 @@ DATA expc<>+440(SB)/4, $0x3d372713
 DATA expc<>+444(SB)/4, $0x3d372713
 GLOBL expc<>(SB), RODATA|NOPTR, $448
 
-// EXP replaces Y0 with exp(Y0); clobbers Y1, Y2, Y3. Inputs are clamped
-// to [-87, 88.37], so the result is always finite and normal.
+// EXP replaces Y0 with exp(Y0); clobbers Y1, Y2, Y3, Y7. Inputs above
+// 88.37 are clamped (the result stays finite); inputs below −87, −Inf and
+// NaN give 0 (Y7 is that mask), so every result is normal or 0.
 #define EXP \
+	VCMPPS $13, expc<>+320(SB), Y0, Y7; \
 	VMINPS expc<>+288(SB), Y0, Y0; \
-	VMAXPS expc<>+320(SB), Y0, Y0; \
 	VMULPS expc<>+0(SB), Y0, Y1; \
 	VROUNDPS $0, Y1, Y1; \
 	VFNMADD231PS expc<>+32(SB), Y1, Y0; \
@@ -153,7 +155,8 @@ GLOBL expc<>(SB), RODATA|NOPTR, $448
 	VADDPS expc<>+352(SB), Y2, Y2; \
 	VCVTPS2DQ Y1, Y1; \
 	VPSLLD $23, Y1, Y1; \
-	VPADDD Y2, Y1, Y0
+	VPADDD Y2, Y1, Y0; \
+	VANDPS Y7, Y0, Y0
 
 // func siluMulAVX2(gate, up *float32, n int)
 // gate[i] = gate[i]·up[i] / (1 + exp(−gate[i])); n is a multiple of 8.
@@ -209,12 +212,14 @@ gelu_done:
 	VZEROUPPER
 	RET
 
-// func sumExpAVX2(x *float32, n int, shift float32) float32
-// Returns Σ exp(x[i] − shift) over n (a multiple of 8) values.
-TEXT ·sumExpAVX2(SB), NOSPLIT, $0-28
-	MOVQ x+0(FP), SI
-	MOVQ n+8(FP), CX
-	VBROADCASTSS shift+16(FP), Y6
+// func expSumAVX2(dst, x *float32, n int, shift float32) float32
+// Returns Σ exp(x[i] − shift) over n (a multiple of 8) values and, unless
+// dst is nil, stores each exp in dst[i].
+TEXT ·expSumAVX2(SB), NOSPLIT, $0-36
+	MOVQ dst+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ n+16(FP), CX
+	VBROADCASTSS shift+24(FP), Y6
 	VXORPS Y5, Y5, Y5
 	SHRQ $3, CX
 	JZ sum_done
@@ -224,6 +229,12 @@ sum_loop:
 	VSUBPS Y6, Y0, Y0
 	EXP
 	VADDPS Y0, Y5, Y5
+	TESTQ DI, DI
+	JZ sum_next
+	VMOVUPS Y0, (DI)
+	ADDQ $32, DI
+
+sum_next:
 	ADDQ $32, SI
 	DECQ CX
 	JNZ sum_loop
@@ -235,7 +246,7 @@ sum_done:
 	VADDPS X1, X0, X0
 	VPSHUFD $1, X0, X1
 	VADDSS X1, X0, X0
-	MOVSS X0, ret+24(FP)
+	MOVSS X0, ret+32(FP)
 	VZEROUPPER
 	RET
 

@@ -24,7 +24,9 @@ var goImpl = &impl{
 	siluMul:         siluMulGo,
 	geluTanh:        geluTanhGo,
 	sumExp:          sumExpGo,
+	expSub:          expSubGo,
 	maxf:            maxGo,
+	tileMulAdd:      tileMulAddGo,
 }
 
 // gemm4x4Go is the portable micro-kernel over 4×4 tiles.
@@ -183,6 +185,30 @@ func sumExpGo(x []float32, shift float32) float64 {
 		s += math.Exp(float64(v) - float64(shift))
 	}
 	return s
+}
+
+func expSubGo(x []float32, m float32) float32 {
+	var sum float32
+	for i, v := range x {
+		e := float32(math.Exp(float64(v - m)))
+		x[i] = e
+		sum += e
+	}
+	return sum
+}
+
+func tileMulAddGo(c []float32, ldc int, a []float32, lda int, b []float32, ldb int, m, k, n int) {
+	for i := 0; i < m; i++ {
+		cr := c[i*ldc:][:n]
+		for p, av := range a[i*lda:][:k] {
+			if av == 0 {
+				continue
+			}
+			for j, bv := range b[p*ldb:][:n] {
+				cr[j] += av * bv
+			}
+		}
+	}
 }
 
 // maxGo returns the largest value of x (−Inf when empty).

@@ -1,6 +1,6 @@
 // Package kernels holds the numerical hot loops of gollm: matrix products
-// against weights stored as F32, F16 or BF16, and the small vector helpers
-// the model needs. Fast paths (AVX-512 or AVX2+FMA assembly) are chosen at
+// against weights stored as F32, F16 or BF16, attention's tile products, and
+// the small vector helpers the model and attention need. Fast paths (AVX-512 or AVX2+FMA assembly) are chosen at
 // run time from CPU features; every fast path has a portable Go version it
 // is tested against, and the build tag purego selects that version alone.
 package kernels

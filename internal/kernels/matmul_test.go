@@ -160,6 +160,23 @@ func TestImpls(t *testing.T) {
 	t.Logf("backend in use: %s; tested: %d implementations", Backend(), len(ims))
 }
 
+// TestSetBackend checks every listed backend can be selected by name and
+// an unknown one is refused, leaving the active one in place.
+func TestSetBackend(t *testing.T) {
+	orig := Backend()
+	for _, name := range Backends() {
+		if _, err := SetBackend(name); err != nil || Backend() != name {
+			t.Fatalf("SetBackend(%q): %v, backend %s", name, err, Backend())
+		}
+	}
+	if _, err := SetBackend(orig); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := SetBackend("vax"); err == nil || Backend() != orig {
+		t.Fatalf("SetBackend(vax): err %v, backend %s, want an error and %s", err, Backend(), orig)
+	}
+}
+
 // TestMatMulEach checks a fused product of several matrices (mixed dtypes,
 // odd shapes, decode and prefill row counts) equals the product of each
 // matrix on its own, bit for bit, whatever the thread count.

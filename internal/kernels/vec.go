@@ -36,6 +36,14 @@ func DotRowsBF16(out, x []float32, m int, w []uint16) {
 	active.gemvBF16(x, m, w[:n*k], n, out, n)
 }
 
+// ExpSub replaces x[i] by exp(x[i] − m) and returns their sum (the
+// numerators and denominator of a softmax whose max is m). The vector
+// exp's relative error is below 2⁻²³ (2 ulp) for −87 ≤ x[i] − m ≤ 88.37;
+// below −87 (and at −Inf) it gives 0, above it is clamped to stay finite.
+// The portable version, which also takes the last len(x) mod 8 elements,
+// uses math.Exp.
+func ExpSub(x []float32, m float32) float32 { return active.expSub(x, m) }
+
 // Max returns the largest element of x (−Inf when x is empty).
 func Max(x []float32) float32 { return active.maxf(x) }
 
