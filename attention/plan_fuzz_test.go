@@ -2,8 +2,9 @@ package attention
 
 import "testing"
 
-// FuzzPlanFlags feeds arbitrary layer specs and settings to Build: it must
-// return a plan with a kernel for every layer or an error, never panic.
+// FuzzPlanFlags feeds arbitrary layer specs and settings to PlanSpec.Build:
+// it must return a plan with a kernel for every layer or an error, never
+// panic, and never build a spec that Validate refuses.
 func FuzzPlanFlags(f *testing.F) {
 	f.Add("flash", 0, "last", "", 8)
 	f.Add("flash", 8, "last", "", 8)
@@ -16,11 +17,14 @@ func FuzzPlanFlags(f *testing.F) {
 		if layers > 4096 {
 			layers %= 4096
 		}
-		pf := DefaultPlanFlags()
-		pf.Attn, pf.HyperLayers, pf.Pattern, pf.LayerAttn = attn, hyperLayers, pattern, spec
-		plan, err := pf.Build(layers, 1)
+		ps := DefaultPlanSpec()
+		ps.Attn, ps.HyperLayers, ps.Pattern, ps.LayerAttn = attn, hyperLayers, pattern, spec
+		plan, err := ps.Build(layers, 1)
 		if err != nil {
 			return
+		}
+		if ps.Validate() != nil {
+			t.Fatalf("Build accepted a spec Validate refuses: %+v", ps)
 		}
 		if plan.Layers() != layers {
 			t.Fatalf("plan has %d layers, want %d", plan.Layers(), layers)

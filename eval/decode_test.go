@@ -66,7 +66,7 @@ func TestDecodeLast(t *testing.T) {
 	if decoded.TokensScored != last || math.Abs(decoded.PPL-prefilled.PPL)/prefilled.PPL > 1e-5 {
 		t.Errorf("decode-last %d: PPL %.6f over %d targets, prefill %.6f over %d", last, decoded.PPL, decoded.TokensScored, prefilled.PPL, prefilled.TokensScored)
 	}
-	pf := attention.DefaultPlanFlags()
+	pf := attention.DefaultPlanSpec()
 	pf.HyperLayers = m.Layers()
 	pf.Hyper.MinSeq, pf.Hyper.Block, pf.Hyper.Samples = n-last, 16, 8
 	exactDecode, err := pf.Build(m.Layers(), 1)

@@ -170,7 +170,7 @@ func TestKLModes(t *testing.T) {
 	ids := book(t, tok, "frankenstein")[:256]
 	ref := flashPlan(m)
 	exact := attention.NewPlan(repeat(attention.Kernel(attention.Exact{}), m.Layers()))
-	pf := attention.DefaultPlanFlags()
+	pf := attention.DefaultPlanSpec()
 	pf.HyperLayers = 4
 	pf.Hyper.MinSeq, pf.Hyper.Block, pf.Hyper.Samples = 32, 16, 16
 	hyper, err := pf.Build(m.Layers(), 1)

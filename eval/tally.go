@@ -4,6 +4,8 @@ import (
 	"math"
 	"slices"
 	"time"
+
+	"github.com/gollm/gollm/internal/stats"
 )
 
 // tally accumulates one run (one setting, one seed) over the spans.
@@ -153,7 +155,7 @@ func (k *klTally) stats() *KLStats {
 	n := float64(k.n)
 	sorted := slices.Clone(k.absDP)
 	slices.Sort(sorted)
-	q := func(f float64) float64 { return float64(sorted[int(f*float64(len(sorted)-1)+0.5)]) }
+	q := func(f float64) float64 { return float64(stats.Quantile(sorted, f)) }
 	return &KLStats{MeanKL: k.kl / n, MaxKL: k.klMax, Top1: float64(k.agree) / n, MeanDP: k.dp / n,
 		MedianADP: q(0.5), P90ADP: q(0.9), P99ADP: q(0.99), MaxADP: q(1)}
 }

@@ -1,14 +1,12 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"math"
 	"math/rand/v2"
 	"os"
-	"slices"
-	"time"
+	"strconv"
 
 	"github.com/spf13/cobra"
 
@@ -28,11 +26,11 @@ type attnBenchOpts struct {
 	flashMax int
 	threads  int
 	seed     uint64
-	plan     attention.PlanFlags
+	plan     attention.PlanSpec
 }
 
 func init() {
-	o := attnBenchOpts{plan: attention.DefaultPlanFlags()}
+	o := attnBenchOpts{plan: attention.DefaultPlanSpec()}
 	cmd := &cobra.Command{
 		Use:   "attention",
 		Short: "Time exact, Flash and HyperAttention on one layer's inputs, with Hyper's error",
@@ -55,9 +53,9 @@ the median is kept. Hyper's settings come from the --hyper-* flags.`,
 	f.BoolVar(&o.json, "json", false, "one JSON object per (n, kernel) on stdout")
 	f.IntVar(&o.exactMax, "exact-max", 16384, "largest n for which Exact runs")
 	f.IntVar(&o.flashMax, "flash-max", 1<<30, "largest n for which Flash runs")
-	f.IntVar(&o.threads, "threads", 0, "threads (0 = all CPUs)")
-	f.Uint64Var(&o.seed, "seed", 1, "seed of the inputs and of Hyper")
-	o.plan.RegisterHyper(f)
+	addThreads(f, &o.threads)
+	addSeed(f, &o.seed, 1, "seed of the inputs and of Hyper")
+	addHyperFlags(f, &o.plan)
 	benchCmd.AddCommand(cmd)
 }
 
@@ -68,7 +66,8 @@ type attnResult struct {
 	Dim    int      `json:"dim"`
 	Causal bool     `json:"causal"`
 	Kernel string   `json:"kernel"`
-	MS     float64  `json:"ms"`
+	MS     float64  `json:"ms"` // median
+	Timing timing   `json:"timing"`
 	RelErr *float64 `json:"rel_err"`
 	// RelErrFlash is the error against Flash (exact to ~1e-6), given for
 	// Hyper where Flash ran, so large n where Exact is too slow have one.
@@ -88,35 +87,46 @@ func runAttnBench(w io.Writer, o attnBenchOpts) error {
 		return fmt.Errorf("--heads %d, --kv-heads %d: need heads ≥ 1 and a multiple of kv-heads", o.heads, o.kvHeads)
 	case o.dim < 1:
 		return fmt.Errorf("--dim %d: must be ≥ 1", o.dim)
-	case o.threads < 0:
-		return fmt.Errorf("--threads %d: must be ≥ 0", o.threads)
 	}
 	for _, n := range o.ns {
 		if n < 1 {
 			return fmt.Errorf("--n %d: must be ≥ 1", n)
 		}
 	}
-	parallel.SetThreads(o.threads)
+	if err := setThreads(o.threads); err != nil {
+		return err
+	}
 	fmt.Fprintf(os.Stderr, "gollm bench attention: heads %d/%d, dim %d, causal %v, %d threads, hyper %s\n",
 		o.heads, o.kvHeads, o.dim, o.causal, parallel.Threads(), cfg)
-	if !o.json {
-		fmt.Fprintf(w, "%8s %10s %10s %10s %12s %12s %10s\n", "n", "exact_ms", "flash_ms", "hyper_ms", "flash/exact", "hyper/flash", "hyper_err")
+	rep, err := newBenchReport(w, o.json, benchColumn{"n", 8}, benchColumn{"exact_ms", 10}, benchColumn{"flash_ms", 10},
+		benchColumn{"hyper_ms", 10}, benchColumn{"flash/exact", 12}, benchColumn{"hyper/flash", 12}, benchColumn{"hyper_err", 10})
+	if err != nil {
+		return err
 	}
-	enc := json.NewEncoder(w)
 	for _, n := range o.ns {
-		res := benchAttnN(o, cfg, n)
-		if o.json {
-			for _, r := range res {
-				if err := enc.Encode(r); err != nil {
-					return err
-				}
-			}
-			continue
+		if err := emitAttn(rep, n, benchAttnN(o, cfg, n)); err != nil {
+			return err
 		}
-		printAttnRow(w, n, res)
 	}
 	return nil
 }
+
+// emitAttn writes the results at n: one JSON object per kernel, or one
+// table row.
+func emitAttn(rep *benchReport, n int, res []attnResult) error {
+	if !rep.json {
+		return rep.row(attnRow(n, res)...)
+	}
+	for _, r := range res {
+		if err := rep.object(r); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// attnTimer times one attention call: three runs, or one when it is long.
+var attnTimer = benchTimer{reps: 3, enough: 2}
 
 // benchAttnN times the kernels at one n.
 func benchAttnN(o attnBenchOpts, cfg attention.HyperConfig, n int) []attnResult {
@@ -144,10 +154,10 @@ func benchAttnN(o attnBenchOpts, cfg attention.HyperConfig, n int) []attnResult 
 	for _, kern := range kerns {
 		out := make([]float32, s.Heads*n*s.Dim)
 		lse := make([]float32, s.Heads*n)
-		ms := timeMedian(func() { kern.Attend(out, lse, q, k, v, s, p) })
-		fmt.Fprintf(os.Stderr, "  n %d %s: %.1f ms\n", n, kern.Name(), ms)
+		tm := attnTimer.time(func() { kern.Attend(out, lse, q, k, v, s, p) })
+		fmt.Fprintf(os.Stderr, "  n %d %s: %.1f ms\n", n, kern.Name(), 1000*tm.Median)
 		outs[kern.Name()] = out
-		res = append(res, attnResult{N: n, Heads: o.heads, Dim: o.dim, Causal: o.causal, Kernel: kern.Name(), MS: ms})
+		res = append(res, attnResult{N: n, Heads: o.heads, Dim: o.dim, Causal: o.causal, Kernel: kern.Name(), MS: 1000 * tm.Median, Timing: tm})
 	}
 	for i := range res {
 		if ref, ok := outs["exact"]; ok {
@@ -162,25 +172,9 @@ func benchAttnN(o attnBenchOpts, cfg attention.HyperConfig, n int) []attnResult 
 	return res
 }
 
-// timeMedian runs fn once, or three times when it is short, and returns
-// the median in milliseconds.
-func timeMedian(fn func()) float64 {
-	var ms []float64
-	for len(ms) < 3 {
-		t := time.Now()
-		fn()
-		ms = append(ms, float64(time.Since(t).Microseconds())/1000)
-		if ms[0] > 2000 {
-			return ms[0]
-		}
-	}
-	slices.Sort(ms)
-	return ms[1]
-}
-
-// printAttnRow prints one text line: times, speedups and Hyper's error
-// (against exact where it ran, else against Flash, marked "~").
-func printAttnRow(w io.Writer, n int, res []attnResult) {
+// attnRow is one table row: times, speedups and Hyper's error (against
+// exact where it ran, else against Flash, marked "~").
+func attnRow(n int, res []attnResult) []string {
 	ms := map[string]float64{}
 	herr := "-"
 	for _, r := range res {
@@ -206,6 +200,6 @@ func printAttnRow(w io.Writer, n int, res []attnResult) {
 		}
 		return "-"
 	}
-	fmt.Fprintf(w, "%8d %10s %10s %10s %12s %12s %10s\n", n, cell("exact"), cell("flash"), cell("hyper"),
-		ratio("exact", "flash"), ratio("flash", "hyper"), herr)
+	return []string{strconv.Itoa(n), cell("exact"), cell("flash"), cell("hyper"),
+		ratio("exact", "flash"), ratio("flash", "hyper"), herr}
 }

@@ -54,7 +54,7 @@ func TestBenchMatmulJSON(t *testing.T) {
 // random weights through the loader and model, prefill and decode.
 func TestBenchModelRandomShape(t *testing.T) {
 	var out bytes.Buffer
-	o := modelBenchOpts{shape: "gutenberg-llama-19m", random: true, pp: []int{8}, tg: 2, reps: 1, json: true, kvType: "auto", plan: attention.DefaultPlanFlags()}
+	o := modelBenchOpts{shape: "gutenberg-llama-19m", random: true, pp: []int{8}, tg: 2, reps: 1, json: true, kvType: kvTypeFlag{"auto"}, plan: attention.DefaultPlanSpec()}
 	if err := runModelBench(&out, o); err != nil {
 		t.Fatal(err)
 	}
@@ -71,7 +71,7 @@ func TestBenchModelRandomShape(t *testing.T) {
 	}
 	// Decode after a random cache, with sublinear Hyper decoding.
 	h := o
-	h.pp, h.kvFill, h.kvType = nil, 40, "f16"
+	h.pp, h.kvFill, h.kvType = nil, 40, kvTypeFlag{"f16"}
 	h.plan.HyperDecode, h.plan.HyperLayers, h.plan.Hyper.MinSeq, h.plan.Hyper.Block = true, 2, 16, 8
 	out.Reset()
 	if err := runModelBench(&out, h); err != nil {

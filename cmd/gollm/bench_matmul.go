@@ -1,17 +1,14 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"math"
 	"math/rand/v2"
 	"os"
 	"runtime"
-	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 	"gonum.org/v1/gonum/blas"
@@ -39,7 +36,8 @@ func init() {
 		Long: `Times out[M×N] = x[M×K] · wᵀ (w stored [N×K] as f32, f16 or bf16, like an
 HF Linear weight) with gollm's kernels, and gonum's blas32.Gemm on the same
 f32 operands as the pure-Go anchor. --size N means M=K=N; MxKxN gives all
-three (M=1 is the decode GEMV). Each case reports the median of repeats.`,
+three (M=1 is the decode GEMV). Both libraries run on --threads threads;
+each case reports the median of repeats.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runMatmulBench(cmd.OutOrStdout(), o)
@@ -48,7 +46,7 @@ three (M=1 is the decode GEMV). Each case reports the median of repeats.`,
 	f := cmd.Flags()
 	f.StringSliceVar(&o.sizes, "size", []string{"512", "1024", "2048"}, "problem size: N (square) or MxKxN; repeatable")
 	f.StringSliceVar(&o.dtypes, "dtype", []string{"f32"}, "weight storage: f32, f16 or bf16; repeatable")
-	f.IntVar(&o.threads, "threads", 0, "threads for both libraries (0 = all CPUs)")
+	addThreads(f, &o.threads)
 	f.BoolVar(&o.json, "json", false, "one JSON object per case on stdout")
 	f.BoolVar(&o.noGonum, "no-gonum", false, "skip the gonum anchor")
 	f.Float64Var(&o.seconds, "seconds", 1, "time budget per case, in seconds (at least 3 repeats)")
@@ -62,7 +60,8 @@ type matmulCase struct {
 	N      int     `json:"n"`
 	DType  string  `json:"dtype"`
 	Impl   string  `json:"impl"`
-	GFLOPS float64 `json:"gflops"`
+	GFLOPS float64 `json:"gflops"` // at the median time
+	Timing timing  `json:"timing"`
 }
 
 func runMatmulBench(w io.Writer, o matmulBenchOpts) error {
@@ -79,15 +78,17 @@ func runMatmulBench(w io.Writer, o matmulBenchOpts) error {
 			return fmt.Errorf("--dtype %q: want f32, f16 or bf16", d)
 		}
 	}
-	if o.threads < 0 {
-		return fmt.Errorf("--threads %d: must be ≥ 0", o.threads)
+	if err := setThreads(o.threads); err != nil {
+		return err
 	}
-	parallel.SetThreads(o.threads)
-	runtime.GOMAXPROCS(parallel.Threads())
+	runtime.GOMAXPROCS(parallel.Threads()) // gonum's threads too
 	fmt.Fprintf(os.Stderr, "gollm bench matmul: backend %s, %d threads\n", kernels.Backend(), parallel.Threads())
-	if !o.json {
-		fmt.Fprintf(w, "%6s %6s %6s %5s %6s %9s %8s\n", "m", "k", "n", "dtype", "impl", "GFLOP/s", "vs gonum")
+	rep, err := newBenchReport(w, o.json, benchColumn{"m", 6}, benchColumn{"k", 6}, benchColumn{"n", 6},
+		benchColumn{"dtype", 5}, benchColumn{"impl", 6}, benchColumn{"GFLOP/s", 9}, benchColumn{"vs gonum", 8})
+	if err != nil {
+		return err
 	}
+	timer := benchTimer{warmUp: true, reps: 3, seconds: o.seconds}
 	for _, sh := range shapes {
 		m, k, n := sh[0], sh[1], sh[2]
 		r := rand.New(rand.NewPCG(uint64(m), uint64(k*n)))
@@ -98,15 +99,15 @@ func runMatmulBench(w io.Writer, o matmulBenchOpts) error {
 			a := blas32.General{Rows: m, Cols: k, Stride: k, Data: x}
 			b := blas32.General{Rows: n, Cols: k, Stride: k, Data: wt}
 			c := blas32.General{Rows: m, Cols: n, Stride: n, Data: out}
-			gonum = flops / medianSeconds(o.seconds, func() { blas32.Gemm(blas.NoTrans, blas.Trans, 1, a, b, 0, c) }) / 1e9
-			if err := emitMatmul(w, o.json, matmulCase{m, k, n, "f32", "gonum", gonum}, 0); err != nil {
+			tm := timer.time(func() { blas32.Gemm(blas.NoTrans, blas.Trans, 1, a, b, 0, c) })
+			gonum = flops / tm.Median / 1e9
+			if err := emitMatmul(rep, matmulCase{m, k, n, "f32", "gonum", gonum, tm}, 0); err != nil {
 				return err
 			}
 		}
 		for _, d := range o.dtypes {
-			run := matmulRunner(d, x, m, k, wt, n, out)
-			g := flops / medianSeconds(o.seconds, run) / 1e9
-			if err := emitMatmul(w, o.json, matmulCase{m, k, n, d, "gollm", g}, gonum); err != nil {
+			tm := timer.time(matmulRunner(d, x, m, k, wt, n, out))
+			if err := emitMatmul(rep, matmulCase{m, k, n, d, "gollm", flops / tm.Median / 1e9, tm}, gonum); err != nil {
 				return err
 			}
 		}
@@ -173,36 +174,12 @@ func randSlice(r *rand.Rand, n int) []float32 {
 	return v
 }
 
-// medianSeconds runs f once to warm up, then repeatedly for about budget
-// seconds (at least 3 times), and returns the median duration.
-func medianSeconds(budget float64, f func()) float64 {
-	f()
-	var ts []float64
-	start := time.Now()
-	for len(ts) < 3 || time.Since(start).Seconds() < budget {
-		t := time.Now()
-		f()
-		ts = append(ts, time.Since(t).Seconds())
-	}
-	slices.Sort(ts)
-	return ts[len(ts)/2]
-}
-
-// emitMatmul prints one case as a table row or a JSON line; gonum > 0
-// adds the ratio to the anchor in table mode.
-func emitMatmul(w io.Writer, asJSON bool, c matmulCase, gonum float64) error {
-	if asJSON {
-		b, err := json.Marshal(c)
-		if err != nil {
-			return err
-		}
-		_, err = fmt.Fprintf(w, "%s\n", b)
-		return err
-	}
+// emitMatmul writes one case; gonum > 0 adds the ratio to the anchor in
+// table mode.
+func emitMatmul(rep *benchReport, c matmulCase, gonum float64) error {
 	ratio := ""
 	if gonum > 0 {
-		ratio = fmt.Sprintf("%7.1fx", c.GFLOPS/gonum)
+		ratio = fmt.Sprintf("%.1fx", c.GFLOPS/gonum)
 	}
-	_, err := fmt.Fprintf(w, "%6d %6d %6d %5s %6s %9.1f %8s\n", c.M, c.K, c.N, c.DType, c.Impl, c.GFLOPS, ratio)
-	return err
+	return rep.add(c, strconv.Itoa(c.M), strconv.Itoa(c.K), strconv.Itoa(c.N), c.DType, c.Impl, fmt.Sprintf("%.1f", c.GFLOPS), ratio)
 }

@@ -1,11 +1,9 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
-	"slices"
-	"time"
+	"strconv"
 
 	"github.com/spf13/cobra"
 
@@ -29,27 +27,39 @@ buffer with the GEMV kernel that streams weights and KV caches in decode
 bandwidth divided by the weight and KV bytes each token reads.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if threads < 0 || mib < 1 || reps < 1 {
-				return fmt.Errorf("want --threads ≥ 0, --mib ≥ 1, --reps ≥ 1 (got %d, %d, %d)", threads, mib, reps)
+			if mib < 1 || reps < 1 {
+				return fmt.Errorf("want --mib ≥ 1, --reps ≥ 1 (got %d, %d)", mib, reps)
 			}
-			parallel.SetThreads(threads)
-			cp, rd := bandwidth(mib<<20, reps)
-			return emitBandwidth(cmd.OutOrStdout(), asJSON, cp, rd, mib)
+			if err := setThreads(threads); err != nil {
+				return err
+			}
+			return emitBandwidth(cmd.OutOrStdout(), asJSON, bandwidth(mib, reps))
 		},
 	}
 	f := cmd.Flags()
-	f.IntVar(&threads, "threads", 0, "worker threads (default: all cores)")
+	addThreads(f, &threads)
 	f.IntVar(&mib, "mib", 1024, "buffer size in MiB (well above the last-level cache)")
 	f.IntVar(&reps, "reps", 5, "repeats (median reported)")
 	f.BoolVar(&asJSON, "json", false, "print one JSON object")
 	benchCmd.AddCommand(cmd)
 }
 
-// bandwidth returns the median memmove rate (bytes read plus bytes
-// written) and the median read-only rate, in GB/s.
-func bandwidth(size, reps int) (copyGBs, readGBs float64) {
+// bandwidthResult is the output of bench memory: the median memmove rate
+// (bytes read plus bytes written) and the median read-only rate.
+type bandwidthResult struct {
+	Copy     float64 `json:"copy_gb_per_s"`
+	Read     float64 `json:"read_gb_per_s"`
+	Threads  int     `json:"threads"`
+	MiB      int     `json:"mib"`
+	CopyTime timing  `json:"copy_timing"`
+	ReadTime timing  `json:"read_timing"`
+}
+
+// bandwidth times copying and reading mib MiB, each run once untimed
+// (faulting the pages in) and then reps times.
+func bandwidth(mib, reps int) bandwidthResult {
 	const chunk = 1 << 20 // bytes per task
-	n := size / chunk * chunk
+	n := mib * chunk
 	src, dst := make([]float32, n/4), make([]float32, n/4)
 	for i := range src {
 		src[i] = float32(i & 1023)
@@ -70,32 +80,18 @@ func bandwidth(size, reps int) (copyGBs, readGBs float64) {
 			}
 		})
 	}
-	return 2 * float64(n) / medianTime(reps, copyRun) / 1e9, float64(n) / medianTime(reps, readRun) / 1e9
+	t := benchTimer{warmUp: true, reps: reps}
+	cp, rd := t.time(copyRun), t.time(readRun)
+	return bandwidthResult{Copy: 2 * float64(n) / cp.Median / 1e9, Read: float64(n) / rd.Median / 1e9,
+		Threads: parallel.Threads(), MiB: mib, CopyTime: cp, ReadTime: rd}
 }
 
-// medianTime runs f once to warm up (faulting pages in), then reps times,
-// and returns the median seconds.
-func medianTime(reps int, f func()) float64 {
-	f()
-	r := make([]float64, reps)
-	for i := range r {
-		t := time.Now()
-		f()
-		r[i] = time.Since(t).Seconds()
-	}
-	slices.Sort(r)
-	return r[reps/2]
-}
-
-func emitBandwidth(w io.Writer, asJSON bool, cp, rd float64, mib int) error {
-	if asJSON {
-		b, err := json.Marshal(map[string]any{"copy_gb_per_s": cp, "read_gb_per_s": rd, "threads": parallel.Threads(), "mib": mib})
-		if err != nil {
-			return err
-		}
-		_, err = fmt.Fprintf(w, "%s\n", b)
+// emitBandwidth writes r as one JSON object or a one-row table.
+func emitBandwidth(w io.Writer, asJSON bool, r bandwidthResult) error {
+	rep, err := newBenchReport(w, asJSON, benchColumn{"threads", 7}, benchColumn{"MiB", 6},
+		benchColumn{"copy (read+write) GB/s", 22}, benchColumn{"read GB/s", 9})
+	if err != nil {
 		return err
 	}
-	_, err := fmt.Fprintf(w, "%d threads, %d MiB: copy (read+write) %.1f GB/s, read %.1f GB/s\n", parallel.Threads(), mib, cp, rd)
-	return err
+	return rep.add(r, strconv.Itoa(r.Threads), strconv.Itoa(r.MiB), fmt.Sprintf("%.1f", r.Copy), fmt.Sprintf("%.1f", r.Read))
 }

@@ -1,12 +1,11 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"math/rand/v2"
 	"os"
-	"slices"
+	"strconv"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -16,6 +15,7 @@ import (
 	"github.com/gollm/gollm/internal/parallel"
 	"github.com/gollm/gollm/loader"
 	"github.com/gollm/gollm/model"
+	"github.com/gollm/gollm/weights"
 )
 
 // modelBenchOpts are the flags of `gollm bench model`.
@@ -25,14 +25,14 @@ type modelBenchOpts struct {
 	random    bool
 	pp        []int
 	tg        int
-	kvFill    int    // --kv-fill: random cache positions before decoding
-	kvType    string // --kv-type of the decode cache
+	kvFill    int        // --kv-fill: random cache positions before decoding
+	kvType    kvTypeFlag // of the decode cache
 	reps      int
 	threads   int
 	allLogits bool
 	json      bool
 	seed      uint64
-	plan      attention.PlanFlags
+	plan      attention.PlanSpec
 }
 
 func init() {
@@ -61,13 +61,13 @@ gflops counts the weight matrix products only (2 × weights × tokens / s).`,
 	f.IntSliceVar(&o.pp, "pp", []int{512}, "prompt lengths to prefill; repeatable")
 	f.IntVar(&o.tg, "tg", 128, "tokens to decode (0 skips decode)")
 	f.IntVar(&o.kvFill, "kv-fill", 0, "decode after this many positions of random keys and values in the cache")
-	f.StringVar(&o.kvType, "kv-type", "auto", "decode KV cache storage: f32, f16, bf16, or auto (f16 beyond 8192 cached positions)")
+	o.kvType.register(f, fmt.Sprintf("beyond %d cached positions", longPrompt))
 	f.IntVar(&o.reps, "reps", 3, "repeats per measurement (median reported)")
-	f.IntVar(&o.threads, "threads", 0, "worker threads (default: all cores)")
+	addThreads(f, &o.threads)
 	f.BoolVar(&o.allLogits, "all-logits", false, "prefill computes logits for every token (as perplexity does)")
 	f.BoolVar(&o.json, "json", false, "one JSON object per measurement on stdout")
-	f.Uint64Var(&o.seed, "seed", 42, "seed of the random weights, tokens and HyperAttention")
-	o.plan.Register(f)
+	addSeed(f, &o.seed, 42, "seed of the random weights, tokens and HyperAttention")
+	addPlanFlags(f, &o.plan)
 	benchCmd.AddCommand(cmd)
 }
 
@@ -81,16 +81,30 @@ type modelBenchResult struct {
 	Decode    float64 `json:"decode_tokens_per_s,omitempty"`
 	GFLOPS    float64 `json:"gflops"`
 	AllLogits bool    `json:"all_logits,omitempty"`
+	Timing    timing  `json:"timing"` // of the whole prefill, or of the tg steps
+}
+
+// modelBench is one model under test and what every measurement needs.
+type modelBench struct {
+	o       modelBenchOpts
+	name    string
+	m       *model.Model
+	plan    *attention.Plan
+	weights float64 // weights in the layers' matrix products
+	head    float64 // weights of the output head
+	tokens  func(n int) []int
+	timer   benchTimer
+	rep     *benchReport
 }
 
 func runModelBench(w io.Writer, o modelBenchOpts) error {
-	if o.threads < 0 {
-		return fmt.Errorf("--threads must be ≥ 0, got %d", o.threads)
+	if err := setThreads(o.threads); err != nil {
+		return err
 	}
 	if o.reps < 1 || o.tg < 0 || o.kvFill < 0 {
 		return fmt.Errorf("--reps must be ≥ 1, --tg and --kv-fill ≥ 0 (got %d, %d, %d)", o.reps, o.tg, o.kvFill)
 	}
-	kv, err := kvType(o.kvType, o.kvFill)
+	kv, err := o.kvType.resolve(o.kvFill)
 	if err != nil {
 		return err
 	}
@@ -99,7 +113,6 @@ func runModelBench(w io.Writer, o modelBenchOpts) error {
 			return fmt.Errorf("--pp %d: must be ≥ 1", p)
 		}
 	}
-	parallel.SetThreads(o.threads)
 	ckpt, name, err := openBenchCheckpoint(o)
 	if err != nil {
 		return err
@@ -130,77 +143,101 @@ func runModelBench(w io.Writer, o modelBenchOpts) error {
 		}
 		return ids
 	}
+	rep, err := newBenchReport(w, o.json, benchColumn{"model", -32}, benchColumn{"test", 8}, benchColumn{"threads", 7},
+		benchColumn{"tokens/s", 10}, benchColumn{"GFLOP/s", 8})
+	if err != nil {
+		return err
+	}
+	b := &modelBench{o: o, name: name, m: m, plan: plan, weights: weights, head: head, tokens: tokens,
+		timer: benchTimer{warmUp: true, reps: o.reps}, rep: rep}
 	for _, pp := range o.pp {
-		ids := tokens(pp)
-		s := m.NewState(pp)
-		logitRows := 1
-		if o.allLogits {
-			logitRows = pp
-		}
-		logits := make([]float32, logitRows*c.VocabSize)
-		secs, err := medianRun(o.reps, func() error {
-			s.Reset()
-			hidden, err := m.Forward(s, ids, plan)
-			if err == nil {
-				m.Logits(logits, hidden[(pp-logitRows)*c.Hidden:], logitRows)
-			}
-			return err
-		})
-		if err != nil {
-			return err
-		}
-		flops := 2 * (weights*float64(pp) + head*float64(logitRows))
-		r := modelBenchResult{Model: name, Test: fmt.Sprintf("pp%d", pp), Threads: parallel.Threads(),
-			Prefill: float64(pp) / secs, GFLOPS: flops / secs / 1e9, AllLogits: o.allLogits}
-		if err := emitModelBench(w, o.json, r); err != nil {
+		if err := b.prefill(pp); err != nil {
 			return err
 		}
 	}
 	if o.tg > 0 {
-		untimed := min(o.kvFill, 1) // the step after a fill is not timed
-		ids := tokens(untimed + o.tg)
-		s := m.NewStateOf(o.kvFill+untimed+o.tg, kv)
-		logits := make([]float32, c.VocabSize)
-		step := func(id int) error {
-			hidden, err := m.Forward(s, []int{id}, plan)
-			if err == nil {
-				m.Logits(logits, hidden, 1)
-			}
-			return err
-		}
-		secs, err := medianOf(o.reps, func() (float64, error) {
-			s.Reset()
-			if err := m.FillRandom(s, o.kvFill, o.seed); err != nil {
-				return 0, err
-			}
-			for _, id := range ids[:untimed] {
-				if err := step(id); err != nil {
-					return 0, err
-				}
-			}
-			start := time.Now()
-			for _, id := range ids[untimed:] {
-				if err := step(id); err != nil {
-					return 0, err
-				}
-			}
-			return time.Since(start).Seconds(), nil
-		})
-		if err != nil {
-			return err
-		}
-		flops := 2 * (weights + head) * float64(o.tg)
-		test := fmt.Sprintf("tg%d", o.tg)
-		if o.kvFill > 0 {
-			test += fmt.Sprintf("@d%d", o.kvFill)
-		}
-		r := modelBenchResult{Model: name, Test: test, Threads: parallel.Threads(), KVType: kv.String(),
-			Decode: float64(o.tg) / secs, GFLOPS: flops / secs / 1e9}
-		if err := emitModelBench(w, o.json, r); err != nil {
-			return err
-		}
+		return b.decode(kv)
 	}
 	return nil
+}
+
+// prefill times pp random tokens through a fresh cache.
+func (b *modelBench) prefill(pp int) error {
+	m, c := b.m, b.m.Config
+	ids := b.tokens(pp)
+	s := m.NewState(pp)
+	logitRows := 1
+	if b.o.allLogits {
+		logitRows = pp
+	}
+	logits := make([]float32, logitRows*c.VocabSize)
+	tm, err := b.timer.measure(func() (float64, error) {
+		start := time.Now()
+		s.Reset()
+		hidden, err := m.Forward(s, ids, b.plan)
+		if err == nil {
+			m.Logits(logits, hidden[(pp-logitRows)*c.Hidden:], logitRows)
+		}
+		return time.Since(start).Seconds(), err
+	})
+	if err != nil {
+		return err
+	}
+	secs := tm.Median
+	flops := 2 * (b.weights*float64(pp) + b.head*float64(logitRows))
+	return b.emit(modelBenchResult{Model: b.name, Test: fmt.Sprintf("pp%d", pp), Threads: parallel.Threads(),
+		Prefill: float64(pp) / secs, GFLOPS: flops / secs / 1e9, AllLogits: b.o.allLogits, Timing: tm})
+}
+
+// decode times --tg single-token steps after --kv-fill random positions
+// and one untimed step (which indexes the cache under --hyper-decode).
+func (b *modelBench) decode(kv weights.DType) error {
+	o, m := b.o, b.m
+	untimed := min(o.kvFill, 1) // the step after a fill is not timed
+	ids := b.tokens(untimed + o.tg)
+	s := m.NewStateOf(o.kvFill+untimed+o.tg, kv)
+	logits := make([]float32, m.Config.VocabSize)
+	step := func(id int) error {
+		hidden, err := m.Forward(s, []int{id}, b.plan)
+		if err == nil {
+			m.Logits(logits, hidden, 1)
+		}
+		return err
+	}
+	tm, err := b.timer.measure(func() (float64, error) {
+		s.Reset()
+		if err := m.FillRandom(s, o.kvFill, o.seed); err != nil {
+			return 0, err
+		}
+		for _, id := range ids[:untimed] {
+			if err := step(id); err != nil {
+				return 0, err
+			}
+		}
+		start := time.Now()
+		for _, id := range ids[untimed:] {
+			if err := step(id); err != nil {
+				return 0, err
+			}
+		}
+		return time.Since(start).Seconds(), nil
+	})
+	if err != nil {
+		return err
+	}
+	secs := tm.Median
+	flops := 2 * (b.weights + b.head) * float64(o.tg)
+	test := fmt.Sprintf("tg%d", o.tg)
+	if o.kvFill > 0 {
+		test += fmt.Sprintf("@d%d", o.kvFill)
+	}
+	return b.emit(modelBenchResult{Model: b.name, Test: test, Threads: parallel.Threads(), KVType: kv.String(),
+		Decode: float64(o.tg) / secs, GFLOPS: flops / secs / 1e9, Timing: tm})
+}
+
+// emit writes one result as JSON or a table row.
+func (b *modelBench) emit(r modelBenchResult) error {
+	return b.rep.add(r, r.Model, r.Test, strconv.Itoa(r.Threads), fmt.Sprintf("%.1f", r.Prefill+r.Decode), fmt.Sprintf("%.1f", r.GFLOPS))
 }
 
 // openBenchCheckpoint opens --model, the default model, or a random shape.
@@ -225,45 +262,4 @@ func openBenchCheckpoint(o modelBenchOpts) (*loader.Checkpoint, string, error) {
 		}
 		return c, name, err
 	}
-}
-
-// medianRun runs f once to warm up, then reps times, and returns the
-// median duration in seconds.
-func medianRun(reps int, f func() error) (float64, error) {
-	return medianOf(reps, func() (float64, error) {
-		t := time.Now()
-		err := f()
-		return time.Since(t).Seconds(), err
-	})
-}
-
-// medianOf runs f once to warm up, then reps times, and returns the median
-// of the seconds f measured itself.
-func medianOf(reps int, f func() (float64, error)) (float64, error) {
-	if _, err := f(); err != nil {
-		return 0, err
-	}
-	ts := make([]float64, reps)
-	for i := range ts {
-		var err error
-		if ts[i], err = f(); err != nil {
-			return 0, err
-		}
-	}
-	slices.Sort(ts)
-	return ts[reps/2], nil
-}
-
-func emitModelBench(w io.Writer, asJSON bool, r modelBenchResult) error {
-	if asJSON {
-		b, err := json.Marshal(r)
-		if err != nil {
-			return err
-		}
-		_, err = fmt.Fprintf(w, "%s\n", b)
-		return err
-	}
-	tps := r.Prefill + r.Decode
-	_, err := fmt.Fprintf(w, "%-32s %8s %3d threads %10.1f tokens/s %8.1f GFLOP/s\n", r.Model, r.Test, r.Threads, tps, r.GFLOPS)
-	return err
 }

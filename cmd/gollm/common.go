@@ -6,7 +6,6 @@ import (
 	"os"
 
 	"github.com/gollm/gollm/attention"
-	"github.com/gollm/gollm/internal/parallel"
 	"github.com/gollm/gollm/loader"
 	"github.com/gollm/gollm/model"
 	"github.com/gollm/gollm/tokenizer"
@@ -20,16 +19,25 @@ type modelFlags struct {
 	encoding  string
 	threads   int
 	seed      uint64
-	plan      attention.PlanFlags
+	plan      attention.PlanSpec
 }
 
+// register adds the model, tokenizer, --threads, --seed and attention plan
+// flags to fs.
 func (f *modelFlags) register(fs *pflag.FlagSet) {
+	f.registerForSweeps(fs)
+	addHyperLayerFlags(fs, &f.plan)
+}
+
+// registerForSweeps is register without --hyper-layers and --hyper-pattern,
+// which perplexity takes as sweep lists (sweepFlags).
+func (f *modelFlags) registerForSweeps(fs *pflag.FlagSet) {
 	fs.StringVar(&f.dir, "model", "", "HF model folder (config.json, *.safetensors, tokenizer.json); default: the embedded model")
 	fs.StringVar(&f.tokenizer, "tokenizer", "", "tokenizer file or folder overriding the model's own")
 	fs.StringVar(&f.encoding, "encoding", "", "tiktoken encoding overriding the model's tokenizer (r50k_base, p50k_base, cl100k_base, o200k_base)")
-	fs.IntVar(&f.threads, "threads", 0, "worker threads (default: all cores)")
-	fs.Uint64Var(&f.seed, "seed", 42, "seed for sampling and HyperAttention's random projections and samples")
-	f.plan.Register(fs)
+	addThreads(fs, &f.threads)
+	addSeed(fs, &f.seed, 42, "seed for sampling and HyperAttention's random projections and samples")
+	addKernelFlags(fs, &f.plan)
 }
 
 // loaded is an opened model with its tokenizer.
@@ -42,10 +50,9 @@ type loaded struct {
 
 // open loads the model, its tokenizer and the attention plan.
 func (f *modelFlags) open() (*loaded, error) {
-	if f.threads < 0 {
-		return nil, fmt.Errorf("--threads must be ≥ 0, got %d", f.threads)
+	if err := setThreads(f.threads); err != nil {
+		return nil, err
 	}
-	parallel.SetThreads(f.threads)
 	ckpt, err := openCheckpoint(f.dir)
 	if err != nil {
 		return nil, err

@@ -4,15 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/gollm/gollm/internal/sysmem"
-	"github.com/gollm/gollm/weights"
 	"os"
 	"os/signal"
 	"time"
 
-	"github.com/gollm/gollm/eval"
 	"github.com/spf13/cobra"
-	"github.com/spf13/pflag"
+
+	"github.com/gollm/gollm/eval"
+	"github.com/gollm/gollm/internal/sysmem"
+	"github.com/gollm/gollm/weights"
 )
 
 // pplFlags are the perplexity command's own flags.
@@ -24,9 +24,7 @@ type pplFlags struct {
 	stride          int
 	field           string
 	skipBad         bool
-	layers          string // --hyper-layers LIST
-	patterns        string // --hyper-pattern LIST
-	repeats         int
+	sweep           sweepFlags
 	kl              bool
 	decodeLast      int // --decode-last M
 	asJSON          bool
@@ -51,8 +49,9 @@ PPL is e^CE (CE: mean NLL in nats); "base 2" columns are 2^CE, the released scri
 			return runPerplexity(cmd.Context(), &mf, &pf)
 		},
 	}
-	registerModelFlagsForSweeps(&mf, cmd.Flags())
 	f := cmd.Flags()
+	mf.registerForSweeps(f)
+	pf.sweep.register(f)
 	f.StringArrayVar(&pf.files, "file", nil, "text file to evaluate (repeatable)")
 	f.StringArrayVar(&pf.data, "data", nil, "text file, folder of .txt files or LongBench .jsonl (repeatable)")
 	f.IntVar(&pf.ctx, "ctx", 1024, "tokens per window (N)")
@@ -62,9 +61,6 @@ PPL is e^CE (CE: mean NLL in nats); "base 2" columns are 2^CE, the released scri
 	f.IntVar(&pf.stride, "stride", 0, "windows protocol: HF sliding window with this stride (0: non-overlapping)")
 	f.StringVar(&pf.field, "field", "context", "JSONL field holding the text")
 	f.BoolVar(&pf.skipBad, "skip-bad", false, "skip JSONL lines that do not parse or lack --field (counted) instead of failing")
-	f.StringVar(&pf.layers, "hyper-layers", "0", "HyperAttention in this many layers: one value, a list 0,2,4 or a range 0-8 (a sweep)")
-	f.StringVar(&pf.patterns, "hyper-pattern", "last", "which layers take Hyper: last|first|even|odd, or a list of them (a sweep)")
-	f.IntVar(&pf.repeats, "repeats", 1, "seeds (--seed, --seed+1, …) per setting that uses HyperAttention")
 	f.BoolVar(&pf.kl, "kl", false, "compare each setting's next-token distributions with the L = 0 run: KL, top-1, |Δp|")
 	f.IntVar(&pf.decodeLast, "decode-last", 0, "score only the last M targets of each window, each through a single-token decode step after a prefill of the rest (what --hyper-decode changes)")
 	f.BoolVar(&pf.asJSON, "json", false, "print one JSON line per setting instead of the table")
@@ -73,20 +69,8 @@ PPL is e^CE (CE: mean NLL in nats); "base 2" columns are 2^CE, the released scri
 	rootCmd.AddCommand(cmd)
 }
 
-// registerModelFlagsForSweeps adds the shared model flags to fs except
-// --hyper-layers and --hyper-pattern, which this command takes as lists.
-func registerModelFlagsForSweeps(mf *modelFlags, fs *pflag.FlagSet) {
-	all := pflag.NewFlagSet("model", pflag.ContinueOnError)
-	mf.register(all)
-	all.VisitAll(func(fl *pflag.Flag) {
-		if fl.Name != "hyper-layers" && fl.Name != "hyper-pattern" {
-			fs.AddFlag(fl)
-		}
-	})
-}
-
 func runPerplexity(parent context.Context, mf *modelFlags, pf *pplFlags) error {
-	sw, err := parseSweep(pf.layers, pf.patterns, pf.repeats)
+	sw, err := pf.sweep.parse()
 	if err != nil {
 		return fmt.Errorf("perplexity: %w", err)
 	}
@@ -107,37 +91,53 @@ func runPerplexity(parent context.Context, mf *modelFlags, pf *pplFlags) error {
 		return err
 	}
 	defer l.close()
+	ev, rep, err := newPplEvaluation(l, mf, pf, sw, proto, ds)
+	if err != nil {
+		return err
+	}
+	if !pf.asJSON {
+		rep.header(os.Stdout)
+	}
+	err = evaluatePerplexity(parent, ev, rep)
+	return reportPerplexity(ev, rep, err)
+}
+
+// newPplEvaluation checks --ctx against the model and the memory,
+// tokenizes the data and sets up the sweep's evaluation and its report.
+func newPplEvaluation(l *loaded, mf *modelFlags, pf *pplFlags, sw sweep, proto eval.Protocol, ds *dataset) (*eval.Evaluation, *pplReport, error) {
 	if max := l.ckpt.Config.MaxPositions; max > 0 && pf.ctx > max {
-		return fmt.Errorf("perplexity: --ctx %d exceeds the model's context of %d tokens", pf.ctx, max)
+		return nil, nil, fmt.Errorf("perplexity: --ctx %d exceeds the model's context of %d tokens", pf.ctx, max)
 	}
 	if err := sysmem.Check(l.model.StateBytes(pf.ctx, weights.F32), fmt.Sprintf("perplexity: a KV cache and scratch for --ctx %d", pf.ctx),
 		"use a smaller --ctx"); err != nil {
-		return err
+		return nil, nil, err
 	}
 	ds.tokenize(l.tok)
 	lay, err := proto.Spans(ds.lengths())
 	if err != nil {
-		return fmt.Errorf("perplexity: %w", err)
+		return nil, nil, fmt.Errorf("perplexity: %w", err)
 	}
 	if len(lay.Spans) == 0 {
-		return fmt.Errorf("perplexity: nothing to score: %s", ds.tooShort(proto))
+		return nil, nil, fmt.Errorf("perplexity: nothing to score: %s", ds.tooShort(proto))
 	}
 	settings, ref, err := sw.settings(mf, l.model.Layers(), pf.kl)
 	if err != nil {
-		return fmt.Errorf("perplexity: %w", err)
+		return nil, nil, fmt.Errorf("perplexity: %w", err)
 	}
 	if err := checkDecodeLast(mf.plan.HyperDecode, pf.decodeLast, settings); err != nil {
-		return fmt.Errorf("perplexity: %w", err)
+		return nil, nil, fmt.Errorf("perplexity: %w", err)
 	}
 	ev, err := eval.NewEvaluation(l.model, ds.ids, lay.Spans, settings, ref)
 	if err != nil {
-		return fmt.Errorf("perplexity: %w", err)
+		return nil, nil, fmt.Errorf("perplexity: %w", err)
 	}
 	ev.DecodeLast = pf.decodeLast
-	rep := &pplReport{flags: pf, proto: proto, data: ds, layout: lay, plan: l.plan.String()}
-	if !pf.asJSON {
-		rep.header(os.Stdout)
-	}
+	return ev, &pplReport{flags: pf, proto: proto, data: ds, layout: lay, plan: l.plan.String()}, nil
+}
+
+// evaluatePerplexity runs ev under a progress bar until it ends or Ctrl-C
+// stops it (context.Canceled), and times it for the report.
+func evaluatePerplexity(parent context.Context, ev *eval.Evaluation, rep *pplReport) error {
 	ctx, stop := signal.NotifyContext(parent, os.Interrupt)
 	defer stop()
 	start := time.Now()
@@ -152,6 +152,7 @@ func runPerplexity(parent context.Context, mf *modelFlags, pf *pplFlags) error {
 			bar.update(p.Forwards, p.TotalForwards)
 		})
 	}()
+	var err error
 	select {
 	case err = <-done:
 	case <-ctx.Done():
@@ -159,6 +160,12 @@ func runPerplexity(parent context.Context, mf *modelFlags, pf *pplFlags) error {
 	}
 	bar.done()
 	rep.wall = time.Since(start).Seconds()
+	return err
+}
+
+// reportPerplexity writes what ev scored, also after an interrupt (err
+// context.Canceled), which then ends the command with errInterrupted.
+func reportPerplexity(ev *eval.Evaluation, rep *pplReport, err error) error {
 	interrupted := errors.Is(err, context.Canceled)
 	if err != nil && !interrupted {
 		return fmt.Errorf("perplexity: %w", err)
@@ -172,7 +179,7 @@ func runPerplexity(parent context.Context, mf *modelFlags, pf *pplFlags) error {
 		return fmt.Errorf("perplexity: nothing was scored")
 	}
 	if interrupted {
-		fmt.Fprintf(os.Stderr, "perplexity: interrupted: partial result over the %d of %d windows finished\n", runs[0].Windows, len(lay.Spans))
+		fmt.Fprintf(os.Stderr, "perplexity: interrupted: partial result over the %d of %d windows finished\n", runs[0].Windows, len(rep.layout.Spans))
 	}
 	if err := rep.write(os.Stdout, eval.Summarize(runs)); err != nil {
 		return err

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -16,17 +17,15 @@ type sweep struct {
 	repeats  int
 }
 
-var hyperPatterns = []string{"last", "first", "even", "odd"}
-
-// parseSweep reads "0,2,4" or "0-8" (or a mix), a pattern list and the
-// repeat count.
-func parseSweep(layers, patterns string, repeats int) (sweep, error) {
-	s := sweep{repeats: repeats}
-	if repeats < 1 {
-		return s, fmt.Errorf("--repeats must be ≥ 1, got %d", repeats)
+// parse reads the layer counts "0,2,4" or "0-8" (or a mix), the pattern
+// list and the repeat count.
+func (f sweepFlags) parse() (sweep, error) {
+	s := sweep{repeats: f.repeats}
+	if f.repeats < 1 {
+		return s, fmt.Errorf("--repeats must be ≥ 1, got %d", f.repeats)
 	}
 	seen := map[int]bool{}
-	for _, item := range strings.Split(layers, ",") {
+	for _, item := range strings.Split(f.layers, ",") {
 		item = strings.TrimSpace(item)
 		lo, hi, isRange := strings.Cut(item, "-")
 		a, err := strconv.Atoi(lo)
@@ -45,26 +44,17 @@ func parseSweep(layers, patterns string, repeats int) (sweep, error) {
 			s.layers = append(s.layers, L)
 		}
 	}
-	for _, p := range strings.Split(patterns, ",") {
+	for _, p := range strings.Split(f.patterns, ",") {
 		p = strings.TrimSpace(p)
-		if !contains(hyperPatterns, p) {
-			return s, fmt.Errorf("--hyper-pattern: unknown pattern %q (want %s)", p, strings.Join(hyperPatterns, ", "))
+		if err := attention.CheckPattern(p); err != nil {
+			return s, err
 		}
-		if contains(s.patterns, p) {
+		if slices.Contains(s.patterns, p) {
 			return s, fmt.Errorf("--hyper-pattern: %q given twice", p)
 		}
 		s.patterns = append(s.patterns, p)
 	}
 	return s, nil
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // settings builds the plans of the sweep for a model of nLayers layers:
@@ -74,7 +64,7 @@ func contains(list []string, s string) bool {
 // Hyper layer, else Flash everywhere.
 func (s sweep) settings(mf *modelFlags, nLayers int, kl bool) ([]eval.Setting, *attention.Plan, error) {
 	var out []eval.Setting
-	add := func(f attention.PlanFlags, pattern string) error {
+	add := func(f attention.PlanSpec, pattern string) error {
 		for r := 0; r < s.repeats; r++ {
 			seed := mf.seed + uint64(r)
 			p, err := f.Build(nLayers, seed)

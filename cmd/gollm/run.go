@@ -12,7 +12,6 @@ import (
 	"github.com/gollm/gollm/internal/sysmem"
 	"github.com/gollm/gollm/loader"
 	"github.com/gollm/gollm/model"
-	"github.com/gollm/gollm/weights"
 	"github.com/spf13/cobra"
 )
 
@@ -81,7 +80,7 @@ func init() {
 	f.BoolVar(&out.json, "json", false, "print one JSON line with text, ids, prompt_ids and timings instead of streaming")
 	f.StringVar(&out.file, "output", "", "also write the generated text to this file (atomically, at the end or on Ctrl-C)")
 	f.StringArrayVar(&out.stops, "stop", nil, "stop when the generated text contains this string (repeatable); it is not printed")
-	f.StringVar(&out.kvType, "kv-type", "auto", "KV cache storage: f32, f16, bf16, or auto (f16 for prompts over 8192 tokens)")
+	out.kvType.register(f, fmt.Sprintf("for prompts over %d tokens", longPrompt))
 	rootCmd.AddCommand(cmd)
 }
 
@@ -179,29 +178,7 @@ type runOutput struct {
 	json   bool
 	file   string // --output: written atomically at the end, also on interrupt
 	stops  []string
-	kvType string // --kv-type
-}
-
-// longPrompt is the prompt length from which --kv-type auto keeps the KV
-// cache in f16 (see docs/benchmarks.md for the perplexity parity).
-const longPrompt = 8192
-
-// kvType resolves --kv-type for a prompt of n tokens.
-func kvType(name string, n int) (weights.DType, error) {
-	switch name {
-	case "auto":
-		if n > longPrompt {
-			return weights.F16, nil
-		}
-		return weights.F32, nil
-	case "f32":
-		return weights.F32, nil
-	case "f16":
-		return weights.F16, nil
-	case "bf16":
-		return weights.BF16, nil
-	}
-	return 0, fmt.Errorf("--kv-type must be auto, f32, f16 or bf16, got %q", name)
+	kvType kvTypeFlag
 }
 
 // stopIDs gathers the end-of-sequence ids of the tokenizer, config.json and
@@ -224,7 +201,7 @@ func stopIDs(l *loaded) map[int]bool {
 
 func generate(ctx context.Context, l *loaded, prompt []int, maxTokens int, sc model.SamplerConfig, o runOutput) error {
 	capacity := len(prompt) + maxTokens
-	kv, err := kvType(o.kvType, len(prompt))
+	kv, err := o.kvType.resolve(len(prompt))
 	if err != nil {
 		return fmt.Errorf("run: %w", err)
 	}

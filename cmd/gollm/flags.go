@@ -1,0 +1,122 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/spf13/pflag"
+
+	"github.com/gollm/gollm/attention"
+	"github.com/gollm/gollm/internal/parallel"
+	"github.com/gollm/gollm/weights"
+)
+
+// The flag groups below are each registered by one function, which every
+// command taking those flags calls: same names, defaults and help.
+
+// addThreads adds --threads, the size of the worker pool (see setThreads).
+func addThreads(fs *pflag.FlagSet, n *int) {
+	fs.IntVar(n, "threads", 0, "worker threads (default: all cores)")
+}
+
+// setThreads checks --threads and sizes the worker pool.
+func setThreads(n int) error {
+	if n < 0 {
+		return fmt.Errorf("--threads must be ≥ 0, got %d", n)
+	}
+	parallel.SetThreads(n)
+	return nil
+}
+
+// addSeed adds --seed with a command's default and its account of what the
+// seed drives.
+func addSeed(fs *pflag.FlagSet, seed *uint64, def uint64, usage string) {
+	fs.Uint64Var(seed, "seed", def, usage)
+}
+
+// kvTypeFlag is --kv-type: how the KV cache stores keys and values.
+type kvTypeFlag struct{ name string }
+
+// register adds --kv-type; auto says when "auto" picks f16.
+func (k *kvTypeFlag) register(fs *pflag.FlagSet, auto string) {
+	fs.StringVar(&k.name, "kv-type", "auto", "KV cache storage: f32, f16, bf16, or auto (f16 "+auto+")")
+}
+
+// resolve returns the storage for a cache that auto judges by n positions.
+func (k kvTypeFlag) resolve(n int) (weights.DType, error) { return parseKVType(k.name, n) }
+
+// longPrompt is the prompt length from which --kv-type auto keeps the KV
+// cache in f16 (see docs/benchmarks.md for the perplexity parity).
+const longPrompt = 8192
+
+// parseKVType reads a --kv-type name; auto is f16 beyond longPrompt
+// positions, else f32.
+func parseKVType(name string, n int) (weights.DType, error) {
+	switch name {
+	case "auto":
+		if n > longPrompt {
+			return weights.F16, nil
+		}
+		return weights.F32, nil
+	case "f32":
+		return weights.F32, nil
+	case "f16":
+		return weights.F16, nil
+	case "bf16":
+		return weights.BF16, nil
+	}
+	return 0, fmt.Errorf("--kv-type must be auto, f32, f16 or bf16, got %q", name)
+}
+
+// addPlanFlags adds every attention plan flag to fs, into p, with
+// attention.DefaultPlanSpec's values: addHyperLayerFlags and addKernelFlags.
+func addPlanFlags(fs *pflag.FlagSet, p *attention.PlanSpec) {
+	addHyperLayerFlags(fs, p)
+	addKernelFlags(fs, p)
+}
+
+// addHyperLayerFlags adds --hyper-layers and --hyper-pattern, which choose
+// the Hyper layers by count.
+func addHyperLayerFlags(fs *pflag.FlagSet, p *attention.PlanSpec) {
+	d := attention.DefaultPlanSpec()
+	fs.IntVar(&p.HyperLayers, "hyper-layers", d.HyperLayers, "use HyperAttention in this many layers (see --hyper-pattern), --attn in the others")
+	fs.StringVar(&p.Pattern, "hyper-pattern", d.Pattern, "which layers --hyper-layers picks: last|first|even|odd (even/odd: the highest of that parity)")
+}
+
+// addKernelFlags adds the plan flags but --hyper-layers and --hyper-pattern
+// (which perplexity takes as sweep lists): --attn, --layer-attn,
+// --hyper-decode, --hyper-decode-window and addHyperFlags.
+func addKernelFlags(fs *pflag.FlagSet, p *attention.PlanSpec) {
+	d := attention.DefaultPlanSpec()
+	fs.StringVar(&p.Attn, "attn", d.Attn, "attention kernel for all layers: exact|flash|hyper")
+	fs.StringVar(&p.LayerAttn, "layer-attn", d.LayerAttn, "explicit kernels per layer range, e.g. 0-3:flash,4-7:hyper (others use --attn)")
+	fs.IntVar(&p.DecodeWindow, "hyper-decode-window", d.DecodeWindow, "--hyper-decode: recent keys attended exactly (0: --hyper-min-seq, like the prefill's causal leaves)")
+	fs.BoolVar(&p.HyperDecode, "hyper-decode", d.HyperDecode, "sublinear decode in Hyper layers: each new token attends to its LSH neighbourhood, the recent --hyper-block keys, the sink and samples of the cache instead of all of it")
+	addHyperFlags(fs, p)
+}
+
+// addHyperFlags adds only the settings of the Hyper kernel itself (block,
+// samples, projs, min-seq, sink, order), for tools that run Hyper without
+// a model, such as the attention benchmark.
+func addHyperFlags(fs *pflag.FlagSet, p *attention.PlanSpec) {
+	d := attention.DefaultPlanSpec()
+	fs.IntVar(&p.Hyper.Block, "hyper-block", d.Hyper.Block, "HyperAttention sorted block size")
+	fs.IntVar(&p.Hyper.Samples, "hyper-samples", d.Hyper.Samples, "HyperAttention residual samples per head (0 disables)")
+	fs.IntVar(&p.Hyper.Projs, "hyper-projs", d.Hyper.Projs, "HyperAttention LSH projections")
+	fs.IntVar(&p.Hyper.MinSeq, "hyper-min-seq", d.Hyper.MinSeq, "HyperAttention is exact below this many queries")
+	fs.IntVar(&p.Hyper.Sink, "hyper-sink", d.Hyper.Sink, "attend exactly to the first N keys and merge them in (0 disables)")
+	fs.StringVar(&p.Order, "hyper-order", d.Order, "LSH bucket order: gray (released) | inverse-gray (paper)")
+}
+
+// sweepFlags are perplexity's sweep: --hyper-layers and --hyper-pattern as
+// lists, and --repeats; parse reads them.
+type sweepFlags struct {
+	layers   string // --hyper-layers LIST
+	patterns string // --hyper-pattern LIST
+	repeats  int
+}
+
+func (s *sweepFlags) register(fs *pflag.FlagSet) {
+	fs.StringVar(&s.layers, "hyper-layers", "0", "HyperAttention in this many layers: one value, a list 0,2,4 or a range 0-8 (a sweep)")
+	fs.StringVar(&s.patterns, "hyper-pattern", "last", "which layers take Hyper: last|first|even|odd, or a list of them (a sweep)")
+	fs.IntVar(&s.repeats, "repeats", 1, "seeds (--seed, --seed+1, …) per setting that uses HyperAttention")
+}
