@@ -40,15 +40,24 @@ func (r *xorshift) gauss() float32 {
 	return s - 2
 }
 
-// refRow is quantref.c's row kind row: random rows of several scales and
-// shapes, then the edge rows (zeros, constants, an outlier, tiny values,
-// negatives only, ±65504).
-func refRow(row int) []float32 {
-	r := xorshift(0x9E3779B9 * uint32(row+1))
+// refRow is quantref.c's fixture row row (of kind row).
+func refRow(row int) []float32 { return genRow(row, 0x9E3779B9*uint32(row+1)) }
+
+// bulkRow is quantref.c's bulk row row.
+func bulkRow(row int) []float32 {
+	kinds := [...]int{0, 1, 2, 3, 4, 5, 9, 12, 13}
+	return genRow(kinds[row%len(kinds)], 0x85EBCA6B*uint32(row+1))
+}
+
+// genRow is quantref.c's gen: a row of kind 0–5 (random, of several scales
+// and shapes) or 6–13 (zeros, constants, an outlier, tiny values, negatives
+// only, ±65504), from the generator seeded with seed.
+func genRow(kind int, seed uint32) []float32 {
+	r := xorshift(seed)
 	x := make([]float32, refCols)
 	for i := range x {
 		var v float32
-		switch row {
+		switch kind {
 		case 0:
 			v = r.sym()
 		case 1:
@@ -168,8 +177,8 @@ func TestHalfConversionsMatchGGML(t *testing.T) {
 }
 
 // kquantDiffBound is how many of a K-quant's blocks may differ from ggml's
-// quantizer in the fixture (of 2*refRows); the formulas are followed step
-// for step, so none do today.
+// quantizer in one comparison (the issue allows "within rounding"); the
+// formulas are followed step for step, so none do today.
 const kquantDiffBound = 0
 
 // TestOracle checks, per type, QuantizeRow's bytes against ggml's on every
@@ -193,11 +202,7 @@ func TestOracle(t *testing.T) {
 			}
 			diffBlocks += countDiffBlocks(t, ty, row, got, want[row])
 		}
-		bound := 0
-		if ty.BlockElems() == QKK && ty != Q8_K {
-			bound = kquantDiffBound
-		}
-		if diffBlocks > bound {
+		if bound := diffBound(ty); diffBlocks > bound {
 			t.Errorf("%v: %d blocks of %d differ from ggml's quantizer (bound %d)", ty, diffBlocks, refRows*refCols/ty.BlockElems(), bound)
 		}
 		for row := 0; row <= refRows; row++ {
@@ -218,9 +223,61 @@ func TestOracle(t *testing.T) {
 			}
 		}
 	}
+	checkBulk(t, r)
 	if len(r.b) != 0 {
 		t.Errorf("ggml_ref.bin: %d bytes left over", len(r.b))
 	}
+}
+
+// checkBulk compares the bulk rows' blocks by their hashes, counting the
+// blocks that differ, and their dequantized floats by one hash per type.
+func checkBulk(t *testing.T, r *reader) {
+	rows, cols := int(r.u32()), int(r.u32())
+	if cols != refCols {
+		t.Fatalf("bulk rows of %d weights, want %d", cols, refCols)
+	}
+	x := make([][]float32, rows)
+	for row := range x {
+		x[row] = bulkRow(row)
+	}
+	for _, ty := range []Type{Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q4_K, Q5_K, Q6_K, Q8_K} {
+		rb, _ := ty.RowBytes(cols)
+		bb := ty.BlockBytes()
+		q, y := make([]byte, rb), make([]float32, cols)
+		hy, diff := uint64(fnv0), 0
+		for row := range x {
+			if err := QuantizeRow(ty, q, x[row]); err != nil {
+				t.Fatal(err)
+			}
+			for b := 0; b < rb; b += bb {
+				if uint32(fnv(fnv0, q[b:b+bb])) != r.u32() {
+					diff++
+				}
+			}
+			if err := DequantizeRow(ty, y, q); err != nil {
+				t.Fatal(err)
+			}
+			hy = fnv(hy, f32bytes(y))
+		}
+		if want := r.u64(); diff == 0 && hy != want {
+			t.Errorf("%v: bulk dequantized floats differ from ggml's", ty)
+		}
+		if bound := diffBound(ty); diff > bound {
+			t.Errorf("%v: %d bulk blocks of %d differ from ggml's quantizer (bound %d)", ty, diff, rows*cols/ty.BlockElems(), bound)
+		} else if diff > 0 {
+			t.Logf("%v: %d bulk blocks of %d differ from ggml's quantizer", ty, diff, rows*cols/ty.BlockElems())
+		}
+	}
+}
+
+// diffBound is how many blocks of type ty may differ from ggml's quantizer
+// in one comparison: none for the legacy formats and Q8_K, whose
+// quantization is specified bit for bit, kquantDiffBound for the others.
+func diffBound(ty Type) int {
+	if ty.BlockElems() == QKK && ty != Q8_K {
+		return kquantDiffBound
+	}
+	return 0
 }
 
 // countDiffBlocks returns how many blocks of got differ from want, logging

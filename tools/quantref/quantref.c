@@ -17,7 +17,10 @@
 //   u64 fp32->fp16 hash, u64 fp16->fp32 hash, u64 fp32->bf16 hash,
 //   then per type: u32 type id, u32 row bytes,
 //     rows quantized rows, rows dequantized rows (cols f32 each),
-//     one row of random block bytes, and its dequantized floats.
+//     one row of random block bytes, and its dequantized floats;
+//   then the bulk rows: u32 rows, u32 cols, and per type (same order) the
+//     low 32 bits of the hash of each quantized block, and a u64 hash of all
+//     the dequantized floats.
 // Hashes are FNV-1a 64 over the little-endian bytes of the values.
 #include <stdarg.h>
 #include <stdint.h>
@@ -158,6 +161,32 @@ static void randomBlocks(const struct tinfo *ti, uint8_t *q) {
     }
 }
 
+// bulk hashes what ggml makes of BULK_ROWS more rows (random kinds of gen,
+// new seeds): enough blocks to count how many differ without storing them.
+#define BULK_ROWS 72
+static void bulk(void) {
+    static const int kinds[] = {0, 1, 2, 3, 4, 5, 9, 12, 13};
+    static float x[BULK_ROWS][COLS], y[COLS];
+    static uint8_t q[COLS * 2];
+    for (int r = 0; r < BULK_ROWS; r++) {
+        rng = 0x85EBCA6Bu * (uint32_t)(r + 1);
+        for (int i = 0; i < COLS; i++) x[r][i] = gen(kinds[r % 9], i);
+    }
+    out32(BULK_ROWS); out32(COLS);
+    for (size_t k = 0; k < NTYPES; k++) {
+        const struct tinfo *ti = &types[k];
+        uint64_t hy = FNV0;
+        for (int r = 0; r < BULK_ROWS; r++) {
+            memset(q, 0, sizeof q);
+            quantize(ti->t, x[r], q);
+            for (int b = 0; b < COLS / ti->blck; b++) out32((uint32_t)fnv(FNV0, q + b * ti->size, ti->size));
+            dequantize(ti->t, q, y);
+            hy = fnv(hy, y, sizeof y);
+        }
+        out64(hy);
+    }
+}
+
 int main(void) {
     static float x[ROWS][COLS], y[COLS];
     static uint8_t q[COLS * 2];
@@ -185,5 +214,6 @@ int main(void) {
         out(q, rb);
         dequantize(ti->t, q, y); out(y, sizeof y);
     }
+    bulk();
     return 0;
 }
