@@ -150,7 +150,7 @@ func quantScaleMin(b []byte, x []float32, L []uint8, nmax int, rmin float32, nst
 		if dj == 0 {
 			continue
 		}
-		dm := dmin * float32(m)
+		dm := float32(dmin * float32(m))
 		for i := 32 * j; i < 32*j+32; i++ {
 			L[i] = uint8(clamp(nearestInt(float32(x[i]+dm)/dj), 0, nmax))
 		}
@@ -213,7 +213,7 @@ func dequantScaleMin(dst []float32, b []byte, level func(n, l int, hi bool) uint
 	for n := 0; n < QKK/64; n++ {
 		for k, hi := range [2]bool{false, true} {
 			sc, m := scaleMin(2*n+k, b[4:16])
-			dk, mk := d*float32(sc), dmin*float32(m)
+			dk, mk := d*float32(sc), float32(dmin*float32(m))
 			out := dst[64*n+32*k:]
 			for l := 0; l < 32; l++ {
 				out[l] = float32(dk*float32(level(n, l, hi))) - mk
