@@ -12,6 +12,9 @@ import (
 // refRows generates (tools/quantref/quantref.c writes it; its header says how
 // to rebuild it and lays out the file).
 
+// refTypes are the fixture's types, in its order.
+var refTypes = []Type{Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q4_K, Q5_K, Q6_K, Q8_K}
+
 const (
 	refRows = 14
 	refCols = 512
@@ -187,10 +190,10 @@ const kquantDiffBound = 0
 func TestOracle(t *testing.T) {
 	r := openRef(t)
 	r.bytes(24) // the conversion hashes
-	for k := 0; k < 9; k++ {
-		ty, rb := Type(r.u32()), int(r.u32())
-		if n, _ := ty.RowBytes(refCols); n != rb {
-			t.Fatalf("%v: fixture rows of %d bytes, RowBytes says %d", ty, rb, n)
+	for _, ty := range refTypes {
+		id, rb := Type(r.u32()), int(r.u32())
+		if n, _ := ty.RowBytes(refCols); id != ty || n != rb {
+			t.Fatalf("fixture has type %v with rows of %d bytes, want %v in %d", id, rb, ty, n)
 		}
 		want := make([][]byte, refRows)
 		diffBlocks := 0
@@ -240,7 +243,7 @@ func checkBulk(t *testing.T, r *reader) {
 	for row := range x {
 		x[row] = bulkRow(row)
 	}
-	for _, ty := range []Type{Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q4_K, Q5_K, Q6_K, Q8_K} {
+	for _, ty := range refTypes {
 		rb, _ := ty.RowBytes(cols)
 		bb := ty.BlockBytes()
 		q, y := make([]byte, rb), make([]float32, cols)

@@ -1,6 +1,7 @@
 package quant
 
 import (
+	"encoding/binary"
 	"math"
 	"strings"
 	"testing"
@@ -82,7 +83,7 @@ func TestKQuantErrorBounds(t *testing.T) {
 	x := bulkRow(0)
 	q, y := roundTrip(t, Q8_K, x)
 	for b := 0; b < len(x)/QKK; b++ {
-		d := abs32(math.Float32frombits(uint32(q[b*292]) | uint32(q[b*292+1])<<8 | uint32(q[b*292+2])<<16 | uint32(q[b*292+3])<<24))
+		d := abs32(math.Float32frombits(binary.LittleEndian.Uint32(q[b*Q8_K.BlockBytes():])))
 		for i := b * QKK; i < (b+1)*QKK; i++ {
 			if e := abs32(x[i] - y[i]); e > 0.5001*d {
 				t.Fatalf("Q8_K weight %d: error %g > d/2 (d %g)", i, e, d)
