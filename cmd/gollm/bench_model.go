@@ -90,7 +90,7 @@ func runModelBench(w io.Writer, o modelBenchOpts) error {
 	if o.reps < 1 || o.tg < 0 || o.kvFill < 0 {
 		return fmt.Errorf("--reps must be ≥ 1, --tg and --kv-fill ≥ 0 (got %d, %d, %d)", o.reps, o.tg, o.kvFill)
 	}
-	kv, err := kvType(o.kvType, o.kvFill)
+	kv, err := attention.ParseKVType(o.kvType, o.kvFill)
 	if err != nil {
 		return err
 	}

@@ -9,10 +9,10 @@ import (
 	"os/signal"
 	"time"
 
+	"github.com/gollm/gollm/attention"
 	"github.com/gollm/gollm/internal/sysmem"
 	"github.com/gollm/gollm/loader"
 	"github.com/gollm/gollm/model"
-	"github.com/gollm/gollm/weights"
 	"github.com/spf13/cobra"
 )
 
@@ -182,28 +182,6 @@ type runOutput struct {
 	kvType string // --kv-type
 }
 
-// longPrompt is the prompt length from which --kv-type auto keeps the KV
-// cache in f16 (see docs/benchmarks.md for the perplexity parity).
-const longPrompt = 8192
-
-// kvType resolves --kv-type for a prompt of n tokens.
-func kvType(name string, n int) (weights.DType, error) {
-	switch name {
-	case "auto":
-		if n > longPrompt {
-			return weights.F16, nil
-		}
-		return weights.F32, nil
-	case "f32":
-		return weights.F32, nil
-	case "f16":
-		return weights.F16, nil
-	case "bf16":
-		return weights.BF16, nil
-	}
-	return 0, fmt.Errorf("--kv-type must be auto, f32, f16 or bf16, got %q", name)
-}
-
 // stopIDs gathers the end-of-sequence ids of the tokenizer, config.json and
 // generation_config.json.
 func stopIDs(l *loaded) map[int]bool {
@@ -224,7 +202,7 @@ func stopIDs(l *loaded) map[int]bool {
 
 func generate(ctx context.Context, l *loaded, prompt []int, maxTokens int, sc model.SamplerConfig, o runOutput) error {
 	capacity := len(prompt) + maxTokens
-	kv, err := kvType(o.kvType, len(prompt))
+	kv, err := attention.ParseKVType(o.kvType, len(prompt))
 	if err != nil {
 		return fmt.Errorf("run: %w", err)
 	}
