@@ -95,7 +95,7 @@ func TestKVCachePrefill16(t *testing.T) {
 }
 
 // TestKVCacheAppend checks the bookkeeping: Len, Append in pieces equal to
-// one Append, AppendRandom's range, Reset, and the panic past capacity.
+// one Append, AppendRandom's range, Truncate, and the panic past capacity.
 func TestKVCacheAppend(t *testing.T) {
 	rng := rand.New(rand.NewPCG(45, 46))
 	s := Shape{Heads: 2, KVHeads: 2, NQ: 1, NK: 30, Dim: 8, KVStride: 40}
@@ -119,9 +119,13 @@ func TestKVCacheAppend(t *testing.T) {
 	if whole.Bytes() != 2*2*8*40*4 {
 		t.Errorf("Bytes %d, want %d", whole.Bytes(), 2*2*8*40*4)
 	}
-	whole.Reset()
+	whole.Truncate(35)
+	if whole.Len() != 35 {
+		t.Errorf("Len %d after Truncate(35)", whole.Len())
+	}
+	whole.Truncate(0)
 	if whole.Len() != 0 {
-		t.Errorf("Len %d after Reset", whole.Len())
+		t.Errorf("Len %d after Truncate(0)", whole.Len())
 	}
 	defer func() {
 		if recover() == nil {

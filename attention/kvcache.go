@@ -100,8 +100,9 @@ func (c *KVCache) Cap() int { return c.cap }
 // Bytes is the memory of the keys and values.
 func (c *KVCache) Bytes() int64 { return KVCacheBytes(c.dtype, c.heads, c.dim, c.cap) }
 
-// Reset empties the cache (the memory is kept).
-func (c *KVCache) Reset() { c.n = 0 }
+// Truncate drops the positions from n on (the memory is kept); Truncate(0)
+// empties the cache.
+func (c *KVCache) Truncate(n int) { c.n = min(c.n, max(n, 0)) }
 
 // Append stores the keys and values of len(k)/(KVHeads·Dim) new positions,
 // k and v laid out [positions][KVHeads][Dim] (a projection's output rows).

@@ -21,7 +21,7 @@ type State struct {
 	// the layers done and the total (progress of a long prefill).
 	OnLayer func(done, total int)
 	// Ctx, when set, is checked between layers: a cancelled context stops
-	// the forward pass with its error (the cache is then unusable: Reset it).
+	// the forward pass with its error (the cache is left as before the pass).
 	Ctx context.Context
 	// OnAttention, when set, is told the time each layer's attention took
 	// (the attention share of a forward pass).
@@ -60,10 +60,17 @@ func (s *State) Cap() int { return s.kv[0].Cap() }
 
 // Reset empties the cache for a new sequence (the memory is kept).
 func (s *State) Reset() {
+	s.truncate(0)
+	s.hyper = nil
+}
+
+// truncate drops the cached positions from n on (what a pass appended
+// before it stopped, when n is Len).
+func (s *State) truncate(n int) {
 	for _, c := range s.kv {
-		c.Reset()
+		c.Truncate(n)
 	}
-	s.n, s.hyper = 0, nil
+	s.n = n
 }
 
 // KVBytes is the memory held by the cache.
@@ -125,6 +132,7 @@ func (m *Model) Forward(s *State, ids []int, plan *attention.Plan) ([]float32, e
 			s.OnLayer(li+1, len(m.layers))
 		}
 		if s.Ctx != nil && s.Ctx.Err() != nil {
+			s.truncate(s.n) // the layers done so far appended their keys
 			return nil, s.Ctx.Err()
 		}
 	}
