@@ -9,7 +9,8 @@ import (
 )
 
 // decodeRows is the most query rows per KV head (query heads of a GQA group
-// times NQ) that Flash hands to attendDecode instead of its tiles: with so
+// times NQ) that Flash hands to attendDecode instead of its tiles (and
+// KVCache.Attend reads from a cache that is not F32 unwidened): with so
 // few rows the tiles would mostly hold padding, and every key block would be
 // transposed for a handful of dot products.
 const decodeRows = 8
@@ -21,12 +22,6 @@ const decodeRows = 8
 // tasks per KV head. On the dev VM (d = 64) 256 and 512 f16 keys were
 // slower than 1024, and 256 or 1024 f32 keys no faster than 512.
 const decodeChunkBytes = 128 << 10
-
-// decodeChunk returns the keys per decoding task for head size d and
-// elemBytes bytes per cached element.
-func decodeChunk(d, elemBytes int) int {
-	return max(256, decodeChunkBytes/(d*elemBytes))
-}
 
 // attendDecode serves decoding against an f32 cache; see decode.
 func attendDecode(out, lse, q, k, v []float32, s Shape, p Params) {
@@ -53,15 +48,15 @@ func grow(buf *[]float32, n int) []float32 {
 }
 
 // decodeTasks returns how decoding splits nk keys of head size d stored
-// in elemBytes bytes per element: chunk keys per task, chunks tasks per KV
-// head.
+// in elemBytes bytes per element: chunk keys per task (decodeChunkBytes of
+// keys, at least 256), chunks tasks per KV head.
 func decodeTasks(nk, d, elemBytes int) (chunk, chunks int) {
-	chunk = decodeChunk(d, elemBytes)
+	chunk = max(256, decodeChunkBytes/(d*elemBytes))
 	return chunk, (nk + chunk - 1) / chunk
 }
 
 // decode is the split-KV decoding path. One parallel pass covers (KV head,
-// decodeChunk keys) tasks; each scores its keys for all the query rows of
+// chunk of keys) tasks (decodeTasks); each scores its keys for all the query rows of
 // the head's GQA group (each key read once), takes the chunk's own max and
 // exp-sum per row and sums its values with the unnormalised probabilities.
 // The partial results are then merged by LSE in chunk order, so the result
@@ -83,10 +78,11 @@ func decode(out, lse, q []float32, kv kvStore, s Shape, p Params) {
 }
 
 // decodeGroups is one decoding call seen per KV head: the rows() query rows
-// of its GQA group (row r is query row r%NQ of head kvh·g + r/NQ), split
-// into chunks tasks of chunk keys, and the tasks' partial results (task t =
-// kvh·chunks + c, its row r at index t·rows() + r): the unnormalised value
-// sums part, and the chunk's max score cmax and exp-sum csum.
+// of its GQA group (row r is query row r%NQ of head kvh·Heads/KVHeads +
+// r/NQ), its keys split into chunks tasks of chunk keys, and the tasks'
+// partial results (task t = kvh·chunks + c, its row r at index t·rows() +
+// r): the unnormalised value sums part, and the chunk's max score cmax and
+// exp-sum csum.
 type decodeGroups struct {
 	s                Shape
 	p                Params

@@ -15,16 +15,16 @@ import (
 // reads; rows are rounded once, when appended.
 //
 // Every kernel reads the cache through Attend (and HyperDecoder.Attend): an
-// F32 cache is handed to the kernel as is; a 16-bit one is read directly by
-// the decoding path when few query rows decode against it, whatever the
-// kernel, and widened to float32 one layer at a time (into a KVScratch) for
-// the kernel otherwise.
+// F32 cache is handed to the kernel as is; any other storage type is read
+// directly by the decoding path when few query rows decode against it,
+// whatever the kernel, and widened to float32 one layer at a time (into a
+// KVScratch) for the kernel otherwise.
 //
 // A storage type is one implementation of the internal kvStore interface
 // (put, scores, weightedSum, readRows, touchRows, from, elemBytes: rounding
 // rows in, and every read a kernel makes) and one row of kvStorages (its
-// DType, its --kv-type name and its constructor); nothing outside this
-// package changes.
+// DType, its --kv-type name and its constructor). Beyond a DType in weights,
+// should it need a new one, nothing outside this package changes.
 type KVCache struct {
 	store           kvStore
 	dtype           weights.DType
@@ -165,7 +165,7 @@ type KVScratch struct{ k, v []float32 }
 // len(q)/(heads·Dim)) against the whole cache into out ([heads][NQ][Dim])
 // and lse ([heads][NQ], or nil); see KVCache for how each storage type is
 // read. tmp holds the widened keys and values when a prefill kernel reads a
-// cache that is not F32.
+// cache that is not F32 (nil: fresh scratch).
 func (c *KVCache) Attend(kern Kernel, out, lse, q []float32, heads int, p Params, tmp *KVScratch) {
 	s := c.shape(heads, q)
 	if f, ok := c.store.(kvF32); ok {
@@ -175,6 +175,9 @@ func (c *KVCache) Attend(kern Kernel, out, lse, q []float32, heads int, p Params
 	if s.Heads/s.KVHeads*s.NQ <= decodeRows {
 		decode(out, lse, q, c.store, s, p)
 		return
+	}
+	if tmp == nil {
+		tmp = new(KVScratch)
 	}
 	rows := s.NK * s.Dim
 	k, v := grow(&tmp.k, s.KVHeads*rows), grow(&tmp.v, s.KVHeads*rows)
