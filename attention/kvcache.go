@@ -156,7 +156,7 @@ func (c *KVCache) shape(heads int, q []float32) Shape {
 	return Shape{Heads: heads, KVHeads: c.heads, NQ: len(q) / (heads * c.dim), NK: c.n, Dim: c.dim, KVStride: c.cap}
 }
 
-// KVScratch is reusable scratch of KVCache.Attend: one 16-bit cache widened
+// KVScratch is reusable scratch of KVCache.Attend: one narrow cache widened
 // to float32 for a prefill kernel. One KVScratch serves every layer of a
 // forward pass, the layers attending one at a time.
 type KVScratch struct{ k, v []float32 }

@@ -155,7 +155,7 @@ const rowChunk = 512
 // work holds the scratch buffers of one forward pass.
 type work struct {
 	qh, oh                 []float32           // head-major queries and attention output, all n rows
-	wide                   attention.KVScratch // one layer of a 16-bit cache, widened for a prefill
+	wide                   attention.KVScratch // one layer of a narrow (not f32) cache, widened for a prefill
 	xn, q, k, v, att, proj []float32           // one chunk of rows
 	ff1, ff2               []float32           // one chunk of MLP activations
 	plan                   *attention.Plan     // of this pass (its HyperDecode)
