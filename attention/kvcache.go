@@ -49,16 +49,17 @@ func storage(dtype weights.DType) *kvStorage {
 	panic(fmt.Sprintf("attention: no KV cache storage of type %s", dtype))
 }
 
-// autoF16 is the number of cached positions beyond which ParseKVType's
-// "auto" stores F16 (see docs/benchmarks.md for the perplexity parity).
-const autoF16 = 8192
+// AutoF16Positions is the number of cached positions beyond which
+// ParseKVType's "auto" stores F16 (see docs/benchmarks.md for the
+// perplexity parity).
+const AutoF16Positions = 8192
 
 // ParseKVType resolves a --kv-type name for a cache of n positions: the
 // name of a storage type (f32, f16, bf16), or auto (F16 beyond 8192
 // positions, F32 otherwise).
 func ParseKVType(name string, n int) (weights.DType, error) {
 	if name == "auto" {
-		if n > autoF16 {
+		if n > AutoF16Positions {
 			return weights.F16, nil
 		}
 		return weights.F32, nil

@@ -61,7 +61,7 @@ gflops counts the weight matrix products only (2 × weights × tokens / s).`,
 	f.IntSliceVar(&o.pp, "pp", []int{512}, "prompt lengths to prefill; repeatable")
 	f.IntVar(&o.tg, "tg", 128, "tokens to decode (0 skips decode)")
 	f.IntVar(&o.kvFill, "kv-fill", 0, "decode after this many positions of random keys and values in the cache")
-	f.StringVar(&o.kvType, "kv-type", "auto", "decode KV cache storage: f32, f16, bf16, or auto (f16 beyond 8192 cached positions)")
+	f.StringVar(&o.kvType, "kv-type", "auto", fmt.Sprintf("decode KV cache storage: f32, f16, bf16, or auto (f16 beyond %d cached positions)", attention.AutoF16Positions))
 	f.IntVar(&o.reps, "reps", 3, "repeats per measurement (median reported)")
 	f.IntVar(&o.threads, "threads", 0, "worker threads (default: all cores)")
 	f.BoolVar(&o.allLogits, "all-logits", false, "prefill computes logits for every token (as perplexity does)")

@@ -81,7 +81,7 @@ func init() {
 	f.BoolVar(&out.json, "json", false, "print one JSON line with text, ids, prompt_ids and timings instead of streaming")
 	f.StringVar(&out.file, "output", "", "also write the generated text to this file (atomically, at the end or on Ctrl-C)")
 	f.StringArrayVar(&out.stops, "stop", nil, "stop when the generated text contains this string (repeatable); it is not printed")
-	f.StringVar(&out.kvType, "kv-type", "auto", "KV cache storage: f32, f16, bf16, or auto (f16 for prompts over 8192 tokens)")
+	f.StringVar(&out.kvType, "kv-type", "auto", fmt.Sprintf("KV cache storage: f32, f16, bf16, or auto (f16 for prompts over %d tokens)", attention.AutoF16Positions))
 	rootCmd.AddCommand(cmd)
 }
 
