@@ -1,6 +1,10 @@
 package attention
 
-import "github.com/gollm/gollm/internal/parallel"
+import (
+	"sync/atomic"
+
+	"github.com/gollm/gollm/internal/parallel"
+)
 
 // Flash is tiled attention with an online softmax (the FlashAttention
 // algorithm on the CPU): query tiles walk the keys block by block keeping a
@@ -47,9 +51,13 @@ func (Flash) Attend(out, lse, q, k, v []float32, s Shape, p Params) {
 	flashSplit(out, lse, q, k, v, s, p, qTiles, split)
 }
 
+// flashSplits counts the calls of flashSplit (its tests check they reach it).
+var flashSplits atomic.Int64
+
 // flashSplit runs each query tile against split key ranges in parallel and
 // merges the partial results by LSE.
 func flashSplit(out, lse, q, k, v []float32, s Shape, p Params, qTiles, split int) {
+	flashSplits.Add(1)
 	rows := s.Heads * s.NQ
 	chunk := (s.NK + split - 1) / split
 	chunk = (chunk + tileK - 1) / tileK * tileK

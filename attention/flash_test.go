@@ -99,6 +99,35 @@ func TestFlashSplitKV(t *testing.T) {
 	}
 }
 
+// TestFlashSplitTiles reaches Flash's split of the keys of query tiles
+// (too few tiles to occupy the threads, more rows per KV head than the
+// decoding path takes, at least two ranges of minSplitKeys keys) — the
+// flashSplits counter proves each call took it — and checks it against the
+// float64 reference at 1, 2 and 3 threads, causal or not.
+func TestFlashSplitTiles(t *testing.T) {
+	defer parallel.SetThreads(parallel.Threads())
+	rng := rand.New(rand.NewPCG(7, 8))
+	for _, s := range []Shape{
+		{Heads: 2, KVHeads: 1, NQ: 20, NK: 3000, Dim: 64, KVStride: 3010},
+		{Heads: 3, KVHeads: 3, NQ: 9, NK: 1500, Dim: 16},
+	} {
+		in := randInputs(rng, s)
+		for _, p := range []Params{{Scale: 0.125, Causal: true, Offset: s.NK - s.NQ}, {Scale: 0.2}} {
+			want, wantLSE := in.run(Exact{}, p)
+			for _, th := range []int{1, 2, 3} {
+				parallel.SetThreads(th)
+				before := flashSplits.Load()
+				out, lse := in.run(Flash{}, p)
+				what := fmt.Sprintf("%+v %+v, %d threads", s, p, th)
+				if flashSplits.Load() == before {
+					t.Fatalf("%s: Flash did not split the keys", what)
+				}
+				checkClose(t, what, out, lse, want, wantLSE, 1e-5)
+			}
+		}
+	}
+}
+
 func TestMergeLSE(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
 	s := Shape{Heads: 1, KVHeads: 1, NQ: 7, NK: 90, Dim: 8}

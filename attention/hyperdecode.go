@@ -5,8 +5,6 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
-	"sync/atomic"
-	"unsafe"
 
 	"github.com/gollm/gollm/internal/kernels"
 	"github.com/gollm/gollm/internal/parallel"
@@ -102,83 +100,21 @@ func decodeRNG(seed uint64, layer int) *rand.Rand {
 // sink is in the index.
 func (d *HyperDecoder) Indexed() int { return d.indexed }
 
-// Attend is decoding attention of q against an f32 KV cache, in the
-// layouts of Kernel.Attend; see HyperDecoder for what it attends to.
-func (d *HyperDecoder) Attend(out, lse, q, k, v []float32, s Shape, p Params) {
-	d.attend(out, lse, q, kvF32{k, v}, s, p)
-}
-
-// Attend16 is Attend against a 16-bit cache: k and v hold half-precision
-// bits (bf16 false) or bfloat16 bits (bf16 true), as Decode16.
-func (d *HyperDecoder) Attend16(out, lse, q []float32, k, v []uint16, bf16 bool, s Shape, p Params) {
-	d.attend(out, lse, q, kv16{k, v, bf16}, s, p)
-}
-
-// kvRows is a KV cache whose rows can be read as float32.
-type kvRows interface {
-	kvSource
-	// readRows widens the keys (and the values, when v is not nil) of rows
-	// [lo, hi) of the head starting at element base into k and v.
-	readRows(k, v []float32, base, d, lo, hi int)
-	// touchRows touches the keys and values of rows pos (see touch).
-	touchRows(base, d int, pos []int32)
-	// from is the cache seen from element off on: its row 0 is row off/d
-	// of the first head.
-	from(off int) kvSource
-}
-
-func (c kvF32) from(off int) kvSource { return kvF32{c.k[off:], c.v[off:]} }
-
-func (c kv16) from(off int) kvSource { return kv16{c.k[off:], c.v[off:], c.bf16} }
-
-// touch reads an element of each 64-byte cache line of the rows pos of x
-// (stride d from element base), every row before any is used, so that their
-// cache misses overlap instead of stalling one row at a time. It returns a
-// sum of what it read, only to keep the reads.
-func touch[T uint16 | float32](x []T, base, d int, pos []int32) T {
-	var s T
-	step := 64 / int(unsafe.Sizeof(s))
-	for _, j := range pos {
-		row := x[base+int(j)*d:][:d]
-		for c := 0; c < d; c += step {
-			s += row[c]
-		}
-		s += row[d-1] // a row need not start on a line
-	}
-	return s
-}
-
-// touched keeps touch's sums alive.
-var touched atomic.Uint32
-
-func (c kvF32) touchRows(base, d int, pos []int32) {
-	touched.Add(uint32(touch(c.k, base, d, pos) + touch(c.v, base, d, pos)))
-}
-
-func (c kv16) touchRows(base, d int, pos []int32) {
-	touched.Add(uint32(touch(c.k, base, d, pos) + touch(c.v, base, d, pos)))
+// Attend is decoding attention of the heads query heads q ([heads][NQ][Dim],
+// NQ = len(q)/(heads·Dim)) against the whole cache c, into out and lse as
+// KVCache.Attend writes them; see HyperDecoder for what it attends to. c
+// must be the cache the decoder has served so far (the index holds its
+// keys).
+func (d *HyperDecoder) Attend(out, lse, q []float32, c *KVCache, heads int, p Params) {
+	d.attend(out, lse, q, c.store, c.shape(heads, q), p)
 }
 
 // gather widens the keys and values of the rows pos of kv (the head from
 // element base) into k and v, touching them all first.
-func gather(kv kvRows, k, v []float32, base, d int, pos []int32) {
+func gather(kv kvStore, k, v []float32, base, d int, pos []int32) {
 	kv.touchRows(base, d, pos)
 	for i, j := range pos {
 		kv.readRows(k[i*d:], v[i*d:], base, d, int(j), int(j)+1)
-	}
-}
-
-func (c kvF32) readRows(k, v []float32, base, d, lo, hi int) {
-	copy(k, c.k[base+lo*d:base+hi*d])
-	if v != nil {
-		copy(v, c.v[base+lo*d:base+hi*d])
-	}
-}
-
-func (c kv16) readRows(k, v []float32, base, d, lo, hi int) {
-	kernels.Widen(k[:(hi-lo)*d], c.k[base+lo*d:base+hi*d], c.bf16)
-	if v != nil {
-		kernels.Widen(v[:(hi-lo)*d], c.v[base+lo*d:base+hi*d], c.bf16)
 	}
 }
 
@@ -194,7 +130,7 @@ func (d *HyperDecoder) windowStart(n int) int { return max(min(d.cfg.Sink, n), n
 
 // index adds the keys at positions [indexed, upto) (past the sink) of every
 // KV head to the index: hashed in parallel, appended in position order.
-func (d *HyperDecoder) index(kv kvRows, s Shape, upto int) {
+func (d *HyperDecoder) index(kv kvStore, s Shape, upto int) {
 	from := max(d.indexed, d.cfg.Sink)
 	if upto <= from {
 		return
@@ -228,7 +164,7 @@ func (d *HyperDecoder) index(kv kvRows, s Shape, upto int) {
 	d.indexed = upto
 }
 
-func (d *HyperDecoder) attend(out, lse, q []float32, kv kvRows, s Shape, p Params) {
+func (d *HyperDecoder) attend(out, lse, q []float32, kv kvStore, s Shape, p Params) {
 	if len(d.kv) != s.KVHeads || d.lsh.dim != s.Dim {
 		panic(fmt.Sprintf("attention: HyperDecoder for %d KV heads of dim %d called with %d of dim %d", len(d.kv), d.lsh.dim, s.KVHeads, s.Dim))
 	}
@@ -345,7 +281,7 @@ func (x *keyIndex) between(j int32, a, b []int32) bool {
 // run attends row q to the positions t.pos, gathered (the first near
 // exactly, the others samples whose scores are raised by logW), writing the
 // normalised output to t.out and its LSE to lse.
-func (t *headTemps) run(lse *float32, q []float32, kv kvRows, base, d, near int, logW, scale float32) {
+func (t *headTemps) run(lse *float32, q []float32, kv kvStore, base, d, near int, logW, scale float32) {
 	g := len(t.pos)
 	t.ks = slices.Grow(t.ks[:0], g*d)[:g*d]
 	t.vs = slices.Grow(t.vs[:0], g*d)[:g*d]

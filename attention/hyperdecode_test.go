@@ -8,8 +8,8 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/gollm/gollm/internal/kernels"
 	"github.com/gollm/gollm/internal/parallel"
+	"github.com/gollm/gollm/weights"
 )
 
 // decodeParams are the parameters of one query row at the end of nk keys.
@@ -19,25 +19,8 @@ func decodeParams(nk int) Params { return Params{Scale: 0.3, Causal: true, Offse
 func runDecoder(d *HyperDecoder, in inputs) (out, lse []float32) {
 	out = make([]float32, in.s.Heads*in.s.Dim)
 	lse = make([]float32, in.s.Heads)
-	d.Attend(out, lse, in.q, in.k, in.v, in.s, decodeParams(in.s.NK))
+	d.Attend(out, lse, in.q, cacheOf(in, weights.F32), in.s.Heads, decodeParams(in.s.NK))
 	return out, lse
-}
-
-// to16 rounds in's cache to 16 bits: it returns the bits and in with the
-// cache widened back (what the 16-bit cache holds, as float32).
-func to16(in inputs, bf16 bool) (k16, v16 []uint16, wide inputs) {
-	narrow, widen := kernels.F32ToF16, kernels.F16ToF32
-	if bf16 {
-		narrow, widen = kernels.F32ToBF16, kernels.BF16ToF32
-	}
-	k16, v16 = make([]uint16, len(in.k)), make([]uint16, len(in.v))
-	narrow(k16, in.k)
-	narrow(v16, in.v)
-	wide = in
-	wide.k, wide.v = make([]float32, len(in.k)), make([]float32, len(in.v))
-	widen(wide.k, k16)
-	widen(wide.v, v16)
-	return k16, v16, wide
 }
 
 // TestHyperDecodeExactWhenCovered: below min-seq, or when the window and
@@ -62,13 +45,12 @@ func TestHyperDecodeExactWhenCovered(t *testing.T) {
 		want, wantLSE := in.run(Exact{}, decodeParams(c.n))
 		out, lse := runDecoder(NewHyper(c.cfg, 2, 5).NewDecoder(c.kvh, c.dim, 0), in)
 		checkClose(t, c.name, out, lse, want, wantLSE, 1e-5)
-		for _, bf16 := range []bool{false, true} {
-			k16, v16, wide := to16(in, bf16)
-			want, wantLSE := wide.run(Exact{}, decodeParams(c.n))
+		for _, dtype := range []weights.DType{weights.F16, weights.BF16} {
+			want, wantLSE := rounded(in, dtype).run(Exact{}, decodeParams(c.n))
 			out := make([]float32, c.heads*c.dim)
 			lse := make([]float32, c.heads)
-			NewHyper(c.cfg, 2, 5).NewDecoder(c.kvh, c.dim, 0).Attend16(out, lse, in.q, k16, v16, bf16, s, decodeParams(c.n))
-			checkClose(t, fmt.Sprintf("%s, 16-bit bf16=%v", c.name, bf16), out, lse, want, wantLSE, 1e-5)
+			NewHyper(c.cfg, 2, 5).NewDecoder(c.kvh, c.dim, 0).Attend(out, lse, in.q, cacheOf(in, dtype), c.heads, decodeParams(c.n))
+			checkClose(t, fmt.Sprintf("%s, %s cache", c.name, dtype), out, lse, want, wantLSE, 1e-5)
 		}
 	}
 }
@@ -209,10 +191,10 @@ func TestHyperDecodeIncrementalIndex(t *testing.T) {
 	s := Shape{Heads: 4, KVHeads: kvh, NQ: 1, NK: n, Dim: 16}
 	in := randInputs(rand.New(rand.NewPCG(25, 26)), s)
 	stepped := NewHyper(cfg, 1, 9).NewDecoder(kvh, s.Dim, 0)
+	c := NewKVCache(weights.F32, kvh, s.Dim, n)
 	for nk := 1; nk <= n; nk++ {
-		sn := s
-		sn.NK, sn.KVStride = nk, n
-		stepped.Attend(make([]float32, s.Heads*s.Dim), nil, in.q, in.k, in.v, sn, decodeParams(nk))
+		appendRows(c, in, nk-1, nk)
+		stepped.Attend(make([]float32, s.Heads*s.Dim), nil, in.q, c, s.Heads, decodeParams(nk))
 	}
 	whole := NewHyper(cfg, 1, 9).NewDecoder(kvh, s.Dim, 0)
 	runDecoder(whole, in)
@@ -253,13 +235,12 @@ func TestHyperDecodeDeterministic(t *testing.T) {
 	if out, _ := runDecoder(NewHyper(cfg, 0, 12).NewDecoder(2, s.Dim, 0), in); slices.Equal(out, first) {
 		t.Error("another seed gave the same output")
 	}
-	for _, bf16 := range []bool{false, true} {
-		k16, v16, wide := to16(in, bf16)
-		want, _ := runDecoder(NewHyper(cfg, 0, 11).NewDecoder(2, s.Dim, 0), wide)
+	for _, dtype := range []weights.DType{weights.F16, weights.BF16} {
+		want, _ := runDecoder(NewHyper(cfg, 0, 11).NewDecoder(2, s.Dim, 0), rounded(in, dtype))
 		out := make([]float32, s.Heads*s.Dim)
-		NewHyper(cfg, 0, 11).NewDecoder(2, s.Dim, 0).Attend16(out, nil, in.q, k16, v16, bf16, s, decodeParams(s.NK))
+		NewHyper(cfg, 0, 11).NewDecoder(2, s.Dim, 0).Attend(out, nil, in.q, cacheOf(in, dtype), s.Heads, decodeParams(s.NK))
 		if !slices.Equal(out, want) {
-			t.Errorf("16-bit cache (bf16=%v) differs from its widened f32 copy", bf16)
+			t.Errorf("%s cache differs from its widened f32 copy", dtype)
 		}
 	}
 }
@@ -293,13 +274,13 @@ func BenchmarkHyperDecode16(b *testing.B) {
 	const n = 65536
 	s := Shape{Heads: 4, KVHeads: 2, NQ: 1, NK: n, Dim: 64}
 	in := randInputs(rand.New(rand.NewPCG(1, 2)), s)
-	k16, v16, _ := to16(in, false)
+	c := cacheOf(in, weights.F16)
 	d := NewHyper(DefaultHyperConfig(), 0, 1).NewDecoder(2, 64, 4096) // the CLI default window
 	out := make([]float32, s.Heads*s.Dim)
-	d.Attend16(out, nil, in.q, k16, v16, false, s, decodeParams(n)) // indexes the cache
+	d.Attend(out, nil, in.q, c, s.Heads, decodeParams(n)) // indexes the cache
 	b.ResetTimer()
 	for range b.N {
-		d.Attend16(out, nil, in.q, k16, v16, false, s, decodeParams(n))
+		d.Attend(out, nil, in.q, c, s.Heads, decodeParams(n))
 	}
 }
 

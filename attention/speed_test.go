@@ -2,10 +2,9 @@ package attention
 
 import (
 	"math/rand/v2"
-	"slices"
 	"testing"
 
-	"github.com/gollm/gollm/internal/kernels"
+	"github.com/gollm/gollm/weights"
 )
 
 func benchKernel(b *testing.B, kern Kernel, n int, causal bool) {
@@ -39,25 +38,18 @@ func benchDecode(b *testing.B, nk int, bits int) {
 	in := randInputs(rand.New(rand.NewPCG(1, 1)), s)
 	out := make([]float32, s.Heads*64)
 	p := Params{Scale: 0.125, Causal: true, Offset: nk - 1}
-	var k32, v32 [layers][]float32
-	var k16, v16 [layers][]uint16
+	dtype := weights.F32
+	if bits == 16 {
+		dtype = weights.F16
+	}
+	var caches [layers]*KVCache
 	for l := range layers {
-		if bits == 32 {
-			k32[l], v32[l] = slices.Clone(in.k), slices.Clone(in.v)
-		} else {
-			k16[l], v16[l] = make([]uint16, len(in.k)), make([]uint16, len(in.v))
-			kernels.F32ToF16(k16[l], in.k)
-			kernels.F32ToF16(v16[l], in.v)
-		}
+		caches[l] = cacheOf(in, dtype)
 	}
 	b.ResetTimer()
 	for range b.N {
-		for l := range layers {
-			if bits == 32 {
-				Flash{}.Attend(out, nil, in.q, k32[l], v32[l], s, p)
-			} else {
-				Decode16(out, nil, in.q, k16[l], v16[l], false, s, p)
-			}
+		for _, c := range caches {
+			c.Attend(Flash{}, out, nil, in.q, s.Heads, p, nil)
 		}
 	}
 	bytes := float64(layers*2*s.KVHeads*nk*64) * float64(bits/8)

@@ -10,21 +10,18 @@ import (
 	"github.com/gollm/gollm/weights"
 )
 
-// State is one sequence being processed: its KV cache (per layer,
-// [kvHeads][capacity][headDim]) and the number of tokens already in it.
+// State is one sequence being processed: its KV cache (one
+// attention.KVCache per layer) and the number of tokens already in it.
 type State struct {
-	kv       weights.DType // storage type of the cache
-	k, v     [][]float32   // per layer, when kv is F32
-	k16, v16 [][]uint16    // per layer, when kv is F16 or BF16
-	n        int
-	cap      int
-	hyper    []hyperDecoder // per layer, under the plan's HyperDecode (hyperdecode.go)
+	kv    []*attention.KVCache // per layer
+	n     int
+	hyper []hyperDecoder // per layer, under the plan's HyperDecode (hyperdecode.go)
 
 	// OnLayer, when set, is called after each layer of a forward pass with
 	// the layers done and the total (progress of a long prefill).
 	OnLayer func(done, total int)
 	// Ctx, when set, is checked between layers: a cancelled context stops
-	// the forward pass with its error (the cache is then unusable: Reset it).
+	// the forward pass with its error (the cache is left as before the pass).
 	Ctx context.Context
 	// OnAttention, when set, is told the time each layer's attention took
 	// (the attention share of a forward pass).
@@ -34,35 +31,23 @@ type State struct {
 // StateBytes estimates the memory of a State of the given capacity and
 // cache type plus the scratch of a forward pass over that many tokens.
 func (m *Model) StateBytes(capacity int, kv weights.DType) int64 {
-	perLayer := 2 * int64(m.kvHeads*m.headDim) * int64(capacity)
-	cache := int64(len(m.layers)) * perLayer * int64(kv.Size())
+	cache := int64(len(m.layers)) * attention.KVCacheBytes(kv, m.kvHeads, m.headDim, capacity)
 	c := int64(min(capacity, rowChunk))
 	qd := int64(m.heads * m.headDim)
 	scratch := 2*qd*int64(capacity) + int64(capacity)*int64(m.hidden) +
 		c*(2*int64(m.hidden)+3*qd+2*int64(m.Config.Intermediate))
-	if kv != weights.F32 {
-		scratch += perLayer // one layer widened for a prefill
-	}
-	return cache + 4*scratch
+	return cache + 4*scratch + attention.KVScratchBytes(kv, m.kvHeads, m.headDim, capacity)
 }
 
 // NewState allocates a float32 KV cache for up to capacity tokens.
 func (m *Model) NewState(capacity int) *State { return m.NewStateOf(capacity, weights.F32) }
 
 // NewStateOf allocates a KV cache for up to capacity tokens stored as kv
-// (F32, F16 or BF16). A 16-bit cache halves the memory and the bytes each
-// decoding step reads; keys and values are rounded once, when stored.
+// (F32, F16 or BF16; see attention.KVCache and attention.ParseKVType).
 func (m *Model) NewStateOf(capacity int, kv weights.DType) *State {
-	s := &State{kv: kv, cap: capacity}
-	size := m.kvHeads * capacity * m.headDim
+	s := &State{}
 	for range m.layers {
-		if kv == weights.F32 {
-			s.k = append(s.k, make([]float32, size))
-			s.v = append(s.v, make([]float32, size))
-		} else {
-			s.k16 = append(s.k16, make([]uint16, size))
-			s.v16 = append(s.v16, make([]uint16, size))
-		}
+		s.kv = append(s.kv, attention.NewKVCache(kv, m.kvHeads, m.headDim, capacity))
 	}
 	return s
 }
@@ -71,25 +56,34 @@ func (m *Model) NewStateOf(capacity int, kv weights.DType) *State {
 func (s *State) Len() int { return s.n }
 
 // Cap is the number of tokens the cache can hold.
-func (s *State) Cap() int { return s.cap }
+func (s *State) Cap() int { return s.kv[0].Cap() }
 
 // Reset empties the cache for a new sequence (the memory is kept).
-func (s *State) Reset() { s.n, s.hyper = 0, nil }
+func (s *State) Reset() {
+	s.truncate(0)
+	s.hyper = nil
+}
+
+// truncate drops the cached positions from n on (what a pass appended
+// before it stopped, when n is Len).
+func (s *State) truncate(n int) {
+	for _, c := range s.kv {
+		c.Truncate(n)
+	}
+	s.n = n
+}
 
 // KVBytes is the memory held by the cache.
 func (s *State) KVBytes() int64 {
 	var b int64
-	for i := range s.k {
-		b += int64(len(s.k[i])+len(s.v[i])) * 4
-	}
-	for i := range s.k16 {
-		b += int64(len(s.k16[i])+len(s.v16[i])) * 2
+	for _, c := range s.kv {
+		b += c.Bytes()
 	}
 	return b
 }
 
 // KVType is the storage type of the cache.
-func (s *State) KVType() weights.DType { return s.kv }
+func (s *State) KVType() weights.DType { return s.kv[0].DType() }
 
 // Forward runs ids (positions s.Len() … s.Len()+len(ids)−1) through the
 // model, appends their keys and values to the cache, and returns the final
@@ -100,8 +94,8 @@ func (m *Model) Forward(s *State, ids []int, plan *attention.Plan) ([]float32, e
 	if n == 0 {
 		return nil, fmt.Errorf("model: no tokens to run")
 	}
-	if s.n+n > s.cap {
-		return nil, fmt.Errorf("model: %d tokens do not fit the KV cache (%d cached, capacity %d)", n, s.n, s.cap)
+	if s.n+n > s.Cap() {
+		return nil, fmt.Errorf("model: %d tokens do not fit the KV cache (%d cached, capacity %d)", n, s.n, s.Cap())
 	}
 	if w := m.Config.SlidingWindow; w > 0 && s.n+n > w {
 		return nil, fmt.Errorf("model: %d tokens exceed the sliding attention window of %d, which gollm does not implement (keep the context within %d tokens)", s.n+n, w, w)
@@ -138,6 +132,7 @@ func (m *Model) Forward(s *State, ids []int, plan *attention.Plan) ([]float32, e
 			s.OnLayer(li+1, len(m.layers))
 		}
 		if s.Ctx != nil && s.Ctx.Err() != nil {
+			s.truncate(s.n) // the layers done so far appended their keys
 			return nil, s.Ctx.Err()
 		}
 	}
@@ -159,11 +154,11 @@ const rowChunk = 512
 
 // work holds the scratch buffers of one forward pass.
 type work struct {
-	qh, oh                 []float32       // head-major queries and attention output, all n rows
-	kf, vf                 []float32       // one layer of a 16-bit cache, widened for a prefill
-	xn, q, k, v, att, proj []float32       // one chunk of rows
-	ff1, ff2               []float32       // one chunk of MLP activations
-	plan                   *attention.Plan // of this pass (its HyperDecode)
+	qh, oh                 []float32           // head-major queries and attention output, all n rows
+	wide                   attention.KVScratch // one layer of a narrow (not f32) cache, widened for a prefill
+	xn, q, k, v, att, proj []float32           // one chunk of rows
+	ff1, ff2               []float32           // one chunk of MLP activations
+	plan                   *attention.Plan     // of this pass (its HyperDecode)
 
 	rot *rotations // RoPE of this pass's positions (nil: learned positions)
 }
@@ -220,41 +215,21 @@ func (m *Model) layerForward(li int, s *State, x []float32, n int, w *work, kern
 }
 
 // attend runs layer li's attention of the n new queries (w.qh) against the
-// cache into w.oh. A 16-bit cache is read directly when decoding, and
-// widened layer by layer for the kernels otherwise.
+// cache into w.oh.
 func (m *Model) attend(li int, s *State, n int, w *work, kern attention.Kernel) {
-	shape := attention.Shape{Heads: m.heads, KVHeads: m.kvHeads, NQ: n, NK: s.n + n, Dim: m.headDim, KVStride: s.cap}
 	p := attention.Params{Scale: m.attentionScale(), Causal: true, Offset: s.n}
 	if s.OnAttention != nil {
 		defer func(start time.Time) { s.OnAttention(time.Since(start)) }(time.Now())
 	}
-	if m.hyperDecode(li, s, w, kern, shape, p) {
+	if m.hyperDecode(li, s, n, w, kern, p) {
 		return
 	}
-	switch {
-	case s.kv == weights.F32:
-		kern.Attend(w.oh, nil, w.qh, s.k[li], s.v[li], shape, p)
-	case m.heads/m.kvHeads*n <= attention.DecodeRows:
-		attention.Decode16(w.oh, nil, w.qh, s.k16[li], s.v16[li], s.kv == weights.BF16, shape, p)
-	default:
-		rows := shape.NK * m.headDim
-		if len(w.kf) < m.kvHeads*rows {
-			w.kf, w.vf = make([]float32, m.kvHeads*rows), make([]float32, m.kvHeads*rows)
-		}
-		bf16 := s.kv == weights.BF16
-		for h := 0; h < m.kvHeads; h++ {
-			src := h * s.cap * m.headDim
-			kernels.Widen(w.kf[h*rows:(h+1)*rows], s.k16[li][src:src+rows], bf16)
-			kernels.Widen(w.vf[h*rows:(h+1)*rows], s.v16[li][src:src+rows], bf16)
-		}
-		shape.KVStride = shape.NK
-		kern.Attend(w.oh, nil, w.qh, w.kf, w.vf, shape, p)
-	}
+	s.kv[li].Attend(kern, w.oh, nil, w.qh, m.heads, p, &w.wide)
 }
 
 // projectQKV normalises the rows of xc (positions r0.. of this pass),
 // projects them to q, k and v, applies q/k norms and rotary embeddings,
-// writes q head-major into w.qh and appends k and v to the cache.
+// writes q head-major into w.qh and appends k and v to layer li's cache.
 func (m *Model) projectQKV(li int, l *layer, s *State, xc []float32, r0, rows, n int, w *work) {
 	hd, nh, nkv := m.headDim, m.heads, m.kvHeads
 	l.attnNorm.apply(w.xn, xc, rows)
@@ -272,22 +247,8 @@ func (m *Model) projectQKV(li int, l *layer, s *State, xc []float32, r0, rows, n
 		for hh := 0; hh < nh; hh++ {
 			copy(w.qh[(hh*n+r0+i)*hd:][:hd], w.q[(i*nh+hh)*hd:][:hd])
 		}
-		for hh := 0; hh < nkv; hh++ {
-			dst := (hh*s.cap + pos + i) * hd
-			kr, vr := w.k[(i*nkv+hh)*hd:][:hd], w.v[(i*nkv+hh)*hd:][:hd]
-			switch s.kv {
-			case weights.F32:
-				copy(s.k[li][dst:dst+hd], kr)
-				copy(s.v[li][dst:dst+hd], vr)
-			case weights.F16:
-				kernels.F32ToF16(s.k16[li][dst:dst+hd], kr)
-				kernels.F32ToF16(s.v16[li][dst:dst+hd], vr)
-			default:
-				kernels.F32ToBF16(s.k16[li][dst:dst+hd], kr)
-				kernels.F32ToBF16(s.v16[li][dst:dst+hd], vr)
-			}
-		}
 	}
+	s.kv[li].Append(w.k[:rows*nkv*hd], w.v[:rows*nkv*hd])
 }
 
 // mlp computes the feed-forward block of the rows of the normed input xn

@@ -1,9 +1,6 @@
 package model
 
-import (
-	"github.com/gollm/gollm/attention"
-	"github.com/gollm/gollm/weights"
-)
+import "github.com/gollm/gollm/attention"
 
 // hyperDecoder is one layer's sublinear decoder over a State's cache, made
 // for that layer's Hyper kernel at the first decode step that needs it.
@@ -14,12 +11,12 @@ type hyperDecoder struct {
 
 // hyperDecode runs layer li's attention through its HyperDecoder when the
 // plan asks for sublinear decoding, the layer is Hyper and the pass is one
-// token; it reports whether it did. The decoder indexes the cache's keys on
+// token (n = 1); it reports whether it did. The decoder indexes the cache's keys on
 // first use and one key per step after that; it is exact below the
 // kernel's min-seq.
-func (m *Model) hyperDecode(li int, s *State, w *work, kern attention.Kernel, shape attention.Shape, p attention.Params) bool {
+func (m *Model) hyperDecode(li int, s *State, n int, w *work, kern attention.Kernel, p attention.Params) bool {
 	h, ok := kern.(*attention.Hyper)
-	if !ok || w.plan == nil || !w.plan.HyperDecode() || shape.NQ != 1 {
+	if !ok || w.plan == nil || !w.plan.HyperDecode() || n != 1 {
 		return false
 	}
 	if s.hyper == nil {
@@ -29,10 +26,6 @@ func (m *Model) hyperDecode(li int, s *State, w *work, kern attention.Kernel, sh
 	if hd.kern != h {
 		*hd = hyperDecoder{kern: h, dec: h.NewDecoder(m.kvHeads, m.headDim, w.plan.HyperDecodeWindow())}
 	}
-	if s.kv == weights.F32 {
-		hd.dec.Attend(w.oh, nil, w.qh, s.k[li], s.v[li], shape, p)
-	} else {
-		hd.dec.Attend16(w.oh, nil, w.qh, s.k16[li], s.v16[li], s.kv == weights.BF16, shape, p)
-	}
+	hd.dec.Attend(w.oh, nil, w.qh, s.kv[li], m.heads, p)
 	return true
 }

@@ -61,7 +61,7 @@ gflops counts the weight matrix products only (2 × weights × tokens / s).`,
 	f.IntSliceVar(&o.pp, "pp", []int{512}, "prompt lengths to prefill; repeatable")
 	f.IntVar(&o.tg, "tg", 128, "tokens to decode (0 skips decode)")
 	f.IntVar(&o.kvFill, "kv-fill", 0, "decode after this many positions of random keys and values in the cache")
-	o.kvType.register(f, fmt.Sprintf("beyond %d cached positions", longPrompt))
+	o.kvType.register(f, fmt.Sprintf("beyond %d cached positions", attention.AutoF16Positions))
 	f.IntVar(&o.reps, "reps", 3, "repeats per measurement (median reported)")
 	addThreads(f, &o.threads)
 	f.BoolVar(&o.allLogits, "all-logits", false, "prefill computes logits for every token (as perplexity does)")

@@ -42,30 +42,7 @@ func (k *kvTypeFlag) register(fs *pflag.FlagSet, auto string) {
 }
 
 // resolve returns the storage for a cache that auto judges by n positions.
-func (k kvTypeFlag) resolve(n int) (weights.DType, error) { return parseKVType(k.name, n) }
-
-// longPrompt is the prompt length from which --kv-type auto keeps the KV
-// cache in f16 (see docs/benchmarks.md for the perplexity parity).
-const longPrompt = 8192
-
-// parseKVType reads a --kv-type name; auto is f16 beyond longPrompt
-// positions, else f32.
-func parseKVType(name string, n int) (weights.DType, error) {
-	switch name {
-	case "auto":
-		if n > longPrompt {
-			return weights.F16, nil
-		}
-		return weights.F32, nil
-	case "f32":
-		return weights.F32, nil
-	case "f16":
-		return weights.F16, nil
-	case "bf16":
-		return weights.BF16, nil
-	}
-	return 0, fmt.Errorf("--kv-type must be auto, f32, f16 or bf16, got %q", name)
-}
+func (k kvTypeFlag) resolve(n int) (weights.DType, error) { return attention.ParseKVType(k.name, n) }
 
 // addPlanFlags adds every attention plan flag to fs, into p, with
 // attention.DefaultPlanSpec's values: addHyperLayerFlags and addKernelFlags.

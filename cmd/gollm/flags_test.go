@@ -64,7 +64,7 @@ func TestKVTypeFlag(t *testing.T) {
 		name string
 		n    int
 		want weights.DType
-	}{{"auto", longPrompt, weights.F32}, {"auto", longPrompt + 1, weights.F16}, {"f32", 1 << 20, weights.F32}, {"bf16", 1, weights.BF16}} {
+	}{{"auto", attention.AutoF16Positions, weights.F32}, {"auto", attention.AutoF16Positions + 1, weights.F16}, {"f32", 1 << 20, weights.F32}, {"bf16", 1, weights.BF16}} {
 		if got, err := (kvTypeFlag{c.name}).resolve(c.n); err != nil || got != c.want {
 			t.Errorf("--kv-type %s at %d: %v, %v; want %v", c.name, c.n, got, err, c.want)
 		}

@@ -9,6 +9,7 @@ import (
 	"os/signal"
 	"time"
 
+	"github.com/gollm/gollm/attention"
 	"github.com/gollm/gollm/internal/sysmem"
 	"github.com/gollm/gollm/loader"
 	"github.com/gollm/gollm/model"
@@ -80,7 +81,7 @@ func init() {
 	f.BoolVar(&out.json, "json", false, "print one JSON line with text, ids, prompt_ids and timings instead of streaming")
 	f.StringVar(&out.file, "output", "", "also write the generated text to this file (atomically, at the end or on Ctrl-C)")
 	f.StringArrayVar(&out.stops, "stop", nil, "stop when the generated text contains this string (repeatable); it is not printed")
-	out.kvType.register(f, fmt.Sprintf("for prompts over %d tokens", longPrompt))
+	out.kvType.register(f, fmt.Sprintf("for prompts over %d tokens", attention.AutoF16Positions))
 	rootCmd.AddCommand(cmd)
 }
 
