@@ -101,7 +101,9 @@ func write(w io.Writer, kvs []KV, tensors []Tensor) error {
 		e.u32(uint32(t.Type))
 		e.u64(uint64(t.Offset))
 	}
-	e.pad(align)
+	if len(tensors) > 0 {
+		e.pad(align) // the data section; a file of no tensors has none
+	}
 	for i, t := range tensors {
 		if e.err != nil {
 			break
