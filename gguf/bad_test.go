@@ -79,13 +79,22 @@ func array(elem uint32, count uint64, body ...byte) []byte {
 	return append(putLE(putLE(nil, uint64(elem), 4), count, 8), body...)
 }
 
+// TestBaseIsValid checks the file the bad cases start from, as v3 and v2
+// (which differ only in their version number).
 func TestBaseIsValid(t *testing.T) {
-	f, err := Parse(base().bytes(), "base.gguf")
-	if err != nil {
-		t.Fatal(err)
+	for _, v := range []uint32{2, 3} {
+		s := base()
+		s.version = v
+		f, err := Parse(s.bytes(), "base.gguf")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, b, err := f.Tensor("b"); err != nil || len(b) != 34 || f.Version != v {
+			t.Fatalf("v%d, tensor b: %d bytes, %v", f.Version, len(b), err)
+		}
 	}
-	if _, b, err := f.Tensor("b"); err != nil || len(b) != 34 {
-		t.Fatalf("tensor b: %d bytes, %v", len(b), err)
+	if s := (Value{}).String(); s != "(invalid value)" {
+		t.Errorf("the zero Value prints %s", s)
 	}
 }
 

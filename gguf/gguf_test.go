@@ -267,6 +267,8 @@ func TestWriteRefuses(t *testing.T) {
 		{nil, []Tensor{{"t", quant.F32, []uint64{1, 1, 1, 1, 1}, one}}, "n_dims"},
 		{nil, []Tensor{{"t", quant.F32, []uint64{2}, one}}, `tensor "t": 4 bytes of data, want 8`},
 		{nil, []Tensor{{"t", quant.F32, []uint64{1}, nil}}, `tensor "t": no Data`},
+		{nil, []Tensor{{"a", quant.F32, []uint64{1 << 60}, one}, {"b", quant.F32, []uint64{1 << 60}, one}},
+			`tensor "b": the data section outgrows int64`},
 	}
 	for _, c := range cases {
 		err := Write(&bytes.Buffer{}, c.kvs, c.ts)

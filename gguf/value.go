@@ -111,6 +111,9 @@ const maxShown = 8
 // String formats the value for people: numbers and booleans as Go prints
 // them, strings quoted, arrays as their first elements and their length.
 func (v Value) String() string {
+	if !v.typ.known() || len(v.raw) < v.typ.size() {
+		return "(invalid value)" // the zero Value
+	}
 	switch v.typ {
 	case TypeString:
 		return strconv.Quote(v.raw)

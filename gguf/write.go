@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 
@@ -143,8 +144,11 @@ func layOut(tensors []Tensor, align int64) ([]TensorInfo, error) {
 		if err != nil {
 			return nil, fmt.Errorf("tensor %q: %w", t.Name, err)
 		}
+		if size > math.MaxInt64-align-off {
+			return nil, fmt.Errorf("tensor %q: the data section outgrows int64", t.Name)
+		}
 		infos[i] = TensorInfo{Name: t.Name, Type: t.Type, Dims: t.Dims, Offset: off, Size: size}
-		off = alignUp(off+size, align) // sizes are far below 2^63 in any file that fits a disk
+		off = alignUp(off+size, align)
 	}
 	return infos, nil
 }
