@@ -96,7 +96,10 @@ func (f *File) Get(key string) (Value, bool) {
 // String returns the string value of key.
 func (f *File) String(key string) (string, error) {
 	v, err := f.want(key, TypeString, "string")
-	return v.raw, err
+	if err != nil {
+		return "", err
+	}
+	return v.raw, nil
 }
 
 // Bool returns the bool value of key.
