@@ -98,7 +98,7 @@ var layouts = map[Type]layout{
 	TQ1_0:   {"TQ1_0", QKK, 2 + QKK/64 + (QKK-4*QKK/64)/5, false},
 	TQ2_0:   {"TQ2_0", QKK, 2 + QKK/4, false},
 	MXFP4:   {"MXFP4", QK, 1 + QK/2, false},
-	NVFP4:   {"NVFP4", 64, 64/16 + 64/2, false},
+	NVFP4:   {"NVFP4", 64, 4 + 64/2, false},
 	Q1_0:    {"Q1_0", 128, 2 + 128/8, false},
 	Q2_0:    {"Q2_0", 64, 2 + 64/4, false},
 }
