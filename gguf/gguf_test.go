@@ -298,3 +298,13 @@ func TestVocabularyAllocations(t *testing.T) {
 		t.Error("vocabulary differs")
 	}
 }
+
+// TestNoTensorsNoPadding is what the fuzzer found: a file of no tensors
+// and a huge alignment must not be padded to it when written back.
+func TestNoTensorsNoPadding(t *testing.T) {
+	data := encode(t, []KV{{alignmentKey, ValueOf(uint32(1 << 31))}}, nil)
+	f, err := Parse(data, "a.gguf")
+	if err != nil || len(data) > 100 || f.Alignment != 1<<31 {
+		t.Fatalf("%d bytes written, %v", len(data), err)
+	}
+}
