@@ -11,6 +11,7 @@ import (
 	"sort"
 	"sync"
 
+	"github.com/gollm/gollm/internal/mmap"
 	"github.com/gollm/gollm/weights"
 )
 
@@ -56,7 +57,7 @@ func Open(dir string) (*Checkpoint, error) {
 		return nil, fmt.Errorf("loader: %s: %w", dir, err)
 	}
 	load := func(name string) ([]byte, func() error, error) {
-		return mapFile(filepath.Join(dir, filepath.FromSlash(name)))
+		return mmap.Map(filepath.Join(dir, filepath.FromSlash(name)))
 	}
 	return open(os.DirFS(dir), dir, filepath.Join, load)
 }

@@ -1,6 +1,6 @@
 //go:build unix
 
-package loader
+package mmap
 
 import (
 	"fmt"
@@ -9,10 +9,11 @@ import (
 	"syscall"
 )
 
-// mapFile maps the file at p read-only. The size is taken before mapping
-// and every later access is checked against it, so a truncated file gives
-// an error instead of SIGBUS (unless it shrinks while mapped).
-func mapFile(p string) ([]byte, func() error, error) {
+// Map maps the file at p read-only and returns its bytes and a function
+// that unmaps them. The size is taken before mapping and every later access
+// is checked against it, so a truncated file gives an error instead of
+// SIGBUS (unless it shrinks while mapped).
+func Map(p string) ([]byte, func() error, error) {
 	f, err := os.Open(p)
 	if err != nil {
 		return nil, nil, err
