@@ -82,6 +82,7 @@ var avx2Impl = &impl{
 	gemvF32:     gemvF32Asm,
 	gemvBF16:    gemvBF16Asm,
 	gemvF16:     gemvF16Asm,
+	qdots:       goQdots,
 	cvtBF16:     cvtBF16Asm,
 	cvtF16:      cvtF16Asm,
 	axpy:        axpyAsm,

@@ -78,3 +78,39 @@ func BenchmarkReadStreams(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkQuantGEMV times decode products (m = 1) against quantized
+// weights of 1B-model shapes (n×k: an up projection and a down
+// projection), reporting the weight bytes streamed per second.
+func BenchmarkQuantGEMV(b *testing.B) {
+	benchQuant(b, 1, [][2]int{{8192, 2048}, {2048, 8192}})
+}
+
+// BenchmarkQuantGEMM times prefill products (m = 512) against the same
+// shapes.
+func BenchmarkQuantGEMM(b *testing.B) {
+	benchQuant(b, 512, [][2]int{{8192, 2048}, {2048, 8192}})
+}
+
+func benchQuant(b *testing.B, m int, shapes [][2]int) {
+	for _, qt := range qTypes {
+		for _, s := range shapes {
+			n, k := s[0], s[1]
+			b.Run(fmt.Sprintf("%v/%dx%d", qt, n, k), func(b *testing.B) {
+				r := rand.New(rand.NewPCG(1, 1))
+				data := randQuantRows(r, qt, n, k, true)
+				a, err := QuantMat(qt, data, n, k)
+				if err != nil {
+					b.Fatal(err)
+				}
+				x, out := randF32(r, m*k), make([]float32, m*n)
+				for b.Loop() {
+					a.MatMul(out, x, m)
+				}
+				sec := b.Elapsed().Seconds() / float64(b.N)
+				b.ReportMetric(2*float64(m)*float64(k)*float64(n)/sec/1e9, "GOP/s")
+				b.ReportMetric(float64(len(data))/sec/1e9, "wGB/s")
+			})
+		}
+	}
+}

@@ -1,6 +1,10 @@
 package kernels
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/gollm/gollm/quant"
+)
 
 // impl is one set of hot loops for a class of CPU. The GEMM driver packs
 // operands for the micro-kernel's mr×nr tile; the dot and convert loops
@@ -19,6 +23,9 @@ type impl struct {
 	gemvF32  func(x []float32, m int, w []float32, n int, out []float32, ldo int)
 	gemvBF16 func(x []float32, m int, w []uint16, n int, out []float32, ldo int)
 	gemvF16  func(x []float32, m int, w []uint16, n int, out []float32, ldo int)
+	// qdots holds the dot product of a block-quantized weight row with an
+	// activation row, for every type QuantMat accepts.
+	qdots map[quant.Type]qdotFn
 	// cvtBF16 and cvtF16 widen len(src) values into dst.
 	cvtBF16 func(dst []float32, src []uint16)
 	cvtF16  func(dst []float32, src []uint16)

@@ -45,6 +45,8 @@ func gemv(outs [][]float32, x []float32, m int, ws []Mat) {
 	if total*k*m < gemvSerialWork {
 		grain = total // too little to pay for waking a worker
 	}
+	acts := quantActs(x, m, k, ws)
+	defer releaseActs(acts)
 	parallel.For(total, grain, func(lo, hi int) {
 		base := 0
 		for i, a := range ws {
@@ -57,7 +59,7 @@ func gemv(outs [][]float32, x []float32, m int, ws []Mat) {
 				block = max(gemvBlock, gemvCacheBytes/a.w.rowBytes())
 			}
 			for j := j0; j < j1; j += block {
-				a.w.gemv(x, m, j, min(block, j1-j), out[j:], a.n)
+				a.w.gemv(x, &acts, m, j, min(block, j1-j), out[j:], a.n)
 			}
 		}
 	})

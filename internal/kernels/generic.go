@@ -14,6 +14,7 @@ var goImpl = &impl{
 	gemvF32:         gemvGo(dotF32Go),
 	gemvBF16:        gemvGo(dotBF16Go),
 	gemvF16:         gemvGo(dotF16Go),
+	qdots:           goQdots,
 	cvtBF16:         cvtBF16Go,
 	cvtF16:          cvtF16Go,
 	axpy:            axpyGo,

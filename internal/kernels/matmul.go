@@ -66,6 +66,8 @@ func matmul(out, x []float32, m, k int, w wmat, n int) {
 		clear(out)
 	case m <= gemvMaxRows:
 		gemv([][]float32{out}, x, m, []Mat{{w, n}})
+	case w.q != nil:
+		qgemm(out, x, m, k, w.q, n)
 	default:
 		gemm(out, x, m, k, w, n)
 	}

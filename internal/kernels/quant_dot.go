@@ -1,0 +1,174 @@
+package kernels
+
+import (
+	"encoding/binary"
+
+	"github.com/gollm/gollm/quant"
+)
+
+// qdotFn returns the dot product of one weight row w (whole blocks of its
+// type) with the activation row x of the same length. Each block's integer
+// sum is exact; the blocks' scaled sums are added in float32.
+type qdotFn func(w []byte, x qrow) float32
+
+// qformat is what the kernels know of a weight type: its activation
+// format, its block shape and the portable dot product.
+type qformat struct {
+	act          act
+	elems, bytes int
+	dot          qdotFn
+}
+
+// qformats lists the weight types QuantMat accepts.
+var qformats = map[quant.Type]qformat{
+	quant.Q4_0: {act32, quant.QK, 18, dotQ4_0Go},
+	quant.Q4_1: {act32, quant.QK, 20, dotQ4_1Go},
+	quant.Q5_0: {act32, quant.QK, 22, dotQ5_0Go},
+	quant.Q5_1: {act32, quant.QK, 24, dotQ5_1Go},
+	quant.Q8_0: {act32, quant.QK, 34, dotQ8_0Go},
+	quant.Q4_K: {act256, quant.QKK, 144, dotQ4KGo},
+	quant.Q5_K: {act256, quant.QKK, 176, dotQ5KGo},
+	quant.Q6_K: {act256, quant.QKK, 210, dotQ6KGo},
+}
+
+// goQdots holds the portable dot product of every type in qformats.
+var goQdots = func() map[quant.Type]qdotFn {
+	m := map[quant.Type]qdotFn{}
+	for t, f := range qformats {
+		m[t] = f.dot
+	}
+	return m
+}()
+
+func half(b []byte) float32 { return quant.FP16ToFP32(binary.LittleEndian.Uint16(b)) }
+
+func dotQ8_0Go(w []byte, x qrow) float32 {
+	var acc float32
+	for b, dy := range x.d {
+		blk, y := w[34*b:34*b+34], x.qs[32*b:32*b+32]
+		var sum int32
+		for j, q := range blk[2:34] {
+			sum += int32(int8(q)) * int32(y[j])
+		}
+		acc += float32(half(blk)*dy) * float32(sum)
+	}
+	return acc
+}
+
+// nibbleSum returns Σ q_j·y_j over a legacy block's 32 weights: q_j the low
+// nibble of qs[j] (j < 16) or the high nibble of qs[j−16], plus bit j of qh
+// as a fifth bit, less off.
+func nibbleSum(qs []byte, qh uint32, y []int8, off int32) int32 {
+	var sum int32
+	for j := 0; j < 16; j++ {
+		q0 := int32(qs[j]&15) | int32(qh>>j&1)<<4
+		q1 := int32(qs[j]>>4) | int32(qh>>(j+16)&1)<<4
+		sum += (q0-off)*int32(y[j]) + (q1-off)*int32(y[j+16])
+	}
+	return sum
+}
+
+// dotLegacy is the dot product of a legacy format with blocks of bytes
+// bytes: d at 0, the half offset m at 2 when hasMin, the fifth bits at
+// qhAt (< 0: none), the nibbles at the end; quants less off.
+func dotLegacy(w []byte, x qrow, bytes int, hasMin bool, qhAt int, off int32) float32 {
+	var acc float32
+	for b, dy := range x.d {
+		blk := w[bytes*b : bytes*(b+1)]
+		var qh uint32
+		if qhAt >= 0 {
+			qh = binary.LittleEndian.Uint32(blk[qhAt:])
+		}
+		sum := nibbleSum(blk[bytes-16:], qh, x.qs[32*b:32*b+32], off)
+		v := float32(half(blk)*dy) * float32(sum)
+		if hasMin {
+			v += float32(half(blk[2:]) * x.s[b])
+		}
+		acc += v
+	}
+	return acc
+}
+
+func dotQ4_0Go(w []byte, x qrow) float32 { return dotLegacy(w, x, 18, false, -1, 8) }
+func dotQ4_1Go(w []byte, x qrow) float32 { return dotLegacy(w, x, 20, true, -1, 0) }
+func dotQ5_0Go(w []byte, x qrow) float32 { return dotLegacy(w, x, 22, false, 2, 16) }
+func dotQ5_1Go(w []byte, x qrow) float32 { return dotLegacy(w, x, 24, true, 4, 0) }
+
+// scaleMin unpacks sub-block j's 6-bit scale and min from a Q4_K or Q5_K
+// block's 12 scale bytes q.
+func scaleMin(j int, q []byte) (sc, m int32) {
+	if j < 4 {
+		return int32(q[j] & 63), int32(q[j+4] & 63)
+	}
+	return int32(q[j+4]&15 | q[j-4]>>6<<4), int32(q[j+4]>>4 | q[j]>>6<<4)
+}
+
+// dotScaleMin is the Q4_K / Q5_K dot product with blocks of bytes bytes:
+// per block d·Σ_j sc_j·Σ q·y − dmin·Σ_j m_j·Σ y, where level(blk, i) is
+// weight i's level.
+func dotScaleMin(w []byte, x qrow, bytes int, level func(blk []byte, i int) int32) float32 {
+	var acc float32
+	for b, dy := range x.d {
+		blk, y := w[bytes*b:bytes*(b+1)], x.qs[256*b:256*b+256]
+		bs := x.bsums[16*b : 16*b+16]
+		var sumi, summ int32
+		for j := 0; j < 8; j++ {
+			sc, m := scaleMin(j, blk[4:16])
+			var s int32
+			for i := 32 * j; i < 32*j+32; i++ {
+				s += level(blk, i) * int32(y[i])
+			}
+			sumi += sc * s
+			summ += m * (int32(bs[2*j]) + int32(bs[2*j+1]))
+		}
+		acc += float32(float32(dy*half(blk))*float32(sumi)) - float32(float32(dy*half(blk[2:]))*float32(summ))
+	}
+	return acc
+}
+
+// q4Level is weight i's 4-bit level in the nibbles qs: the 64 weights from
+// 64n take the low nibbles of qs[32n:32n+32], then the high ones.
+func q4Level(qs []byte, i int) int32 {
+	q := qs[i/64*32+i%32]
+	if i%64 >= 32 {
+		q >>= 4
+	}
+	return int32(q & 15)
+}
+
+func dotQ4KGo(w []byte, x qrow) float32 {
+	return dotScaleMin(w, x, 144, func(blk []byte, i int) int32 { return q4Level(blk[16:], i) })
+}
+
+func dotQ5KGo(w []byte, x qrow) float32 {
+	return dotScaleMin(w, x, 176, func(blk []byte, i int) int32 {
+		return q4Level(blk[48:], i) | int32(blk[16+i%32]>>(i/32)&1)<<4
+	})
+}
+
+// dotQ6KGo: per block d·Σ_j sc_j·Σ (q − 32)·y over sixteen sub-blocks of
+// 16. Weight i = 128n + 32k + l (k < 4, l < 32) has its low 4 bits in
+// ql[64n + l + 32·(k&1)] (high nibble when k ≥ 2) and its top 2 in bits
+// 2k, 2k+1 of qh[32n + l].
+func dotQ6KGo(w []byte, x qrow) float32 {
+	var acc float32
+	for b, dy := range x.d {
+		blk, y := w[210*b:210*b+210], x.qs[256*b:256*b+256]
+		var sumi int32
+		for j := 0; j < 16; j++ {
+			var s int32
+			for i := 16 * j; i < 16*j+16; i++ {
+				n, k, l := i/128, i%128/32, i%32
+				lo := blk[64*n+l+32*(k&1)]
+				if k >= 2 {
+					lo >>= 4
+				}
+				q := int32(lo&15) | int32(blk[128+32*n+l]>>(2*k)&3)<<4
+				s += (q - 32) * int32(y[i])
+			}
+			sumi += int32(int8(blk[192+j])) * s
+		}
+		acc += float32(dy*half(blk[208:])) * float32(sumi)
+	}
+	return acc
+}

@@ -1,0 +1,102 @@
+package kernels
+
+import (
+	"fmt"
+
+	"github.com/gollm/gollm/internal/parallel"
+	"github.com/gollm/gollm/quant"
+)
+
+// qmat is a weight matrix stored in one of ggml's block formats: row r is
+// the rowBytes bytes at r·rowBytes.
+type qmat struct {
+	t        quant.Type
+	f        qformat
+	data     []byte
+	rowBytes int
+}
+
+// QuantMat views data as an [n×k] matrix whose rows are blocks of type t
+// (row r's bytes at r·t.RowBytes(k)), as a GGUF file stores a quantized
+// tensor. Products quantize x's rows to the activation format ggml pairs
+// with t and sum each block in integers (docs/quantization.md, Kernels).
+// Supported: Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q4_K, Q5_K and Q6_K; k must be
+// a whole number of blocks and data exactly n rows.
+func QuantMat(t quant.Type, data []byte, n, k int) (Mat, error) {
+	f, ok := qformats[t]
+	if !ok {
+		return Mat{}, fmt.Errorf("kernels: no quantized matrix product for type %v", t)
+	}
+	if n < 0 || k < 0 || k%f.elems != 0 {
+		return Mat{}, fmt.Errorf("kernels: a %v matrix of %d×%d is not whole blocks of %d weights", t, n, k, f.elems)
+	}
+	rb := k / f.elems * f.bytes
+	if len(data) != n*rb {
+		return Mat{}, fmt.Errorf("kernels: a %v matrix of %d×%d takes %d bytes, not %d", t, n, k, n*rb, len(data))
+	}
+	return Mat{wmat{k: k, q: &qmat{t, f, data, rb}}, n}, nil
+}
+
+// row returns weight row j's bytes.
+func (q *qmat) row(j int) []byte { return q.data[j*q.rowBytes : (j+1)*q.rowBytes] }
+
+// gemv sets out[r·ldo + j-j0] = x[r] · w[j] for the m rows of the
+// quantized activations x and weight rows j0 ≤ j < j0+n, each weight row
+// read once against all of x's rows.
+func (q *qmat) gemv(x *qrows, m, j0, n int, out []float32, ldo int) {
+	dot := active.qdots[q.t]
+	for j := 0; j < n; j++ {
+		w := q.row(j0 + j)
+		for r := 0; r < m; r++ {
+			out[r*ldo+j] = dot(w, x.row(r))
+		}
+	}
+}
+
+// qgemmRows and qgemmCols are the tile of the prefill product, in rows of
+// x and weight rows: each task keeps a tile of weight rows in L2 while its
+// block of x's rows passes over them.
+const qgemmRows, qgemmCols = 16, 32
+
+// qgemm computes out[m×n] = x[m×k] · wᵀ for a quantized w: x's rows are
+// quantized once, then each (x row block, weight row block) tile is a task.
+// Every element is the same dot product gemv computes, so results equal
+// the decode path's and do not depend on the thread count.
+func qgemm(out, x []float32, m, k int, q *qmat, n int) {
+	xq := quantizeRows(q.f.act, x, m, k)
+	defer putQrows(xq)
+	dot := active.qdots[q.t]
+	rowTiles := (m + qgemmRows - 1) / qgemmRows
+	colTiles := (n + qgemmCols - 1) / qgemmCols
+	parallel.For(rowTiles*colTiles, 1, func(lo, hi int) {
+		for t := lo; t < hi; t++ {
+			i0, j0 := t/colTiles*qgemmRows, t%colTiles*qgemmCols
+			for j := j0; j < min(j0+qgemmCols, n); j++ {
+				w := q.row(j)
+				for i := i0; i < min(i0+qgemmRows, m); i++ {
+					out[i*n+j] = dot(w, xq.row(i))
+				}
+			}
+		}
+	})
+}
+
+// quantActs returns x's m rows quantized to each activation format a
+// quantized matrix among ws needs (nil entries for formats none needs), to
+// be released with releaseActs.
+func quantActs(x []float32, m, k int, ws []Mat) (acts [numActs]*qrows) {
+	for _, a := range ws {
+		if q := a.w.q; q != nil && acts[q.f.act] == nil {
+			acts[q.f.act] = quantizeRows(q.f.act, x, m, k)
+		}
+	}
+	return acts
+}
+
+func releaseActs(acts [numActs]*qrows) {
+	for _, q := range acts {
+		if q != nil {
+			putQrows(q)
+		}
+	}
+}
