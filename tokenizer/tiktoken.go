@@ -109,7 +109,7 @@ func fromRanks(ranks map[string]int, pattern string, specials map[string]int) (*
 	for tok, id := range specials {
 		pieces[id] = []byte(tok)
 	}
-	return newByteBPE(ranks, nil, pattern, pieces)
+	return newByteBPE(ranks, nil, pieces, pattern)
 }
 
 // looksLikeTiktoken reports whether data starts like a tiktoken rank file:
