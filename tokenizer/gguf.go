@@ -2,6 +2,7 @@ package tokenizer
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -168,6 +169,9 @@ func ggufByteLevel(v *GGUFVocab, types []int) (Tokenizer, error) {
 	if err != nil {
 		return nil, err
 	}
+	if pre.ignoreMerges {
+		rankToID = rankUnmerged(ranks, rankToID, byBytes)
+	}
 	b, err := newByteBPE(ranks, rankToID, pieces, pre.patterns...)
 	if err != nil {
 		return nil, fmt.Errorf("tokenizer.ggml.pre %q: %w", v.Pre, err)
@@ -206,15 +210,34 @@ func ggufSentencePiece(v *GGUFVocab, types []int) (Tokenizer, error) {
 	case t.unk < 0:
 		return nil, fmt.Errorf("tokenizer.ggml.tokens: neither <0xNN> byte tokens nor an unknown token")
 	}
-	for id, typ := range types {
-		if typ == spControl || typ == spUnknown || typ == spUserDefined {
-			t.pieces[id] = []byte(v.Tokens[id]) // HF decodes added tokens to their text
-		}
-	}
 	t.frame = ggufFrame(v, types, true)
 	t.prefixAny = true
 	if v.AddSpacePrefix == nil || *v.AddSpacePrefix {
 		t.dummy, t.stripLead = prefixAlways, true
 	}
 	return t, nil
+}
+
+// rankUnmerged gives the tokens that no merge builds ranks after all merged
+// ones, in id order, so that a piece equal to one of them encodes to it, and
+// returns the extended rank-to-id table.
+func rankUnmerged(ranks map[string]int, rankToID []int, byBytes map[string]int) []int {
+	if rankToID == nil {
+		rankToID = make([]int, len(ranks))
+		for i := range rankToID {
+			rankToID[i] = i
+		}
+	}
+	var unmerged []string
+	for b := range byBytes {
+		if _, ok := ranks[b]; !ok {
+			unmerged = append(unmerged, b)
+		}
+	}
+	slices.SortFunc(unmerged, func(a, b string) int { return byBytes[a] - byBytes[b] })
+	for _, b := range unmerged {
+		ranks[b] = len(rankToID)
+		rankToID = append(rankToID, byBytes[b])
+	}
+	return rankToID
 }

@@ -4,11 +4,14 @@ import "fmt"
 
 // ggufPre is what a tokenizer.ggml.pre name stands for: the split patterns
 // of the HF pre-tokenizer behind it (run in order, newSplitter), whether its
-// normalizer is NFC, and llama.cpp's default for add_bos_token.
+// normalizer is NFC, llama.cpp's default for add_bos_token, and whether the
+// model's BPE has ignore_merges (a piece that is a token is that token, even
+// one no merge builds, as with tiktoken-born vocabularies).
 type ggufPre struct {
-	patterns []string
-	nfc      bool
-	addBOS   bool
+	patterns     []string
+	nfc          bool
+	addBOS       bool
+	ignoreMerges bool
 }
 
 // Split patterns of pre-tokenizers that only GGUF names need.
@@ -38,7 +41,7 @@ var ggufPres = func() map[string]ggufPre {
 	}
 	add(ggufPre{patterns: []string{patGPT2}}, "gpt-2", "phi-2", "mpt", "olmo", "jais", "trillion",
 		"granite-docling", "gigachat", "a.x-4.0", "mellum", "exaone4")
-	add(ggufPre{patterns: []string{patCL100k}, addBOS: true}, "llama3", "llama-v3", "llama-bpe", "falcon3",
+	add(ggufPre{patterns: []string{patCL100k}, addBOS: true, ignoreMerges: true}, "llama3", "llama-v3", "llama-bpe", "falcon3",
 		"falcon-h1", "pixtral", "midm-2.0", "lfm2", "jina-v5-nano")
 	add(ggufPre{patterns: []string{patCL100k}}, "dbrx", "smaug-bpe", "glm4", "chatglm-bpe")
 	add(ggufPre{patterns: []string{patQwen2}, nfc: true}, "qwen2", "deepseek-r1-qwen", "megrez")
@@ -47,7 +50,7 @@ var ggufPres = func() map[string]ggufPre {
 	add(ggufPre{patterns: []string{patO200k}}, "gpt-4o", "llama4", "kanana2", "talkie", "minimax-m2")
 	add(ggufPre{patterns: []string{patDigit, patGPT2}}, "starcoder", "refact", "command-r", "smollm",
 		"codeshell", "exaone", "minerva-7b", "mellum2")
-	add(ggufPre{patterns: []string{patTekken}, addBOS: true}, "tekken")
+	add(ggufPre{patterns: []string{patTekken}, addBOS: true, ignoreMerges: true}, "tekken")
 	add(ggufPre{patterns: []string{patSeedCoder}}, "seed-coder")
 	add(ggufPre{patterns: []string{`\p{N}{1,3}`, `[一-龥぀-ゟ゠-ヿ]+`, patDeepSeek3}}, "deepseek-v3", "hunyuan-dense", "joyai-llm")
 	add(ggufPre{patterns: []string{`[\p{P}\$\+<=>\^~\|]+`, patGPT2, `\p{N}+`, `[0-9][0-9][0-9]`}}, "default", "")

@@ -107,6 +107,21 @@ func readSPNormalizer(r *pbReader, m *spModel) {
 	}
 }
 
+// check refuses models gollm cannot run: empty, not BPE, or with a
+// precompiled normalizer.
+func (m *spModel) check() error {
+	if len(m.pieces) == 0 {
+		return fmt.Errorf("SentencePiece model has no pieces")
+	}
+	if m.modelType != 2 {
+		return fmt.Errorf("trainer_spec.model_type %d is not supported (only BPE, 2)", m.modelType)
+	}
+	if m.charsmap > 0 {
+		return fmt.Errorf("normalizer_spec %q with a precompiled_charsmap is not supported", m.normalizer)
+	}
+	return nil
+}
+
 // parseSentencePiece reads a SentencePiece BPE tokenizer.model. Like HF's
 // LlamaTokenizer, Encode puts BOS first.
 func parseSentencePiece(data []byte, where string) (Tokenizer, error) {
@@ -114,14 +129,8 @@ func parseSentencePiece(data []byte, where string) (Tokenizer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("tokenizer: %s: not JSON, a tiktoken rank file or a SentencePiece model: %w", where, err)
 	}
-	if len(m.pieces) == 0 {
-		return nil, fmt.Errorf("tokenizer: %s: SentencePiece model has no pieces", where)
-	}
-	if m.modelType != 2 {
-		return nil, fmt.Errorf("tokenizer: %s: trainer_spec.model_type %d is not supported (only BPE, 2)", where, m.modelType)
-	}
-	if m.charsmap > 0 {
-		return nil, fmt.Errorf("tokenizer: %s: normalizer_spec %q with a precompiled_charsmap is not supported", where, m.normalizer)
+	if err := m.check(); err != nil {
+		return nil, fmt.Errorf("tokenizer: %s: %w", where, err)
 	}
 	t, err := newSPMPieces(m.pieces, m.scores, m.types)
 	if err != nil {
