@@ -116,3 +116,122 @@ func TestGGUFGolden(t *testing.T) {
 		}
 	}
 }
+
+// tinyGPT2 is the GGUF form of byteLevelJSON(true, false, false): 256 bytes,
+// seven merges, the control tokens <|end|> and <s>, BOS first.
+func tinyGPT2(t testing.TB) GGUFVocab {
+	t.Helper()
+	v, err := GGUFVocabFromDir(filepath.Dir(writeJSON(t, byteLevelJSON(true, false, false))), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return *v
+}
+
+// tinySPM is spmJSON's vocabulary as a GGUF llama vocabulary: each merged
+// piece scores minus its merge's index, so merging by score is merging by
+// rank.
+func tinySPM() GGUFVocab {
+	m := spmJSON()["model"].(map[string]any)
+	vocab := m["vocab"].(map[string]int)
+	v := GGUFVocab{Model: "llama", Tokens: make([]string, len(vocab)), Scores: make([]float32, len(vocab)), Types: make([]int32, len(vocab))}
+	for tok, id := range vocab {
+		v.Tokens[id], v.Types[id] = tok, spNormal
+		if _, ok := parseBytePiece(tok); ok {
+			v.Types[id] = spByte
+		}
+	}
+	v.Types[0], v.Types[1], v.Types[2] = spUnknown, spControl, spControl
+	for i, mg := range m["merges"].([]any) {
+		v.Scores[vocab[strings.ReplaceAll(mg.(string), " ", "")]] = -float32(i + 1)
+	}
+	bos, eos, unk := 1, 2, 0
+	v.BOS, v.EOS, v.UNK = &bos, &eos, &unk
+	return v
+}
+
+var tinyTexts = []string{"", "hello world", "hello<|end|>world <s>hello", " \n\n\tx wörld 12 \xff", "<s></s><unk>", "hellohello world world"}
+
+// TestFromGGUFTiny: the tiny vocabularies encode as their tokenizer.json
+// twins (special tokens in the text included).
+func TestFromGGUFTiny(t *testing.T) {
+	cases := []struct {
+		name string
+		v    GGUFVocab
+		json map[string]any
+	}{{"gpt2", tinyGPT2(t), byteLevelJSON(true, false, false)}, {"llama", tinySPM(), spmJSON()}}
+	for _, c := range cases {
+		g, err := FromGGUF(c.v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		hf := mustLoad(t, writeJSON(t, c.json))
+		for _, text := range tinyTexts {
+			if got, want := g.Encode(text), hf.Encode(text); !slices.Equal(got, want) {
+				t.Errorf("%s %q: %v, want %v", c.name, text, got, want)
+			}
+		}
+	}
+}
+
+func TestFromGGUFErrors(t *testing.T) {
+	intp := func(i int) *int { return &i }
+	cases := []struct {
+		name, want string
+		edit       func(v *GGUFVocab)
+		spm        bool
+	}{
+		{"model bert", `"bert" is not supported`, func(v *GGUFVocab) { v.Model = "bert" }, false},
+		{"model missing", "tokenizer.ggml.model: missing", func(v *GGUFVocab) { v.Model = "" }, false},
+		{"pre unknown", `tokenizer.ggml.pre "falcon"`, func(v *GGUFVocab) { v.Pre = "falcon" }, false},
+		{"no tokens", "tokenizer.ggml.tokens: missing", func(v *GGUFVocab) { v.Tokens, v.Types, v.Scores = nil, nil, nil }, false},
+		{"types length", "token_type: 3 types", func(v *GGUFVocab) { v.Types = v.Types[:3] }, false},
+		{"type value", "token_type[5]: 7", func(v *GGUFVocab) { v.Types[5] = 7 }, false},
+		{"bos range", "bos_token_id: 999", func(v *GGUFVocab) { v.BOS = intp(999) }, false},
+		{"eos negative", "eos_token_id: -1", func(v *GGUFVocab) { v.EOS = intp(-1) }, false},
+		{"merge form", `merges[0]: "he"`, func(v *GGUFVocab) { v.Merges[0] = "he" }, false},
+		{"merge unknown", "tokenizer.ggml.merges[1]", func(v *GGUFVocab) { v.Merges[1] = "x y" }, false},
+		{"byte missing", "no token for byte", func(v *GGUFVocab) { v.Types['a'] = spUnused }, false},
+		{"alphabet", "byte-level alphabet", func(v *GGUFVocab) { v.Tokens[3] = "a b" }, false},
+		{"duplicate", "repeats token", func(v *GGUFVocab) { v.Tokens[3] = v.Tokens[4] }, false},
+		{"byte type in gpt2", "byte tokens", func(v *GGUFVocab) { v.Types[3] = spByte }, false},
+		{"scores length", "scores: 2 scores", func(v *GGUFVocab) { v.Scores = v.Scores[:2] }, true},
+		{"no scores", "scores: missing", func(v *GGUFVocab) { v.Scores = nil }, true},
+		{"bad byte piece", `"<0xZZ>", want <0xNN>`, func(v *GGUFVocab) { v.Tokens[3] = "<0xZZ>" }, true},
+		{"some bytes", "255 of the 256", func(v *GGUFVocab) { v.Types[3] = spNormal }, true},
+		{"no fallback", "neither", func(v *GGUFVocab) {
+			for i := 3; i < 259; i++ {
+				v.Types[i] = spNormal
+			}
+			v.Types[0] = spNormal
+		}, true},
+	}
+	for _, c := range cases {
+		v := tinyGPT2(t)
+		if c.spm {
+			v = tinySPM()
+		}
+		c.edit(&v)
+		_, err := FromGGUF(v)
+		if err == nil || !strings.Contains(err.Error(), c.want) || !strings.HasPrefix(err.Error(), "tokenizer: gguf: ") {
+			t.Errorf("%s: error %v, want one with %q", c.name, err, c.want)
+		}
+	}
+}
+
+// TestGGUFPreNames: every pre-tokenizer name builds, and its splitter
+// covers the text (byte-level BPE decodes back to any input).
+func TestGGUFPreNames(t *testing.T) {
+	text := "Hello, y'all! 3.14159 42000\n\n \t ---=== 我想在apple工作1314151天 Cửa Việt 🦙 $x+<y>|z~`w"
+	for name := range ggufPres {
+		v := tinyGPT2(t)
+		v.Pre = name
+		tok, err := FromGGUF(v)
+		if err != nil {
+			t.Fatalf("pre %q: %v", name, err)
+		}
+		if got := tok.Decode(body(tok, tok.Encode(text))); got != text {
+			t.Errorf("pre %q: %q decodes to %q", name, text, got)
+		}
+	}
+}
