@@ -18,17 +18,19 @@ import (
 // of the file, the pre-tokenizer named after its split pattern); else a
 // tokenizer.model, SentencePiece BPE as a "llama" vocabulary (pieces,
 // scores and types as the model has them) or a tiktoken rank file (Llama 3)
-// as "gpt2" with merges derived from the ranks. Special ids and add_bos come
+// as "gpt2" with merges derived from the ranks; the chat template from
+// tokenizer_config.json (when a string). Special ids and add_bos come
 // from the same places Load takes them, so FromGGUF of the result encodes
 // as Load does. vocabSize, when larger than the tokenizer's, pads the
 // vocabulary with unused "[PADi]" tokens to the model's embedding rows.
 func GGUFVocabFromDir(dir string, vocabSize int) (*GGUFVocab, error) {
 	fsys := os.DirFS(dir)
+	cfg := readTokenizerConfig(fsys, ".")
 	where := filepath.Join(dir, "tokenizer.json")
 	data, err := fs.ReadFile(fsys, "tokenizer.json")
 	var v *GGUFVocab
 	if err == nil {
-		v, err = ggufFromHFJSON(data, readTokenizerConfig(fsys, "."))
+		v, err = ggufFromHFJSON(data, cfg)
 	}
 	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, errNotByteLevel) {
 		where = filepath.Join(dir, "tokenizer.model")
@@ -40,6 +42,7 @@ func GGUFVocabFromDir(dir string, vocabSize int) (*GGUFVocab, error) {
 		return nil, fmt.Errorf("tokenizer: %s: %w", where, err)
 	}
 	v.pad(vocabSize)
+	v.ChatTemplate = cfg.chatTemplate
 	return v, nil
 }
 
