@@ -235,3 +235,39 @@ func TestGGUFPreNames(t *testing.T) {
 		}
 	}
 }
+
+// TestGGUFVocabPad: vocabSize pads with unused [PADi] tokens that encoding
+// never gives and that keep the other ids.
+func TestGGUFVocabPad(t *testing.T) {
+	dir := filepath.Dir(writeJSON(t, byteLevelJSON(true, false, false)))
+	v, err := GGUFVocabFromDir(dir, 300)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(v.Tokens) != 300 || len(v.Types) != 300 || v.Tokens[299] != "[PAD299]" || v.Types[299] != spUnused {
+		t.Fatalf("%d tokens, %d types, last %q type %d", len(v.Tokens), len(v.Types), v.Tokens[len(v.Tokens)-1], v.Types[len(v.Types)-1])
+	}
+	g, err := FromGGUF(*v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hf := mustLoad(t, filepath.Join(dir, "tokenizer.json"))
+	for _, text := range append(tinyTexts, "[PAD299]") {
+		if got, want := g.Encode(text), hf.Encode(text); !slices.Equal(got, want) {
+			t.Errorf("%q: %v, want %v", text, got, want)
+		}
+	}
+	if g.VocabSize() != 300 {
+		t.Errorf("VocabSize %d, want 300", g.VocabSize())
+	}
+}
+
+func TestGGUFVocabFromDirErrors(t *testing.T) {
+	spm := filepath.Dir(writeJSON(t, spmJSON()))
+	cases := map[string]string{t.TempDir(): "no tokenizer.json or tokenizer.model", spm: "only byte-level BPE tokenizer.json"}
+	for dir, want := range cases {
+		if _, err := GGUFVocabFromDir(dir, 0); err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), dir) {
+			t.Errorf("%s: error %v, want one naming the folder and %q", dir, err, want)
+		}
+	}
+}

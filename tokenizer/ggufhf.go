@@ -33,9 +33,13 @@ func GGUFVocabFromDir(dir string, vocabSize int) (*GGUFVocab, error) {
 		v, err = ggufFromHFJSON(data, cfg)
 	}
 	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, errNotByteLevel) {
-		where = filepath.Join(dir, "tokenizer.model")
-		if data, err = fs.ReadFile(fsys, "tokenizer.model"); err == nil {
-			v, err = ggufFromTokenizerModel(data, where)
+		model, err2 := fs.ReadFile(fsys, "tokenizer.model")
+		switch {
+		case err2 == nil:
+			where = filepath.Join(dir, "tokenizer.model")
+			v, err = ggufFromTokenizerModel(model, where)
+		case errors.Is(err, fs.ErrNotExist):
+			where, err = dir, fmt.Errorf("no tokenizer.json or tokenizer.model")
 		}
 	}
 	if err != nil {
