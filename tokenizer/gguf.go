@@ -7,8 +7,8 @@ import (
 )
 
 // GGUFVocab is a tokenizer as GGUF metadata holds it, in the tokenizer.ggml.*
-// keys. A GGUF reader fills it from a file and FromGGUF runs it; the
-// GGUFVocabFrom* builders make it from HF files for a GGUF writer. A nil
+// keys. A GGUF reader fills it from a file and FromGGUF runs it;
+// GGUFVocabFromDir makes it from an HF folder for a GGUF writer. A nil
 // pointer is a key the file does not have.
 type GGUFVocab struct {
 	Model  string    // tokenizer.ggml.model: "gpt2" (byte-level BPE) or "llama" (SentencePiece BPE)
@@ -23,7 +23,7 @@ type GGUFVocab struct {
 	BOS, EOS, EOT, UNK, PAD *int  // tokenizer.ggml.{bos,eos,eot,unknown,padding}_token_id
 	AddBOS, AddEOS          *bool // tokenizer.ggml.add_{bos,eos}_token
 	AddSpacePrefix          *bool // tokenizer.ggml.add_space_prefix (llama)
-	ChatTemplate            string
+	ChatTemplate            string // tokenizer.chat_template; "" when absent
 }
 
 // FromGGUF builds the tokenizer that v describes, giving the ids the HF
