@@ -20,9 +20,9 @@ type GGUFVocab struct {
 	Types  []int32
 	Merges []string // tokenizer.ggml.merges: "a b" in priority order (gpt2)
 
-	BOS, EOS, EOT, UNK, PAD *int  // tokenizer.ggml.{bos,eos,eot,unknown,padding}_token_id
-	AddBOS, AddEOS          *bool // tokenizer.ggml.add_{bos,eos}_token
-	AddSpacePrefix          *bool // tokenizer.ggml.add_space_prefix (llama)
+	BOS, EOS, EOT, UNK, PAD *int   // tokenizer.ggml.{bos,eos,eot,unknown,padding}_token_id
+	AddBOS, AddEOS          *bool  // tokenizer.ggml.add_{bos,eos}_token
+	AddSpacePrefix          *bool  // tokenizer.ggml.add_space_prefix (llama)
 	ChatTemplate            string // tokenizer.chat_template; "" when absent
 }
 
