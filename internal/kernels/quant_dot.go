@@ -11,6 +11,31 @@ import (
 // sum is exact; the blocks' scaled sums are added in float32.
 type qdotFn func(w []byte, x qrow) float32
 
+// qkern is a weight type's dot products: with one activation row, and
+// (optionally) with four rows at once, each row's result equal to dot's.
+type qkern struct {
+	dot  qdotFn
+	dot4 func(w []byte, x *qrows, r0 int, out *[4]float32)
+}
+
+// rows sets out[(r−r0)·ldo] = w · x[r] for rows r0 ≤ r < r1 of x, four at a
+// time where the kernel can.
+func (kn qkern) rows(w []byte, x *qrows, r0, r1 int, out []float32, ldo int) {
+	r := r0
+	if kn.dot4 != nil {
+		var o [4]float32
+		for ; r+4 <= r1; r += 4 {
+			kn.dot4(w, x, r, &o)
+			for i, v := range o {
+				out[(r-r0+i)*ldo] = v
+			}
+		}
+	}
+	for ; r < r1; r++ {
+		out[(r-r0)*ldo] = kn.dot(w, x.row(r))
+	}
+}
+
 // qformat is what the kernels know of a weight type: its activation
 // format, its block shape and the portable dot product.
 type qformat struct {
@@ -32,10 +57,10 @@ var qformats = map[quant.Type]qformat{
 }
 
 // goQdots holds the portable dot product of every type in qformats.
-var goQdots = func() map[quant.Type]qdotFn {
-	m := map[quant.Type]qdotFn{}
+var goQdots = func() map[quant.Type]qkern {
+	m := map[quant.Type]qkern{}
 	for t, f := range qformats {
-		m[t] = f.dot
+		m[t] = qkern{dot: f.dot}
 	}
 	return m
 }()
@@ -168,7 +193,7 @@ func dotQ6KGo(w []byte, x qrow) float32 {
 			}
 			sumi += int32(int8(blk[192+j])) * s
 		}
-		acc += float32(dy*half(blk[208:])) * float32(sumi)
+		acc += float32(float32(dy*half(blk[208:])) * float32(sumi))
 	}
 	return acc
 }

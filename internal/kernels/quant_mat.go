@@ -44,12 +44,9 @@ func (q *qmat) row(j int) []byte { return q.data[j*q.rowBytes : (j+1)*q.rowBytes
 // quantized activations x and weight rows j0 ≤ j < j0+n, each weight row
 // read once against all of x's rows.
 func (q *qmat) gemv(x *qrows, m, j0, n int, out []float32, ldo int) {
-	dot := active.qdots[q.t]
+	kn := active.qdots[q.t]
 	for j := 0; j < n; j++ {
-		w := q.row(j0 + j)
-		for r := 0; r < m; r++ {
-			out[r*ldo+j] = dot(w, x.row(r))
-		}
+		kn.rows(q.row(j0+j), x, 0, m, out[j:], ldo)
 	}
 }
 
@@ -65,17 +62,14 @@ const qgemmRows, qgemmCols = 16, 32
 func qgemm(out, x []float32, m, k int, q *qmat, n int) {
 	xq := quantizeRows(q.f.act, x, m, k)
 	defer putQrows(xq)
-	dot := active.qdots[q.t]
+	kn := active.qdots[q.t]
 	rowTiles := (m + qgemmRows - 1) / qgemmRows
 	colTiles := (n + qgemmCols - 1) / qgemmCols
 	parallel.For(rowTiles*colTiles, 1, func(lo, hi int) {
 		for t := lo; t < hi; t++ {
 			i0, j0 := t/colTiles*qgemmRows, t%colTiles*qgemmCols
 			for j := j0; j < min(j0+qgemmCols, n); j++ {
-				w := q.row(j)
-				for i := i0; i < min(i0+qgemmRows, m); i++ {
-					out[i*n+j] = dot(w, xq.row(i))
-				}
+				kn.rows(q.row(j), xq, i0, min(i0+qgemmRows, m), out[i0*n+j:], n)
 			}
 		}
 	})

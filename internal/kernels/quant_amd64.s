@@ -1,0 +1,533 @@
+//go:build !purego
+
+#include "textflag.h"
+
+// Integer block dot products of quantized weight rows with quantized
+// activation rows (quant_amd64.go). Each kernel takes one weight row of nb
+// blocks and one activation row (x1) or four rows at byte strides (x4),
+// and computes every row with the same instructions, so a row's result
+// does not depend on which kernel computed it. The K-quant kernels also
+// round as dotQ4KGo and dotQ6KGo do (the integer sum of a block scaled
+// once in float32), so they equal the portable results exactly.
+
+// PFQ is how far ahead (bytes) the kernels prefetch the weight row into
+// L2, as the float GEMV loops do (vec_amd64.s).
+#define PFQ 1024
+
+// BYTES sets r to the byte c in every lane (via GPR AX).
+#define BYTES(c, r) \
+	MOVL $c, AX \
+	VMOVD AX, X9 \
+	VPBROADCASTB X9, r
+
+// HALF widens the half at mem into the low lane of x (via GPR AX).
+#define HALF(mem, x) \
+	MOVWLZX mem, AX \
+	VMOVD AX, x \
+	VCVTPH2PS x, x
+
+// HSUMF leaves the sum of the 8 floats of y (x its low half) in x's low
+// lane; t is scratch.
+#define HSUMF(y, x, t) \
+	VEXTRACTF128 $1, y, t \
+	VADDPS t, x, x \
+	VMOVHLPS x, x, t \
+	VADDPS t, x, x \
+	VMOVSHDUP x, t \
+	VADDSS t, x, x
+
+// HSUMI leaves the sum of the 8 int32 of y (x its low half) in all lanes
+// of x; t is scratch.
+#define HSUMI(y, x, t) \
+	VEXTRACTI128 $1, y, t \
+	VPADDD t, x, x \
+	VPHADDD x, x, x \
+	VPHADDD x, x, x
+
+// ---- Q8_0 × Q8_0: blocks of a half d and 32 signed quants ----
+
+// The products of |w| (Y2, unsigned) and y·sign(w) (Y3, signed) summed
+// in fours into Y3 as int32: with VPMADDUBSW then VPMADDWD by ones (Y15),
+// or with VNNI's VPDPBUSD. The sign trick keeps the unsigned operand
+// unsigned; y is never −128, so negating it cannot overflow.
+#define ISUM_AVX2 \
+	VPMADDUBSW Y3, Y2, Y3 \
+	VPMADDWD Y15, Y3, Y3
+
+#define ISUM_VNNI \
+	VPXOR Y4, Y4, Y4 \
+	VPDPBUSD Y3, Y2, Y4 \
+	VMOVDQA Y4, Y3
+
+// Q8_0_ROW adds one activation row's block (quants at y, scale at d) into
+// the 8 float lanes of acc: (dw·dy)·Σ, dw in X0, |w| in Y2, w in Y1.
+#define Q8_0_ROW(ISUM, y, d, acc) \
+	VMOVDQU y, Y3 \
+	VPSIGNB Y1, Y3, Y3 \
+	ISUM \
+	VCVTDQ2PS Y3, Y3 \
+	VMULSS d, X0, X4 \
+	VBROADCASTSS X4, Y4 \
+	VFMADD231PS Y3, Y4, acc
+
+// Q8_0_BLOCK loads the weight block at SI: dw in X0, w in Y1, |w| in Y2.
+#define Q8_0_BLOCK \
+	PREFETCHT1 PFQ(SI) \
+	HALF((SI), X0) \
+	VMOVDQU 2(SI), Y1 \
+	VPSIGNB Y1, Y1, Y2
+
+#define Q8_0_X1(ISUM) \
+	MOVQ nb+0(FP), CX \
+	MOVQ w+8(FP), SI \
+	MOVQ y+16(FP), DI \
+	MOVQ d+24(FP), BX \
+	VPCMPEQW Y15, Y15, Y15 \
+	VPSRLW $15, Y15, Y15 \
+	VXORPS Y6, Y6, Y6 \
+loop: \
+	Q8_0_BLOCK \
+	Q8_0_ROW(ISUM, (DI), (BX), Y6) \
+	ADDQ $34, SI \
+	ADDQ $32, DI \
+	ADDQ $4, BX \
+	DECQ CX \
+	JNZ loop \
+	HSUMF(Y6, X6, X5) \
+	VMOVSS X6, ret+32(FP) \
+	VZEROUPPER \
+	RET
+
+// Q8_0_X4: rows at y + r·ys, scales at d + r·ds (R10 = 3·ys, R12 = 3·ds).
+#define Q8_0_X4(ISUM) \
+	MOVQ nb+0(FP), CX \
+	MOVQ w+8(FP), SI \
+	MOVQ y+16(FP), DI \
+	MOVQ ys+24(FP), R9 \
+	MOVQ d+32(FP), BX \
+	MOVQ ds+40(FP), R11 \
+	LEAQ (R9)(R9*2), R10 \
+	LEAQ (R11)(R11*2), R12 \
+	VPCMPEQW Y15, Y15, Y15 \
+	VPSRLW $15, Y15, Y15 \
+	VXORPS Y6, Y6, Y6 \
+	VXORPS Y7, Y7, Y7 \
+	VXORPS Y8, Y8, Y8 \
+	VXORPS Y10, Y10, Y10 \
+loop: \
+	Q8_0_BLOCK \
+	Q8_0_ROW(ISUM, (DI), (BX), Y6) \
+	Q8_0_ROW(ISUM, (DI)(R9*1), (BX)(R11*1), Y7) \
+	Q8_0_ROW(ISUM, (DI)(R9*2), (BX)(R11*2), Y8) \
+	Q8_0_ROW(ISUM, (DI)(R10*1), (BX)(R12*1), Y10) \
+	ADDQ $34, SI \
+	ADDQ $32, DI \
+	ADDQ $4, BX \
+	DECQ CX \
+	JNZ loop \
+	MOVQ out+48(FP), DX \
+	HSUMF(Y6, X6, X5) \
+	VMOVSS X6, (DX) \
+	HSUMF(Y7, X7, X5) \
+	VMOVSS X7, 4(DX) \
+	HSUMF(Y8, X8, X5) \
+	VMOVSS X8, 8(DX) \
+	HSUMF(Y10, X10, X5) \
+	VMOVSS X10, 12(DX) \
+	VZEROUPPER \
+	RET
+
+// ---- Q4_K × Q8_K: super-blocks of 256, eight sub-blocks of 32 ----
+
+// Q4K_SCALES unpacks the block at SI's 6-bit scales and mins (sub-blocks
+// 0–3 in the low 6 bits of bytes 4–7 and 8–11; 4–7 in the nibbles of bytes
+// 12–15 with their top 2 bits in the top bits of bytes 4–11): the scales
+// as int16 at 0(SP), the mins as int16 in X13, d and dmin in X12's low
+// lanes. The bytes are assembled in GPRs (AX, DX) and moved whole, so no
+// load waits on narrower stores.
+#define Q4K_SCALES \
+	MOVL 4(SI), AX \
+	SHRL $6, AX \
+	ANDL $0x03030303, AX \
+	SHLL $4, AX \
+	MOVL 12(SI), DX \
+	ANDL $0x0f0f0f0f, DX \
+	ORL DX, AX \
+	SHLQ $32, AX \
+	MOVL 4(SI), DX \
+	ANDL $0x3f3f3f3f, DX \
+	ORQ DX, AX \
+	VMOVQ AX, X9 \
+	VPMOVZXBW X9, X9 \
+	VMOVDQU X9, 0(SP) \
+	MOVL 8(SI), AX \
+	SHRL $6, AX \
+	ANDL $0x03030303, AX \
+	SHLL $4, AX \
+	MOVL 12(SI), DX \
+	SHRL $4, DX \
+	ANDL $0x0f0f0f0f, DX \
+	ORL DX, AX \
+	SHLQ $32, AX \
+	MOVL 8(SI), DX \
+	ANDL $0x3f3f3f3f, DX \
+	ORQ DX, AX \
+	VMOVQ AX, X13 \
+	VPMOVZXBW X13, X13 \
+	MOVL (SI), AX \
+	VMOVD AX, X12 \
+	VCVTPH2PS X12, X12
+
+// Q4K_NIBBLES splits the 32 quant bytes of sub-block pair n (at off(SI))
+// into the low nibbles Y6 and the high Y7, and broadcasts their scales
+// (int16 at soff(SP), soff+2(SP)) into Y8 and Y9. Y15 holds 0x0f bytes.
+#define Q4K_NIBBLES(off, soff) \
+	VMOVDQU off(SI), Y6 \
+	VPSRLW $4, Y6, Y7 \
+	VPAND Y15, Y6, Y6 \
+	VPAND Y15, Y7, Y7 \
+	VPBROADCASTW soff(SP), Y8 \
+	VPBROADCASTW soff+2(SP), Y9
+
+// Q4K_ROW adds sc·Σ q·y of a pair's two sub-blocks (activations at ylo,
+// yhi) to the int32 lanes of acc.
+#define Q4K_ROW(ylo, yhi, acc) \
+	VPMADDUBSW ylo, Y6, Y10 \
+	VPMADDWD Y8, Y10, Y10 \
+	VPADDD Y10, acc, acc \
+	VPMADDUBSW yhi, Y7, Y11 \
+	VPMADDWD Y9, Y11, Y11 \
+	VPADDD Y11, acc, acc
+
+// Q4K_MINS leaves, for one row, [S, M, S, M] in x: S the row's Σ sc·Σ q·y
+// (acc, x its low half), M = Σ_j m_j·(bsums of sub-block j) from the 16
+// sums at bs and the mins in X13. Scratch X10, X11.
+#define Q4K_MINS(bs, acc, x) \
+	VMOVDQU bs, X10 \
+	VMOVDQU 16 bs, X11 \
+	VPHADDW X11, X10, X10 \
+	VPMADDWD X13, X10, X10 \
+	VEXTRACTI128 $1, acc, X11 \
+	VPADDD X11, x, x \
+	VPHADDD X10, x, x \
+	VPHADDD x, x, x
+
+#define Q4K_START \
+	BYTES(0x0f, Y15) \
+	VXORPS X14, X14, X14 \
+	VPXOR Y0, Y0, Y0 \
+	VPXOR Y1, Y1, Y1 \
+	VPXOR Y2, Y2, Y2 \
+	VPXOR Y3, Y3, Y3
+
+// ---- Q6_K × Q8_K: super-blocks of 256, sixteen sub-blocks of 16 ----
+
+// Registers: Y0–Y3 the rows' int32 sums, X4 their float32 results, Y6 and
+// Y7 a chunk's 64 low-nibble bytes, Y8 its 32 bytes of top bits, Y12 the
+// scales as int16 (also at 0(SP)), X13 d, Y14 0x30 bytes, Y15 0x0f bytes.
+
+// Q6K_SCALES loads the block at SI's scales and d.
+#define Q6K_SCALES \
+	VPMOVSXBW 192(SI), Y12 \
+	VMOVDQU Y12, 0(SP) \
+	HALF(208(SI), X13)
+
+// Q6K_CORR starts acc (zero) at −32·Σ_j sc_j·bsum_j, the quants' offset of
+// 32, from the row's 16 sums at bs.
+#define Q6K_CORR(bs, acc) \
+	VPMADDWD bs, Y12, Y11 \
+	VPSLLD $5, Y11, Y11 \
+	VPSUBD Y11, acc, acc
+
+// Q6K_QUANTS sets Y9 to 32 quants: the low nibbles of lo and the bits of
+// the top-bit bytes Y8 that SHIFT brings to bits 4–5 in Y10.
+#define Q6K_QUANTS(lo, SHIFT) \
+	VPAND Y15, lo, Y9 \
+	SHIFT \
+	VPAND Y14, Y10, Y10 \
+	VPOR Y10, Y9, Y9
+
+#define QH_L4 VPSLLW $4, Y8, Y10
+#define QH_L2 VPSLLW $2, Y8, Y10
+#define QH_0 VMOVDQA Y8, Y10
+#define QH_R2 VPSRLW $2, Y8, Y10
+
+// Q6K_PAIR broadcasts the scales of the quants' two sub-blocks (int16 at
+// soff(SP) and soff+2(SP)) into Y10's low and high 128-bit lanes.
+#define Q6K_PAIR(soff) \
+	VPBROADCASTW soff(SP), X10 \
+	VPBROADCASTW soff+2(SP), X11 \
+	VINSERTI128 $1, X11, Y10, Y10
+
+// Q6K_ROW adds sc·Σ q·y of the 32 quants Y9 (activations at y) to acc.
+#define Q6K_ROW(y, acc) \
+	VPMADDUBSW y, Y9, Y11 \
+	VPMADDWD Y10, Y11, Y11 \
+	VPADDD Y11, acc, acc
+
+// Q6K_CHUNK computes the 128 weights from 128n (ql at qlo(SI), qh at
+// qho(SI), scales from soff(SP)) for the rows ROWS(y) adds, y the offset
+// of each 32 in the activation row.
+#define Q6K_CHUNK(qlo, qho, soff, ROWS, y) \
+	VMOVDQU qlo(SI), Y6 \
+	VMOVDQU qlo+32(SI), Y7 \
+	VMOVDQU qho(SI), Y8 \
+	Q6K_QUANTS(Y6, QH_L4) \
+	Q6K_PAIR(soff) \
+	ROWS(y) \
+	Q6K_QUANTS(Y7, QH_L2) \
+	Q6K_PAIR(soff+4) \
+	ROWS(y+32) \
+	VPSRLW $4, Y6, Y6 \
+	Q6K_QUANTS(Y6, QH_0) \
+	Q6K_PAIR(soff+8) \
+	ROWS(y+64) \
+	VPSRLW $4, Y7, Y7 \
+	Q6K_QUANTS(Y7, QH_R2) \
+	Q6K_PAIR(soff+12) \
+	ROWS(y+96)
+
+#define Q6K_ROWS1(y) Q6K_ROW(y(DI), Y0)
+#define Q6K_ROWS4(y) \
+	Q6K_ROW(y(DI), Y0) \
+	Q6K_ROW(y(DI)(R9*1), Y1) \
+	Q6K_ROW(y(DI)(R9*2), Y2) \
+	Q6K_ROW(y(DI)(R10*1), Y3)
+
+#define Q6K_BLOCK(ROWS) \
+	PREFETCHT1 PFQ(SI) \
+	PREFETCHT1 PFQ+64(SI) \
+	PREFETCHT1 PFQ+128(SI) \
+	Q6K_CHUNK(0, 128, 0, ROWS, 0) \
+	Q6K_CHUNK(64, 160, 16, ROWS, 128)
+
+#define Q6K_START \
+	BYTES(0x0f, Y15) \
+	BYTES(0x30, Y14) \
+	VXORPS X4, X4, X4 \
+	VPXOR Y0, Y0, Y0 \
+	VPXOR Y1, Y1, Y1 \
+	VPXOR Y2, Y2, Y2 \
+	VPXOR Y3, Y3, Y3
+
+// ---- The kernels (after every macro: go vet reads a macro's lines as
+// part of the function above them) ----
+
+// func dotQ8_0AVX2(nb int, w *byte, y *int8, d *float32) float32
+TEXT ·dotQ8_0AVX2(SB), NOSPLIT, $0-36
+	Q8_0_X1(ISUM_AVX2)
+
+// func dotQ8_0VNNI(nb int, w *byte, y *int8, d *float32) float32
+TEXT ·dotQ8_0VNNI(SB), NOSPLIT, $0-36
+	Q8_0_X1(ISUM_VNNI)
+
+// func dotQ8_0x4AVX2(nb int, w *byte, y *int8, ys int, d *float32, ds int, out *float32)
+TEXT ·dotQ8_0x4AVX2(SB), NOSPLIT, $0-56
+	Q8_0_X4(ISUM_AVX2)
+
+// func dotQ8_0x4VNNI(nb int, w *byte, y *int8, ys int, d *float32, ds int, out *float32)
+TEXT ·dotQ8_0x4VNNI(SB), NOSPLIT, $0-56
+	Q8_0_X4(ISUM_VNNI)
+
+// func dotQ4KAVX2(nb int, w *byte, y *int8, d *float32, bsums *int16) float32
+TEXT ·dotQ4KAVX2(SB), NOSPLIT, $16-44
+	MOVQ nb+0(FP), CX
+	MOVQ w+8(FP), SI
+	MOVQ y+16(FP), DI
+	MOVQ d+24(FP), BX
+	MOVQ bsums+32(FP), R8
+	Q4K_START
+loop:
+	PREFETCHT1 PFQ(SI)
+	PREFETCHT1 PFQ+64(SI)
+	Q4K_SCALES
+	Q4K_NIBBLES(16, 0)
+	Q4K_ROW((DI), 32(DI), Y0)
+	Q4K_NIBBLES(48, 4)
+	Q4K_ROW(64(DI), 96(DI), Y0)
+	Q4K_NIBBLES(80, 8)
+	Q4K_ROW(128(DI), 160(DI), Y0)
+	Q4K_NIBBLES(112, 12)
+	Q4K_ROW(192(DI), 224(DI), Y0)
+	Q4K_MINS((R8), Y0, X0)
+	// (dy·d)·S − (dy·dmin)·M, in float32 steps as dotScaleMin.
+	VCVTDQ2PS X0, X0
+	VBROADCASTSS (BX), X4
+	VMULPS X12, X4, X5
+	VMULPS X0, X5, X5
+	VMOVSHDUP X5, X6
+	VSUBSS X6, X5, X5
+	VADDSS X5, X14, X14
+	VPXOR Y0, Y0, Y0
+	ADDQ $144, SI
+	ADDQ $256, DI
+	ADDQ $4, BX
+	ADDQ $32, R8
+	DECQ CX
+	JNZ loop
+	VMOVSS X14, ret+40(FP)
+	VZEROUPPER
+	RET
+
+// func dotQ4Kx4AVX2(nb int, w *byte, y *int8, ys int, d *float32, ds int, bsums *int16, bs int, out *float32)
+TEXT ·dotQ4Kx4AVX2(SB), NOSPLIT, $16-72
+	MOVQ nb+0(FP), CX
+	MOVQ w+8(FP), SI
+	MOVQ y+16(FP), DI
+	MOVQ ys+24(FP), R9
+	MOVQ d+32(FP), BX
+	MOVQ ds+40(FP), R11
+	MOVQ bsums+48(FP), R8
+	MOVQ bs+56(FP), R13
+	LEAQ (R9)(R9*2), R10
+	LEAQ (R11)(R11*2), R12
+	LEAQ (R13)(R13*2), R14
+	Q4K_START
+loop:
+	PREFETCHT1 PFQ(SI)
+	PREFETCHT1 PFQ+64(SI)
+	Q4K_SCALES
+	Q4K_NIBBLES(16, 0)
+	Q4K_ROW((DI), 32(DI), Y0)
+	Q4K_ROW((DI)(R9*1), 32(DI)(R9*1), Y1)
+	Q4K_ROW((DI)(R9*2), 32(DI)(R9*2), Y2)
+	Q4K_ROW((DI)(R10*1), 32(DI)(R10*1), Y3)
+	Q4K_NIBBLES(48, 4)
+	Q4K_ROW(64(DI), 96(DI), Y0)
+	Q4K_ROW(64(DI)(R9*1), 96(DI)(R9*1), Y1)
+	Q4K_ROW(64(DI)(R9*2), 96(DI)(R9*2), Y2)
+	Q4K_ROW(64(DI)(R10*1), 96(DI)(R10*1), Y3)
+	Q4K_NIBBLES(80, 8)
+	Q4K_ROW(128(DI), 160(DI), Y0)
+	Q4K_ROW(128(DI)(R9*1), 160(DI)(R9*1), Y1)
+	Q4K_ROW(128(DI)(R9*2), 160(DI)(R9*2), Y2)
+	Q4K_ROW(128(DI)(R10*1), 160(DI)(R10*1), Y3)
+	Q4K_NIBBLES(112, 12)
+	Q4K_ROW(192(DI), 224(DI), Y0)
+	Q4K_ROW(192(DI)(R9*1), 224(DI)(R9*1), Y1)
+	Q4K_ROW(192(DI)(R9*2), 224(DI)(R9*2), Y2)
+	Q4K_ROW(192(DI)(R10*1), 224(DI)(R10*1), Y3)
+	Q4K_MINS((R8), Y0, X0)
+	Q4K_MINS((R8)(R13*1), Y1, X1)
+	Q4K_MINS((R8)(R13*2), Y2, X2)
+	Q4K_MINS((R8)(R14*1), Y3, X3)
+	// Gather S into X10 and M into X11, one row a lane.
+	VPUNPCKLDQ X1, X0, X4
+	VPUNPCKLDQ X3, X2, X5
+	VPUNPCKLQDQ X5, X4, X10
+	VPUNPCKHQDQ X5, X4, X11
+	VCVTDQ2PS X10, X10
+	VCVTDQ2PS X11, X11
+	VMOVSS (BX), X4
+	VINSERTPS $0x10, (BX)(R11*1), X4, X4
+	VINSERTPS $0x20, (BX)(R11*2), X4, X4
+	VINSERTPS $0x30, (BX)(R12*1), X4, X4
+	VBROADCASTSS X12, X5
+	VMOVSHDUP X12, X6
+	VBROADCASTSS X6, X6
+	VMULPS X5, X4, X5
+	VMULPS X10, X5, X5
+	VMULPS X6, X4, X6
+	VMULPS X11, X6, X6
+	VSUBPS X6, X5, X5
+	VADDPS X5, X14, X14
+	VPXOR Y0, Y0, Y0
+	VPXOR Y1, Y1, Y1
+	VPXOR Y2, Y2, Y2
+	VPXOR Y3, Y3, Y3
+	ADDQ $144, SI
+	ADDQ $256, DI
+	ADDQ $4, BX
+	ADDQ $32, R8
+	DECQ CX
+	JNZ loop
+	MOVQ out+64(FP), DX
+	VMOVUPS X14, (DX)
+	VZEROUPPER
+	RET
+
+// func dotQ6KAVX2(nb int, w *byte, y *int8, d *float32, bsums *int16) float32
+TEXT ·dotQ6KAVX2(SB), NOSPLIT, $32-44
+	MOVQ nb+0(FP), CX
+	MOVQ w+8(FP), SI
+	MOVQ y+16(FP), DI
+	MOVQ d+24(FP), BX
+	MOVQ bsums+32(FP), R8
+	Q6K_START
+loop:
+	Q6K_SCALES
+	Q6K_CORR((R8), Y0)
+	Q6K_BLOCK(Q6K_ROWS1)
+	// (dy·d)·S, as dotQ6KGo.
+	HSUMI(Y0, X0, X5)
+	VCVTDQ2PS X0, X0
+	VMULSS (BX), X13, X5
+	VMULSS X0, X5, X5
+	VADDSS X5, X4, X4
+	VPXOR Y0, Y0, Y0
+	ADDQ $210, SI
+	ADDQ $256, DI
+	ADDQ $4, BX
+	ADDQ $32, R8
+	DECQ CX
+	JNZ loop
+	VMOVSS X4, ret+40(FP)
+	VZEROUPPER
+	RET
+
+// func dotQ6Kx4AVX2(nb int, w *byte, y *int8, ys int, d *float32, ds int, bsums *int16, bs int, out *float32)
+TEXT ·dotQ6Kx4AVX2(SB), NOSPLIT, $32-72
+	MOVQ nb+0(FP), CX
+	MOVQ w+8(FP), SI
+	MOVQ y+16(FP), DI
+	MOVQ ys+24(FP), R9
+	MOVQ d+32(FP), BX
+	MOVQ ds+40(FP), R11
+	MOVQ bsums+48(FP), R8
+	MOVQ bs+56(FP), R13
+	LEAQ (R9)(R9*2), R10
+	LEAQ (R11)(R11*2), R12
+	LEAQ (R13)(R13*2), R14
+	Q6K_START
+loop:
+	Q6K_SCALES
+	Q6K_CORR((R8), Y0)
+	Q6K_CORR((R8)(R13*1), Y1)
+	Q6K_CORR((R8)(R13*2), Y2)
+	Q6K_CORR((R8)(R14*1), Y3)
+	Q6K_BLOCK(Q6K_ROWS4)
+	// S of the four rows into X0's lanes, then (dy·d)·S.
+	VEXTRACTI128 $1, Y0, X5
+	VPADDD X5, X0, X0
+	VEXTRACTI128 $1, Y1, X5
+	VPADDD X5, X1, X1
+	VEXTRACTI128 $1, Y2, X5
+	VPADDD X5, X2, X2
+	VEXTRACTI128 $1, Y3, X5
+	VPADDD X5, X3, X3
+	VPHADDD X1, X0, X0
+	VPHADDD X3, X2, X2
+	VPHADDD X2, X0, X0
+	VCVTDQ2PS X0, X0
+	VMOVSS (BX), X5
+	VINSERTPS $0x10, (BX)(R11*1), X5, X5
+	VINSERTPS $0x20, (BX)(R11*2), X5, X5
+	VINSERTPS $0x30, (BX)(R12*1), X5, X5
+	VBROADCASTSS X13, X6
+	VMULPS X6, X5, X5
+	VMULPS X0, X5, X5
+	VADDPS X5, X4, X4
+	VPXOR Y0, Y0, Y0
+	VPXOR Y1, Y1, Y1
+	VPXOR Y2, Y2, Y2
+	VPXOR Y3, Y3, Y3
+	ADDQ $210, SI
+	ADDQ $256, DI
+	ADDQ $4, BX
+	ADDQ $32, R8
+	DECQ CX
+	JNZ loop
+	MOVQ out+64(FP), DX
+	VMOVUPS X4, (DX)
+	VZEROUPPER
+	RET
