@@ -32,6 +32,12 @@ func dotQ4KAVX2(nb int, w *byte, y *int8, d *float32, bsums *int16) float32
 func dotQ4Kx4AVX2(nb int, w *byte, y *int8, ys int, d *float32, ds int, bsums *int16, bs int, out *float32)
 
 //go:noescape
+func dotQ5KAVX2(nb int, w *byte, y *int8, d *float32, bsums *int16) float32
+
+//go:noescape
+func dotQ5Kx4AVX2(nb int, w *byte, y *int8, ys int, d *float32, ds int, bsums *int16, bs int, out *float32)
+
+//go:noescape
 func dotQ6KAVX2(nb int, w *byte, y *int8, d *float32, bsums *int16) float32
 
 //go:noescape
@@ -42,6 +48,7 @@ func dotQ6Kx4AVX2(nb int, w *byte, y *int8, ys int, d *float32, ds int, bsums *i
 var avx2Qdots = withQdots(goQdots, map[quant.Type]qkern{
 	quant.Q8_0: q32Kern(quant.Q8_0, dotQ8_0AVX2, dotQ8_0x4AVX2),
 	quant.Q4_K: q256Kern(quant.Q4_K, dotQ4KAVX2, dotQ4Kx4AVX2),
+	quant.Q5_K: q256Kern(quant.Q5_K, dotQ5KAVX2, dotQ5Kx4AVX2),
 	quant.Q6_K: q256Kern(quant.Q6_K, dotQ6KAVX2, dotQ6Kx4AVX2),
 })
 

@@ -178,20 +178,23 @@ loop: \
 	VMOVD AX, X12 \
 	VCVTPH2PS X12, X12
 
-// Q4K_NIBBLES splits the 32 quant bytes of sub-block pair n (at off(SI))
-// into the low nibbles Y6 and the high Y7, and broadcasts their scales
-// (int16 at soff(SP), soff+2(SP)) into Y8 and Y9. Y15 holds 0x0f bytes.
-#define Q4K_NIBBLES(off, soff) \
+// SM_NIBBLES splits the 32 quant bytes of sub-block pair n (at off(SI))
+// into the low nibbles Y6 (sub-block 2n) and the high Y7 (2n+1), adds the
+// fifth bits HI5 and LO5 set (Q5_K), and broadcasts the two scales (int16
+// at soff(SP), soff+2(SP)) into Y8 and Y9. Y15 holds 0x0f bytes.
+#define SM_NIBBLES(off, soff, LO5, HI5) \
 	VMOVDQU off(SI), Y6 \
 	VPSRLW $4, Y6, Y7 \
 	VPAND Y15, Y6, Y6 \
 	VPAND Y15, Y7, Y7 \
+	LO5(Y6) \
+	HI5(Y7) \
 	VPBROADCASTW soff(SP), Y8 \
 	VPBROADCASTW soff+2(SP), Y9
 
-// Q4K_ROW adds sc·Σ q·y of a pair's two sub-blocks (activations at ylo,
+// SM_ROW adds sc·Σ q·y of a pair's two sub-blocks (activations at ylo,
 // yhi) to the int32 lanes of acc.
-#define Q4K_ROW(ylo, yhi, acc) \
+#define SM_ROW(ylo, yhi, acc) \
 	VPMADDUBSW ylo, Y6, Y10 \
 	VPMADDWD Y8, Y10, Y10 \
 	VPADDD Y10, acc, acc \
@@ -199,10 +202,63 @@ loop: \
 	VPMADDWD Y9, Y11, Y11 \
 	VPADDD Y11, acc, acc
 
-// Q4K_MINS leaves, for one row, [S, M, S, M] in x: S the row's Σ sc·Σ q·y
+#define SM_ROWS1(lo, hi) SM_ROW(lo(DI), hi(DI), Y0)
+#define SM_ROWS4(lo, hi) \
+	SM_ROW(lo(DI), hi(DI), Y0) \
+	SM_ROW(lo(DI)(R9*1), hi(DI)(R9*1), Y1) \
+	SM_ROW(lo(DI)(R9*2), hi(DI)(R9*2), Y2) \
+	SM_ROW(lo(DI)(R10*1), hi(DI)(R10*1), Y3)
+
+// Q4_K: the nibbles alone.
+#define NO5(q)
+#define Q4K_BLOCK(ROWS) \
+	SM_NIBBLES(16, 0, NO5, NO5) \
+	ROWS(0, 32) \
+	SM_NIBBLES(48, 4, NO5, NO5) \
+	ROWS(64, 96) \
+	SM_NIBBLES(80, 8, NO5, NO5) \
+	ROWS(128, 160) \
+	SM_NIBBLES(112, 12, NO5, NO5) \
+	ROWS(192, 224)
+
+// Q5_K: weight l of sub-block j takes bit j of qh byte l (qh, 32 bytes at
+// 16(SI), in Y5) as its fifth bit; FIFTH(SHIFT) moves bit j to bit 4 and
+// adds it to q (Y4 holds 0x10 bytes; scratch Y10).
+#define FIFTH(SHIFT, q) \
+	SHIFT \
+	VPAND Y4, Y10, Y10 \
+	VPOR Y10, q, q
+#define SH0 VPSLLW $4, Y5, Y10
+#define SH1 VPSLLW $3, Y5, Y10
+#define SH2 VPSLLW $2, Y5, Y10
+#define SH3 VPSLLW $1, Y5, Y10
+#define SH4 VMOVDQA Y5, Y10
+#define SH5 VPSRLW $1, Y5, Y10
+#define SH6 VPSRLW $2, Y5, Y10
+#define SH7 VPSRLW $3, Y5, Y10
+#define B0(q) FIFTH(SH0, q)
+#define B1(q) FIFTH(SH1, q)
+#define B2(q) FIFTH(SH2, q)
+#define B3(q) FIFTH(SH3, q)
+#define B4(q) FIFTH(SH4, q)
+#define B5(q) FIFTH(SH5, q)
+#define B6(q) FIFTH(SH6, q)
+#define B7(q) FIFTH(SH7, q)
+#define Q5K_BLOCK(ROWS) \
+	VMOVDQU 16(SI), Y5 \
+	SM_NIBBLES(48, 0, B0, B1) \
+	ROWS(0, 32) \
+	SM_NIBBLES(80, 4, B2, B3) \
+	ROWS(64, 96) \
+	SM_NIBBLES(112, 8, B4, B5) \
+	ROWS(128, 160) \
+	SM_NIBBLES(144, 12, B6, B7) \
+	ROWS(192, 224)
+
+// SM_MINS leaves, for one row, [S, M, S, M] in x: S the row's Σ sc·Σ q·y
 // (acc, x its low half), M = Σ_j m_j·(bsums of sub-block j) from the 16
 // sums at bs and the mins in X13. Scratch X10, X11.
-#define Q4K_MINS(bs, acc, x) \
+#define SM_MINS(bs, acc, x) \
 	VMOVDQU bs, X10 \
 	VMOVDQU 16 bs, X11 \
 	VPHADDW X11, X10, X10 \
@@ -212,13 +268,124 @@ loop: \
 	VPHADDD X10, x, x \
 	VPHADDD x, x, x
 
-#define Q4K_START \
-	BYTES(0x0f, Y15) \
-	VXORPS X14, X14, X14 \
+// ZERO4 zeroes the rows' sums, Y0–Y3.
+#define ZERO4 \
 	VPXOR Y0, Y0, Y0 \
 	VPXOR Y1, Y1, Y1 \
 	VPXOR Y2, Y2, Y2 \
 	VPXOR Y3, Y3, Y3
+
+// K_START sets Y15 to 0x0f bytes and zeroes the rows' sums.
+#define K_START \
+	BYTES(0x0f, Y15) \
+	ZERO4
+
+// The frames of the K-quant kernels (see quant_amd64.go): SI the weights,
+// DI the activations, BX their scales, R8 their sums; for four rows, row r
+// at DI + r·R9, BX + r·R11, R8 + r·R13 (R10, R12, R14 the threefold
+// strides).
+#define KX1_ARGS \
+	MOVQ nb+0(FP), CX \
+	MOVQ w+8(FP), SI \
+	MOVQ y+16(FP), DI \
+	MOVQ d+24(FP), BX \
+	MOVQ bsums+32(FP), R8
+
+#define KX4_ARGS \
+	MOVQ nb+0(FP), CX \
+	MOVQ w+8(FP), SI \
+	MOVQ y+16(FP), DI \
+	MOVQ ys+24(FP), R9 \
+	MOVQ d+32(FP), BX \
+	MOVQ ds+40(FP), R11 \
+	MOVQ bsums+48(FP), R8 \
+	MOVQ bs+56(FP), R13 \
+	LEAQ (R9)(R9*2), R10 \
+	LEAQ (R11)(R11*2), R12 \
+	LEAQ (R13)(R13*2), R14
+
+// DY4 gathers the four rows' activation scales into x.
+#define DY4(x) \
+	VMOVSS (BX), x \
+	VINSERTPS $0x10, (BX)(R11*1), x, x \
+	VINSERTPS $0x20, (BX)(R11*2), x, x \
+	VINSERTPS $0x30, (BX)(R12*1), x, x
+
+// K_NEXT steps to the next block of bytes weight bytes and loops.
+#define K_NEXT(bytes) \
+	ADDQ $bytes, SI \
+	ADDQ $256, DI \
+	ADDQ $4, BX \
+	ADDQ $32, R8 \
+	DECQ CX \
+	JNZ loop
+
+#define K_PREFETCH \
+	PREFETCHT1 PFQ(SI) \
+	PREFETCHT1 PFQ+64(SI) \
+	PREFETCHT1 PFQ+128(SI)
+
+// SM_X1 is the body of a one-row Q4_K or Q5_K kernel: per block
+// (dy·d)·S − (dy·dmin)·M in float32 steps as dotScaleMin.
+#define SM_X1(BLOCK, bytes) \
+	KX1_ARGS \
+	K_START \
+	BYTES(0x10, Y4) \
+	VXORPS X14, X14, X14 \
+loop: \
+	K_PREFETCH \
+	Q4K_SCALES \
+	BLOCK(SM_ROWS1) \
+	SM_MINS((R8), Y0, X0) \
+	VCVTDQ2PS X0, X0 \
+	VBROADCASTSS (BX), X7 \
+	VMULPS X12, X7, X5 \
+	VMULPS X0, X5, X5 \
+	VMOVSHDUP X5, X6 \
+	VSUBSS X6, X5, X5 \
+	VADDSS X5, X14, X14 \
+	VPXOR Y0, Y0, Y0 \
+	K_NEXT(bytes) \
+	VMOVSS X14, ret+40(FP) \
+	VZEROUPPER \
+	RET
+
+// SM_X4 is SM_X1 for four rows, one a lane of the float32 steps.
+#define SM_X4(BLOCK, bytes) \
+	KX4_ARGS \
+	K_START \
+	BYTES(0x10, Y4) \
+	VXORPS X14, X14, X14 \
+loop: \
+	K_PREFETCH \
+	Q4K_SCALES \
+	BLOCK(SM_ROWS4) \
+	SM_MINS((R8), Y0, X0) \
+	SM_MINS((R8)(R13*1), Y1, X1) \
+	SM_MINS((R8)(R13*2), Y2, X2) \
+	SM_MINS((R8)(R14*1), Y3, X3) \
+	VPUNPCKLDQ X1, X0, X7 \
+	VPUNPCKLDQ X3, X2, X5 \
+	VPUNPCKLQDQ X5, X7, X10 \
+	VPUNPCKHQDQ X5, X7, X11 \
+	VCVTDQ2PS X10, X10 \
+	VCVTDQ2PS X11, X11 \
+	DY4(X7) \
+	VBROADCASTSS X12, X5 \
+	VMOVSHDUP X12, X6 \
+	VBROADCASTSS X6, X6 \
+	VMULPS X5, X7, X5 \
+	VMULPS X10, X5, X5 \
+	VMULPS X6, X7, X6 \
+	VMULPS X11, X6, X6 \
+	VSUBPS X6, X5, X5 \
+	VADDPS X5, X14, X14 \
+	ZERO4 \
+	K_NEXT(bytes) \
+	MOVQ out+64(FP), DX \
+	VMOVUPS X14, (DX) \
+	VZEROUPPER \
+	RET
 
 // ---- Q6_K × Q8_K: super-blocks of 256, sixteen sub-blocks of 16 ----
 
@@ -295,20 +462,13 @@ loop: \
 	Q6K_ROW(y(DI)(R10*1), Y3)
 
 #define Q6K_BLOCK(ROWS) \
-	PREFETCHT1 PFQ(SI) \
-	PREFETCHT1 PFQ+64(SI) \
-	PREFETCHT1 PFQ+128(SI) \
 	Q6K_CHUNK(0, 128, 0, ROWS, 0) \
 	Q6K_CHUNK(64, 160, 16, ROWS, 128)
 
 #define Q6K_START \
-	BYTES(0x0f, Y15) \
+	K_START \
 	BYTES(0x30, Y14) \
-	VXORPS X4, X4, X4 \
-	VPXOR Y0, Y0, Y0 \
-	VPXOR Y1, Y1, Y1 \
-	VPXOR Y2, Y2, Y2 \
-	VPXOR Y3, Y3, Y3
+	VXORPS X4, X4, X4
 
 // ---- The kernels (after every macro: go vet reads a macro's lines as
 // part of the function above them) ----
@@ -331,130 +491,26 @@ TEXT ·dotQ8_0x4VNNI(SB), NOSPLIT, $0-56
 
 // func dotQ4KAVX2(nb int, w *byte, y *int8, d *float32, bsums *int16) float32
 TEXT ·dotQ4KAVX2(SB), NOSPLIT, $16-44
-	MOVQ nb+0(FP), CX
-	MOVQ w+8(FP), SI
-	MOVQ y+16(FP), DI
-	MOVQ d+24(FP), BX
-	MOVQ bsums+32(FP), R8
-	Q4K_START
-loop:
-	PREFETCHT1 PFQ(SI)
-	PREFETCHT1 PFQ+64(SI)
-	Q4K_SCALES
-	Q4K_NIBBLES(16, 0)
-	Q4K_ROW((DI), 32(DI), Y0)
-	Q4K_NIBBLES(48, 4)
-	Q4K_ROW(64(DI), 96(DI), Y0)
-	Q4K_NIBBLES(80, 8)
-	Q4K_ROW(128(DI), 160(DI), Y0)
-	Q4K_NIBBLES(112, 12)
-	Q4K_ROW(192(DI), 224(DI), Y0)
-	Q4K_MINS((R8), Y0, X0)
-	// (dy·d)·S − (dy·dmin)·M, in float32 steps as dotScaleMin.
-	VCVTDQ2PS X0, X0
-	VBROADCASTSS (BX), X4
-	VMULPS X12, X4, X5
-	VMULPS X0, X5, X5
-	VMOVSHDUP X5, X6
-	VSUBSS X6, X5, X5
-	VADDSS X5, X14, X14
-	VPXOR Y0, Y0, Y0
-	ADDQ $144, SI
-	ADDQ $256, DI
-	ADDQ $4, BX
-	ADDQ $32, R8
-	DECQ CX
-	JNZ loop
-	VMOVSS X14, ret+40(FP)
-	VZEROUPPER
-	RET
+	SM_X1(Q4K_BLOCK, 144)
 
 // func dotQ4Kx4AVX2(nb int, w *byte, y *int8, ys int, d *float32, ds int, bsums *int16, bs int, out *float32)
 TEXT ·dotQ4Kx4AVX2(SB), NOSPLIT, $16-72
-	MOVQ nb+0(FP), CX
-	MOVQ w+8(FP), SI
-	MOVQ y+16(FP), DI
-	MOVQ ys+24(FP), R9
-	MOVQ d+32(FP), BX
-	MOVQ ds+40(FP), R11
-	MOVQ bsums+48(FP), R8
-	MOVQ bs+56(FP), R13
-	LEAQ (R9)(R9*2), R10
-	LEAQ (R11)(R11*2), R12
-	LEAQ (R13)(R13*2), R14
-	Q4K_START
-loop:
-	PREFETCHT1 PFQ(SI)
-	PREFETCHT1 PFQ+64(SI)
-	Q4K_SCALES
-	Q4K_NIBBLES(16, 0)
-	Q4K_ROW((DI), 32(DI), Y0)
-	Q4K_ROW((DI)(R9*1), 32(DI)(R9*1), Y1)
-	Q4K_ROW((DI)(R9*2), 32(DI)(R9*2), Y2)
-	Q4K_ROW((DI)(R10*1), 32(DI)(R10*1), Y3)
-	Q4K_NIBBLES(48, 4)
-	Q4K_ROW(64(DI), 96(DI), Y0)
-	Q4K_ROW(64(DI)(R9*1), 96(DI)(R9*1), Y1)
-	Q4K_ROW(64(DI)(R9*2), 96(DI)(R9*2), Y2)
-	Q4K_ROW(64(DI)(R10*1), 96(DI)(R10*1), Y3)
-	Q4K_NIBBLES(80, 8)
-	Q4K_ROW(128(DI), 160(DI), Y0)
-	Q4K_ROW(128(DI)(R9*1), 160(DI)(R9*1), Y1)
-	Q4K_ROW(128(DI)(R9*2), 160(DI)(R9*2), Y2)
-	Q4K_ROW(128(DI)(R10*1), 160(DI)(R10*1), Y3)
-	Q4K_NIBBLES(112, 12)
-	Q4K_ROW(192(DI), 224(DI), Y0)
-	Q4K_ROW(192(DI)(R9*1), 224(DI)(R9*1), Y1)
-	Q4K_ROW(192(DI)(R9*2), 224(DI)(R9*2), Y2)
-	Q4K_ROW(192(DI)(R10*1), 224(DI)(R10*1), Y3)
-	Q4K_MINS((R8), Y0, X0)
-	Q4K_MINS((R8)(R13*1), Y1, X1)
-	Q4K_MINS((R8)(R13*2), Y2, X2)
-	Q4K_MINS((R8)(R14*1), Y3, X3)
-	// Gather S into X10 and M into X11, one row a lane.
-	VPUNPCKLDQ X1, X0, X4
-	VPUNPCKLDQ X3, X2, X5
-	VPUNPCKLQDQ X5, X4, X10
-	VPUNPCKHQDQ X5, X4, X11
-	VCVTDQ2PS X10, X10
-	VCVTDQ2PS X11, X11
-	VMOVSS (BX), X4
-	VINSERTPS $0x10, (BX)(R11*1), X4, X4
-	VINSERTPS $0x20, (BX)(R11*2), X4, X4
-	VINSERTPS $0x30, (BX)(R12*1), X4, X4
-	VBROADCASTSS X12, X5
-	VMOVSHDUP X12, X6
-	VBROADCASTSS X6, X6
-	VMULPS X5, X4, X5
-	VMULPS X10, X5, X5
-	VMULPS X6, X4, X6
-	VMULPS X11, X6, X6
-	VSUBPS X6, X5, X5
-	VADDPS X5, X14, X14
-	VPXOR Y0, Y0, Y0
-	VPXOR Y1, Y1, Y1
-	VPXOR Y2, Y2, Y2
-	VPXOR Y3, Y3, Y3
-	ADDQ $144, SI
-	ADDQ $256, DI
-	ADDQ $4, BX
-	ADDQ $32, R8
-	DECQ CX
-	JNZ loop
-	MOVQ out+64(FP), DX
-	VMOVUPS X14, (DX)
-	VZEROUPPER
-	RET
+	SM_X4(Q4K_BLOCK, 144)
+
+// func dotQ5KAVX2(nb int, w *byte, y *int8, d *float32, bsums *int16) float32
+TEXT ·dotQ5KAVX2(SB), NOSPLIT, $16-44
+	SM_X1(Q5K_BLOCK, 176)
+
+// func dotQ5Kx4AVX2(nb int, w *byte, y *int8, ys int, d *float32, ds int, bsums *int16, bs int, out *float32)
+TEXT ·dotQ5Kx4AVX2(SB), NOSPLIT, $16-72
+	SM_X4(Q5K_BLOCK, 176)
 
 // func dotQ6KAVX2(nb int, w *byte, y *int8, d *float32, bsums *int16) float32
 TEXT ·dotQ6KAVX2(SB), NOSPLIT, $32-44
-	MOVQ nb+0(FP), CX
-	MOVQ w+8(FP), SI
-	MOVQ y+16(FP), DI
-	MOVQ d+24(FP), BX
-	MOVQ bsums+32(FP), R8
+	KX1_ARGS
 	Q6K_START
 loop:
+	K_PREFETCH
 	Q6K_SCALES
 	Q6K_CORR((R8), Y0)
 	Q6K_BLOCK(Q6K_ROWS1)
@@ -465,31 +521,17 @@ loop:
 	VMULSS X0, X5, X5
 	VADDSS X5, X4, X4
 	VPXOR Y0, Y0, Y0
-	ADDQ $210, SI
-	ADDQ $256, DI
-	ADDQ $4, BX
-	ADDQ $32, R8
-	DECQ CX
-	JNZ loop
+	K_NEXT(210)
 	VMOVSS X4, ret+40(FP)
 	VZEROUPPER
 	RET
 
 // func dotQ6Kx4AVX2(nb int, w *byte, y *int8, ys int, d *float32, ds int, bsums *int16, bs int, out *float32)
 TEXT ·dotQ6Kx4AVX2(SB), NOSPLIT, $32-72
-	MOVQ nb+0(FP), CX
-	MOVQ w+8(FP), SI
-	MOVQ y+16(FP), DI
-	MOVQ ys+24(FP), R9
-	MOVQ d+32(FP), BX
-	MOVQ ds+40(FP), R11
-	MOVQ bsums+48(FP), R8
-	MOVQ bs+56(FP), R13
-	LEAQ (R9)(R9*2), R10
-	LEAQ (R11)(R11*2), R12
-	LEAQ (R13)(R13*2), R14
+	KX4_ARGS
 	Q6K_START
 loop:
+	K_PREFETCH
 	Q6K_SCALES
 	Q6K_CORR((R8), Y0)
 	Q6K_CORR((R8)(R13*1), Y1)
@@ -509,24 +551,13 @@ loop:
 	VPHADDD X3, X2, X2
 	VPHADDD X2, X0, X0
 	VCVTDQ2PS X0, X0
-	VMOVSS (BX), X5
-	VINSERTPS $0x10, (BX)(R11*1), X5, X5
-	VINSERTPS $0x20, (BX)(R11*2), X5, X5
-	VINSERTPS $0x30, (BX)(R12*1), X5, X5
+	DY4(X5)
 	VBROADCASTSS X13, X6
 	VMULPS X6, X5, X5
 	VMULPS X0, X5, X5
 	VADDPS X5, X4, X4
-	VPXOR Y0, Y0, Y0
-	VPXOR Y1, Y1, Y1
-	VPXOR Y2, Y2, Y2
-	VPXOR Y3, Y3, Y3
-	ADDQ $210, SI
-	ADDQ $256, DI
-	ADDQ $4, BX
-	ADDQ $32, R8
-	DECQ CX
-	JNZ loop
+	ZERO4
+	K_NEXT(210)
 	MOVQ out+64(FP), DX
 	VMOVUPS X4, (DX)
 	VZEROUPPER
