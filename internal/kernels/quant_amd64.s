@@ -44,12 +44,17 @@
 	VPHADDD x, x, x \
 	VPHADDD x, x, x
 
-// ---- Q8_0 × Q8_0: blocks of a half d and 32 signed quants ----
+// ---- The 32-weight formats × Q8_0 / Q8_1 ----
 
-// The products of |w| (Y2, unsigned) and y·sign(w) (Y3, signed) summed
-// in fours into Y3 as int32: with VPMADDUBSW then VPMADDWD by ones (Y15),
-// or with VNNI's VPDPBUSD. The sign trick keeps the unsigned operand
-// unsigned; y is never −128, so negating it cannot overflow.
+// Registers: X0 a block's d, Y1 its 32 quants (signed for the _0 formats,
+// unsigned for the _1), Y2 their magnitudes, Y6–Y8 and Y10 the rows'
+// float32 lanes, X11 the rows' Σ m·s (the _1 formats), X13 the block's m,
+// Y12 0x0f bytes, Y14 the centre (8 or 16 bytes), Y15 int16 ones.
+
+// The products of the unsigned Y2 and the signed Y3 summed in fours into
+// Y3 as int32: with VPMADDUBSW then VPMADDWD by ones, or with VNNI's
+// VPDPBUSD. The signed formats use the sign trick (|w| times y·sign(w));
+// y is never −128, so negating it cannot overflow.
 #define ISUM_AVX2 \
 	VPMADDUBSW Y3, Y2, Y3 \
 	VPMADDWD Y15, Y3, Y3
@@ -59,83 +64,156 @@
 	VPDPBUSD Y3, Y2, Y4 \
 	VMOVDQA Y4, Y3
 
-// Q8_0_ROW adds one activation row's block (quants at y, scale at d) into
-// the 8 float lanes of acc: (dw·dy)·Σ, dw in X0, |w| in Y2, w in Y1.
-#define Q8_0_ROW(ISUM, y, d, acc) \
+#define SIGNED VPSIGNB Y1, Y3, Y3
+#define UNSIGNED
+
+// L_ROW adds one activation row's block (quants at y, scale at d) to the
+// float32 lanes of acc: (dw·dy)·Σ.
+#define L_ROW(ISUM, SIGN, y, d, acc) \
 	VMOVDQU y, Y3 \
-	VPSIGNB Y1, Y3, Y3 \
+	SIGN \
 	ISUM \
 	VCVTDQ2PS Y3, Y3 \
 	VMULSS d, X0, X4 \
 	VBROADCASTSS X4, Y4 \
 	VFMADD231PS Y3, Y4, acc
 
-// Q8_0_BLOCK loads the weight block at SI: dw in X0, w in Y1, |w| in Y2.
+// The block loaders: d into X0, the quants into Y1 and Y2.
 #define Q8_0_BLOCK \
-	PREFETCHT1 PFQ(SI) \
 	HALF((SI), X0) \
 	VMOVDQU 2(SI), Y1 \
 	VPSIGNB Y1, Y1, Y2
 
-#define Q8_0_X1(ISUM) \
-	MOVQ nb+0(FP), CX \
-	MOVQ w+8(FP), SI \
-	MOVQ y+16(FP), DI \
-	MOVQ d+24(FP), BX \
-	VPCMPEQW Y15, Y15, Y15 \
-	VPSRLW $15, Y15, Y15 \
-	VXORPS Y6, Y6, Y6 \
-loop: \
-	Q8_0_BLOCK \
-	Q8_0_ROW(ISUM, (DI), (BX), Y6) \
-	ADDQ $34, SI \
-	ADDQ $32, DI \
-	ADDQ $4, BX \
-	DECQ CX \
-	JNZ loop \
-	HSUMF(Y6, X6, X5) \
-	VMOVSS X6, ret+32(FP) \
-	VZEROUPPER \
-	RET
+// NIBBLES32 loads the 16 bytes at off(SI) as 32 quants into Y1: the low
+// nibbles (weights 0–15), then the high (16–31).
+#define NIBBLES32(off) \
+	VMOVDQU off(SI), X1 \
+	VPSRLW $4, X1, X9 \
+	VINSERTI128 $1, X9, Y1, Y1 \
+	VPAND Y12, Y1, Y1
 
-// Q8_0_X4: rows at y + r·ys, scales at d + r·ds (R10 = 3·ys, R12 = 3·ds).
-#define Q8_0_X4(ISUM) \
-	MOVQ nb+0(FP), CX \
-	MOVQ w+8(FP), SI \
-	MOVQ y+16(FP), DI \
-	MOVQ ys+24(FP), R9 \
-	MOVQ d+32(FP), BX \
-	MOVQ ds+40(FP), R11 \
-	LEAQ (R9)(R9*2), R10 \
-	LEAQ (R11)(R11*2), R12 \
+// FIFTH32 adds bit j of the 32-bit word at off(SI) to quant j as 16.
+#define FIFTH32(off) \
+	VPBROADCASTD off(SI), Y5 \
+	VPSHUFB qhSpread<>(SB), Y5, Y5 \
+	VPAND qhBits<>(SB), Y5, Y5 \
+	VPCMPEQB qhBits<>(SB), Y5, Y5 \
+	VPAND qhSixteen<>(SB), Y5, Y5 \
+	VPOR Y5, Y1, Y1
+
+#define CENTRED \
+	VPSUBB Y14, Y1, Y1 \
+	VPSIGNB Y1, Y1, Y2
+
+#define Q4_0_BLOCK \
+	HALF((SI), X0) \
+	NIBBLES32(2) \
+	CENTRED
+
+#define Q5_0_BLOCK \
+	HALF((SI), X0) \
+	NIBBLES32(6) \
+	FIFTH32(2) \
+	CENTRED
+
+#define Q4_1_BLOCK \
+	HALF((SI), X0) \
+	HALF(2(SI), X13) \
+	NIBBLES32(4) \
+	VMOVDQA Y1, Y2
+
+#define Q5_1_BLOCK \
+	HALF((SI), X0) \
+	HALF(2(SI), X13) \
+	NIBBLES32(8) \
+	FIFTH32(4) \
+	VMOVDQA Y1, Y2
+
+// MIN1 and MIN4 add m·s for one row or four (s at R8, R8 + r·R13) to X11;
+// NOMIN for the _0 formats.
+#define NOMIN
+#define MIN1 \
+	VMULSS (R8), X13, X9 \
+	VADDSS X9, X11, X11
+#define MIN4 \
+	VMOVSS (R8), X9 \
+	VINSERTPS $0x10, (R8)(R13*1), X9, X9 \
+	VINSERTPS $0x20, (R8)(R13*2), X9, X9 \
+	VINSERTPS $0x30, (R8)(R14*1), X9, X9 \
+	VBROADCASTSS X13, X5 \
+	VMULPS X5, X9, X9 \
+	VADDPS X9, X11, X11
+
+#define L_START(centre) \
+	BYTES(0x0f, Y12) \
+	BYTES(centre, Y14) \
 	VPCMPEQW Y15, Y15, Y15 \
 	VPSRLW $15, Y15, Y15 \
+	VXORPS X11, X11, X11 \
 	VXORPS Y6, Y6, Y6 \
 	VXORPS Y7, Y7, Y7 \
 	VXORPS Y8, Y8, Y8 \
-	VXORPS Y10, Y10, Y10 \
+	VXORPS Y10, Y10, Y10
+
+// L_X1 is the body of a one-row kernel: Σ of the float32 lanes, plus Σ m·s.
+#define L_X1(ISUM, BLOCK, SIGN, MIN, centre, bytes) \
+	KX1_ARGS \
+	L_START(centre) \
 loop: \
-	Q8_0_BLOCK \
-	Q8_0_ROW(ISUM, (DI), (BX), Y6) \
-	Q8_0_ROW(ISUM, (DI)(R9*1), (BX)(R11*1), Y7) \
-	Q8_0_ROW(ISUM, (DI)(R9*2), (BX)(R11*2), Y8) \
-	Q8_0_ROW(ISUM, (DI)(R10*1), (BX)(R12*1), Y10) \
-	ADDQ $34, SI \
-	ADDQ $32, DI \
-	ADDQ $4, BX \
-	DECQ CX \
-	JNZ loop \
-	MOVQ out+48(FP), DX \
+	PREFETCHT1 PFQ(SI) \
+	BLOCK \
+	L_ROW(ISUM, SIGN, (DI), (BX), Y6) \
+	MIN \
+	NEXT(bytes, 32, 4) \
 	HSUMF(Y6, X6, X5) \
-	VMOVSS X6, (DX) \
-	HSUMF(Y7, X7, X5) \
-	VMOVSS X7, 4(DX) \
-	HSUMF(Y8, X8, X5) \
-	VMOVSS X8, 8(DX) \
-	HSUMF(Y10, X10, X5) \
-	VMOVSS X10, 12(DX) \
+	VADDSS X11, X6, X6 \
+	VMOVSS X6, ret+40(FP) \
 	VZEROUPPER \
 	RET
+
+// L_X4 is L_X1 for four rows.
+#define L_X4(ISUM, BLOCK, SIGN, MIN, centre, bytes) \
+	KX4_ARGS \
+	L_START(centre) \
+loop: \
+	PREFETCHT1 PFQ(SI) \
+	BLOCK \
+	L_ROW(ISUM, SIGN, (DI), (BX), Y6) \
+	L_ROW(ISUM, SIGN, (DI)(R9*1), (BX)(R11*1), Y7) \
+	L_ROW(ISUM, SIGN, (DI)(R9*2), (BX)(R11*2), Y8) \
+	L_ROW(ISUM, SIGN, (DI)(R10*1), (BX)(R12*1), Y10) \
+	MIN \
+	NEXT(bytes, 32, 4) \
+	HSUMF(Y6, X6, X5) \
+	HSUMF(Y7, X7, X5) \
+	HSUMF(Y8, X8, X5) \
+	HSUMF(Y10, X10, X5) \
+	VINSERTPS $0x10, X7, X6, X6 \
+	VINSERTPS $0x20, X8, X6, X6 \
+	VINSERTPS $0x30, X10, X6, X6 \
+	VADDPS X11, X6, X6 \
+	MOVQ out+64(FP), DX \
+	VMOVUPS X6, (DX) \
+	VZEROUPPER \
+	RET
+
+// qhSpread copies byte j/8 of the fifth-bit word to byte j, qhBits then
+// picks bit j%8 of it.
+DATA qhSpread<>+0(SB)/8, $0x0000000000000000
+DATA qhSpread<>+8(SB)/8, $0x0101010101010101
+DATA qhSpread<>+16(SB)/8, $0x0202020202020202
+DATA qhSpread<>+24(SB)/8, $0x0303030303030303
+GLOBL qhSpread<>(SB), RODATA|NOPTR, $32
+DATA qhBits<>+0(SB)/8, $0x8040201008040201
+DATA qhBits<>+8(SB)/8, $0x8040201008040201
+DATA qhBits<>+16(SB)/8, $0x8040201008040201
+DATA qhBits<>+24(SB)/8, $0x8040201008040201
+GLOBL qhBits<>(SB), RODATA|NOPTR, $32
+DATA qhSixteen<>+0(SB)/8, $0x1010101010101010
+DATA qhSixteen<>+8(SB)/8, $0x1010101010101010
+DATA qhSixteen<>+16(SB)/8, $0x1010101010101010
+DATA qhSixteen<>+24(SB)/8, $0x1010101010101010
+GLOBL qhSixteen<>(SB), RODATA|NOPTR, $32
 
 // ---- Q4_K × Q8_K: super-blocks of 256, eight sub-blocks of 32 ----
 
@@ -280,8 +358,8 @@ loop: \
 	BYTES(0x0f, Y15) \
 	ZERO4
 
-// The frames of the K-quant kernels (see quant_amd64.go): SI the weights,
-// DI the activations, BX their scales, R8 their sums; for four rows, row r
+// The kernels' frames (see quant_amd64.go): SI the weights, DI the
+// activations, BX their scales, R8 their sums (s or bsums); for four rows, row r
 // at DI + r·R9, BX + r·R11, R8 + r·R13 (R10, R12, R14 the threefold
 // strides).
 #define KX1_ARGS \
@@ -289,7 +367,7 @@ loop: \
 	MOVQ w+8(FP), SI \
 	MOVQ y+16(FP), DI \
 	MOVQ d+24(FP), BX \
-	MOVQ bsums+32(FP), R8
+	MOVQ aux+32(FP), R8
 
 #define KX4_ARGS \
 	MOVQ nb+0(FP), CX \
@@ -298,8 +376,8 @@ loop: \
 	MOVQ ys+24(FP), R9 \
 	MOVQ d+32(FP), BX \
 	MOVQ ds+40(FP), R11 \
-	MOVQ bsums+48(FP), R8 \
-	MOVQ bs+56(FP), R13 \
+	MOVQ aux+48(FP), R8 \
+	MOVQ as+56(FP), R13 \
 	LEAQ (R9)(R9*2), R10 \
 	LEAQ (R11)(R11*2), R12 \
 	LEAQ (R13)(R13*2), R14
@@ -311,12 +389,13 @@ loop: \
 	VINSERTPS $0x20, (BX)(R11*2), x, x \
 	VINSERTPS $0x30, (BX)(R12*1), x, x
 
-// K_NEXT steps to the next block of bytes weight bytes and loops.
-#define K_NEXT(bytes) \
-	ADDQ $bytes, SI \
-	ADDQ $256, DI \
+// NEXT steps to the next block (of wb weight bytes, yb activation
+// bytes and ab bytes of sums) and loops.
+#define NEXT(wb, yb, ab) \
+	ADDQ $wb, SI \
+	ADDQ $yb, DI \
 	ADDQ $4, BX \
-	ADDQ $32, R8 \
+	ADDQ $ab, R8 \
 	DECQ CX \
 	JNZ loop
 
@@ -345,7 +424,7 @@ loop: \
 	VSUBSS X6, X5, X5 \
 	VADDSS X5, X14, X14 \
 	VPXOR Y0, Y0, Y0 \
-	K_NEXT(bytes) \
+	NEXT(bytes, 256, 32) \
 	VMOVSS X14, ret+40(FP) \
 	VZEROUPPER \
 	RET
@@ -381,7 +460,7 @@ loop: \
 	VSUBPS X6, X5, X5 \
 	VADDPS X5, X14, X14 \
 	ZERO4 \
-	K_NEXT(bytes) \
+	NEXT(bytes, 256, 32) \
 	MOVQ out+64(FP), DX \
 	VMOVUPS X14, (DX) \
 	VZEROUPPER \
@@ -473,39 +552,103 @@ loop: \
 // ---- The kernels (after every macro: go vet reads a macro's lines as
 // part of the function above them) ----
 
-// func dotQ8_0AVX2(nb int, w *byte, y *int8, d *float32) float32
-TEXT ·dotQ8_0AVX2(SB), NOSPLIT, $0-36
-	Q8_0_X1(ISUM_AVX2)
+// func dotQ8_0AVX2(nb int, w *byte, y *int8, d *float32, aux unsafe.Pointer) float32
+TEXT ·dotQ8_0AVX2(SB), NOSPLIT, $0-44
+	L_X1(ISUM_AVX2, Q8_0_BLOCK, SIGNED, NOMIN, 0, 34)
 
-// func dotQ8_0VNNI(nb int, w *byte, y *int8, d *float32) float32
-TEXT ·dotQ8_0VNNI(SB), NOSPLIT, $0-36
-	Q8_0_X1(ISUM_VNNI)
+// func dotQ8_0x4AVX2(nb int, w *byte, y *int8, ys int, d *float32, ds int, aux unsafe.Pointer, as int, out *float32)
+TEXT ·dotQ8_0x4AVX2(SB), NOSPLIT, $0-72
+	L_X4(ISUM_AVX2, Q8_0_BLOCK, SIGNED, NOMIN, 0, 34)
 
-// func dotQ8_0x4AVX2(nb int, w *byte, y *int8, ys int, d *float32, ds int, out *float32)
-TEXT ·dotQ8_0x4AVX2(SB), NOSPLIT, $0-56
-	Q8_0_X4(ISUM_AVX2)
+// func dotQ8_0VNNI(nb int, w *byte, y *int8, d *float32, aux unsafe.Pointer) float32
+TEXT ·dotQ8_0VNNI(SB), NOSPLIT, $0-44
+	L_X1(ISUM_VNNI, Q8_0_BLOCK, SIGNED, NOMIN, 0, 34)
 
-// func dotQ8_0x4VNNI(nb int, w *byte, y *int8, ys int, d *float32, ds int, out *float32)
-TEXT ·dotQ8_0x4VNNI(SB), NOSPLIT, $0-56
-	Q8_0_X4(ISUM_VNNI)
+// func dotQ8_0x4VNNI(nb int, w *byte, y *int8, ys int, d *float32, ds int, aux unsafe.Pointer, as int, out *float32)
+TEXT ·dotQ8_0x4VNNI(SB), NOSPLIT, $0-72
+	L_X4(ISUM_VNNI, Q8_0_BLOCK, SIGNED, NOMIN, 0, 34)
 
-// func dotQ4KAVX2(nb int, w *byte, y *int8, d *float32, bsums *int16) float32
+// func dotQ4_0AVX2(nb int, w *byte, y *int8, d *float32, aux unsafe.Pointer) float32
+TEXT ·dotQ4_0AVX2(SB), NOSPLIT, $0-44
+	L_X1(ISUM_AVX2, Q4_0_BLOCK, SIGNED, NOMIN, 8, 18)
+
+// func dotQ4_0x4AVX2(nb int, w *byte, y *int8, ys int, d *float32, ds int, aux unsafe.Pointer, as int, out *float32)
+TEXT ·dotQ4_0x4AVX2(SB), NOSPLIT, $0-72
+	L_X4(ISUM_AVX2, Q4_0_BLOCK, SIGNED, NOMIN, 8, 18)
+
+// func dotQ4_0VNNI(nb int, w *byte, y *int8, d *float32, aux unsafe.Pointer) float32
+TEXT ·dotQ4_0VNNI(SB), NOSPLIT, $0-44
+	L_X1(ISUM_VNNI, Q4_0_BLOCK, SIGNED, NOMIN, 8, 18)
+
+// func dotQ4_0x4VNNI(nb int, w *byte, y *int8, ys int, d *float32, ds int, aux unsafe.Pointer, as int, out *float32)
+TEXT ·dotQ4_0x4VNNI(SB), NOSPLIT, $0-72
+	L_X4(ISUM_VNNI, Q4_0_BLOCK, SIGNED, NOMIN, 8, 18)
+
+// func dotQ5_0AVX2(nb int, w *byte, y *int8, d *float32, aux unsafe.Pointer) float32
+TEXT ·dotQ5_0AVX2(SB), NOSPLIT, $0-44
+	L_X1(ISUM_AVX2, Q5_0_BLOCK, SIGNED, NOMIN, 16, 22)
+
+// func dotQ5_0x4AVX2(nb int, w *byte, y *int8, ys int, d *float32, ds int, aux unsafe.Pointer, as int, out *float32)
+TEXT ·dotQ5_0x4AVX2(SB), NOSPLIT, $0-72
+	L_X4(ISUM_AVX2, Q5_0_BLOCK, SIGNED, NOMIN, 16, 22)
+
+// func dotQ5_0VNNI(nb int, w *byte, y *int8, d *float32, aux unsafe.Pointer) float32
+TEXT ·dotQ5_0VNNI(SB), NOSPLIT, $0-44
+	L_X1(ISUM_VNNI, Q5_0_BLOCK, SIGNED, NOMIN, 16, 22)
+
+// func dotQ5_0x4VNNI(nb int, w *byte, y *int8, ys int, d *float32, ds int, aux unsafe.Pointer, as int, out *float32)
+TEXT ·dotQ5_0x4VNNI(SB), NOSPLIT, $0-72
+	L_X4(ISUM_VNNI, Q5_0_BLOCK, SIGNED, NOMIN, 16, 22)
+
+// func dotQ4_1AVX2(nb int, w *byte, y *int8, d *float32, aux unsafe.Pointer) float32
+TEXT ·dotQ4_1AVX2(SB), NOSPLIT, $0-44
+	L_X1(ISUM_AVX2, Q4_1_BLOCK, UNSIGNED, MIN1, 0, 20)
+
+// func dotQ4_1x4AVX2(nb int, w *byte, y *int8, ys int, d *float32, ds int, aux unsafe.Pointer, as int, out *float32)
+TEXT ·dotQ4_1x4AVX2(SB), NOSPLIT, $0-72
+	L_X4(ISUM_AVX2, Q4_1_BLOCK, UNSIGNED, MIN4, 0, 20)
+
+// func dotQ4_1VNNI(nb int, w *byte, y *int8, d *float32, aux unsafe.Pointer) float32
+TEXT ·dotQ4_1VNNI(SB), NOSPLIT, $0-44
+	L_X1(ISUM_VNNI, Q4_1_BLOCK, UNSIGNED, MIN1, 0, 20)
+
+// func dotQ4_1x4VNNI(nb int, w *byte, y *int8, ys int, d *float32, ds int, aux unsafe.Pointer, as int, out *float32)
+TEXT ·dotQ4_1x4VNNI(SB), NOSPLIT, $0-72
+	L_X4(ISUM_VNNI, Q4_1_BLOCK, UNSIGNED, MIN4, 0, 20)
+
+// func dotQ5_1AVX2(nb int, w *byte, y *int8, d *float32, aux unsafe.Pointer) float32
+TEXT ·dotQ5_1AVX2(SB), NOSPLIT, $0-44
+	L_X1(ISUM_AVX2, Q5_1_BLOCK, UNSIGNED, MIN1, 0, 24)
+
+// func dotQ5_1x4AVX2(nb int, w *byte, y *int8, ys int, d *float32, ds int, aux unsafe.Pointer, as int, out *float32)
+TEXT ·dotQ5_1x4AVX2(SB), NOSPLIT, $0-72
+	L_X4(ISUM_AVX2, Q5_1_BLOCK, UNSIGNED, MIN4, 0, 24)
+
+// func dotQ5_1VNNI(nb int, w *byte, y *int8, d *float32, aux unsafe.Pointer) float32
+TEXT ·dotQ5_1VNNI(SB), NOSPLIT, $0-44
+	L_X1(ISUM_VNNI, Q5_1_BLOCK, UNSIGNED, MIN1, 0, 24)
+
+// func dotQ5_1x4VNNI(nb int, w *byte, y *int8, ys int, d *float32, ds int, aux unsafe.Pointer, as int, out *float32)
+TEXT ·dotQ5_1x4VNNI(SB), NOSPLIT, $0-72
+	L_X4(ISUM_VNNI, Q5_1_BLOCK, UNSIGNED, MIN4, 0, 24)
+
+// func dotQ4KAVX2(nb int, w *byte, y *int8, d *float32, aux unsafe.Pointer) float32
 TEXT ·dotQ4KAVX2(SB), NOSPLIT, $16-44
 	SM_X1(Q4K_BLOCK, 144)
 
-// func dotQ4Kx4AVX2(nb int, w *byte, y *int8, ys int, d *float32, ds int, bsums *int16, bs int, out *float32)
+// func dotQ4Kx4AVX2(nb int, w *byte, y *int8, ys int, d *float32, ds int, aux unsafe.Pointer, as int, out *float32)
 TEXT ·dotQ4Kx4AVX2(SB), NOSPLIT, $16-72
 	SM_X4(Q4K_BLOCK, 144)
 
-// func dotQ5KAVX2(nb int, w *byte, y *int8, d *float32, bsums *int16) float32
+// func dotQ5KAVX2(nb int, w *byte, y *int8, d *float32, aux unsafe.Pointer) float32
 TEXT ·dotQ5KAVX2(SB), NOSPLIT, $16-44
 	SM_X1(Q5K_BLOCK, 176)
 
-// func dotQ5Kx4AVX2(nb int, w *byte, y *int8, ys int, d *float32, ds int, bsums *int16, bs int, out *float32)
+// func dotQ5Kx4AVX2(nb int, w *byte, y *int8, ys int, d *float32, ds int, aux unsafe.Pointer, as int, out *float32)
 TEXT ·dotQ5Kx4AVX2(SB), NOSPLIT, $16-72
 	SM_X4(Q5K_BLOCK, 176)
 
-// func dotQ6KAVX2(nb int, w *byte, y *int8, d *float32, bsums *int16) float32
+// func dotQ6KAVX2(nb int, w *byte, y *int8, d *float32, aux unsafe.Pointer) float32
 TEXT ·dotQ6KAVX2(SB), NOSPLIT, $32-44
 	KX1_ARGS
 	Q6K_START
@@ -521,12 +664,12 @@ loop:
 	VMULSS X0, X5, X5
 	VADDSS X5, X4, X4
 	VPXOR Y0, Y0, Y0
-	K_NEXT(210)
+	NEXT(210, 256, 32)
 	VMOVSS X4, ret+40(FP)
 	VZEROUPPER
 	RET
 
-// func dotQ6Kx4AVX2(nb int, w *byte, y *int8, ys int, d *float32, ds int, bsums *int16, bs int, out *float32)
+// func dotQ6Kx4AVX2(nb int, w *byte, y *int8, ys int, d *float32, ds int, aux unsafe.Pointer, as int, out *float32)
 TEXT ·dotQ6Kx4AVX2(SB), NOSPLIT, $32-72
 	KX4_ARGS
 	Q6K_START
@@ -557,7 +700,7 @@ loop:
 	VMULPS X0, X5, X5
 	VADDPS X5, X4, X4
 	ZERO4
-	K_NEXT(210)
+	NEXT(210, 256, 32)
 	MOVQ out+64(FP), DX
 	VMOVUPS X4, (DX)
 	VZEROUPPER
