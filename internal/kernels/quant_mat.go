@@ -42,10 +42,18 @@ func (q *qmat) row(j int) []byte { return q.data[j*q.rowBytes : (j+1)*q.rowBytes
 
 // gemv sets out[r·ldo + j-j0] = x[r] · w[j] for the m rows of the
 // quantized activations x and weight rows j0 ≤ j < j0+n, each weight row
-// read once against all of x's rows.
+// read once against all of x's rows. The rows are visited as four streams
+// (j, j+q, j+2q, j+3q for j < q = n/4, then the last n%4), which keeps
+// more reads in flight than one, as in the float GEMV (docs/kernels.md).
 func (q *qmat) gemv(x *qrows, m, j0, n int, out []float32, ldo int) {
 	kn := active.qdots[q.t]
-	for j := 0; j < n; j++ {
+	q4 := n / 4
+	for t := 0; t < q4; t++ {
+		for j := t; j < 4*q4; j += q4 {
+			kn.rows(q.row(j0+j), x, 0, m, out[j:], ldo)
+		}
+	}
+	for j := 4 * q4; j < n; j++ {
 		kn.rows(q.row(j0+j), x, 0, m, out[j:], ldo)
 	}
 }
