@@ -220,7 +220,8 @@ GLOBL qhSixteen<>(SB), RODATA|NOPTR, $32
 // Q4K_SCALES unpacks the block at SI's 6-bit scales and mins (sub-blocks
 // 0–3 in the low 6 bits of bytes 4–7 and 8–11; 4–7 in the nibbles of bytes
 // 12–15 with their top 2 bits in the top bits of bytes 4–11): the scales
-// as int16 at 0(SP), the mins as int16 in X13, d and dmin in X12's low
+// as int16 at 0(SP), the mins as int16 in Y13, each twice (the pairs of
+// sub-block sums VPMADDWD weighs with them), d and dmin in X12's low
 // lanes. The bytes are assembled in GPRs (AX, DX) and moved whole, so no
 // load waits on narrower stores.
 #define Q4K_SCALES \
@@ -252,6 +253,9 @@ GLOBL qhSixteen<>(SB), RODATA|NOPTR, $32
 	ORQ DX, AX \
 	VMOVQ AX, X13 \
 	VPMOVZXBW X13, X13 \
+	VPUNPCKHWD X13, X13, X9 \
+	VPUNPCKLWD X13, X13, X13 \
+	VINSERTI128 $1, X9, Y13, Y13 \
 	MOVL (SI), AX \
 	VMOVD AX, X12 \
 	VCVTPH2PS X12, X12
@@ -333,18 +337,66 @@ GLOBL qhSixteen<>(SB), RODATA|NOPTR, $32
 	SM_NIBBLES(144, 12, B6, B7) \
 	ROWS(192, 224)
 
-// SM_MINS leaves, for one row, [S, M, S, M] in x: S the row's Σ sc·Σ q·y
-// (acc, x its low half), M = Σ_j m_j·(bsums of sub-block j) from the 16
-// sums at bs and the mins in X13. Scratch X10, X11.
-#define SM_MINS(bs, acc, x) \
-	VMOVDQU bs, X10 \
-	VMOVDQU 16 bs, X11 \
-	VPHADDW X11, X10, X10 \
-	VPMADDWD X13, X10, X10 \
-	VEXTRACTI128 $1, acc, X11 \
-	VPADDD X11, x, x \
-	VPHADDD X10, x, x \
-	VPHADDD x, x, x
+// Q4_K on zmm registers (AVX-512 BW), for four rows: 128 weights a step.
+// The 64 quant bytes of sub-block pairs 2h and 2h+1 split into the low
+// nibbles [sub-block 4h | 4h+2] and the high [4h+1 | 4h+3]; VSHUFI64X2
+// regroups them as [4h | 4h+1] (Z16) and [4h+2 | 4h+3] (Z17), each
+// matching 64 contiguous activations, with their scales' int16 in Z18 and
+// Z19. The sums land in Z0–Z3, reduced to Y0–Y3 at the end.
+#define SM_ROWZ(q, sc, y, acc) \
+	VPMADDUBSW y, q, Z20 \
+	VPMADDWD sc, Z20, Z20 \
+	VPADDD Z20, acc, acc
+
+#define SM_ROWS4Z(q, sc, y) \
+	SM_ROWZ(q, sc, y(DI), Z0) \
+	SM_ROWZ(q, sc, y(DI)(R9*1), Z1) \
+	SM_ROWZ(q, sc, y(DI)(R9*2), Z2) \
+	SM_ROWZ(q, sc, y(DI)(R10*1), Z3)
+
+// ZSCALES sets z to int16 scale soff(SP) in its low 256 bits and
+// soff+2(SP) in its high (t, a ymm, is scratch).
+#define ZSCALES(soff, z, y, t) \
+	VPBROADCASTW soff(SP), y \
+	VPBROADCASTW soff+2(SP), t \
+	VINSERTI64X4 $1, t, z, z
+
+#define Q4K_HALFZ(off, soff, ROWS, y) \
+	VMOVDQU64 off(SI), Z6 \
+	VPSRLW $4, Z6, Z7 \
+	VPANDQ Z15, Z6, Z6 \
+	VPANDQ Z15, Z7, Z7 \
+	VSHUFI64X2 $0x44, Z7, Z6, Z16 \
+	VSHUFI64X2 $0xee, Z7, Z6, Z17 \
+	ZSCALES(soff, Z18, Y18, Y21) \
+	ZSCALES(soff+4, Z19, Y19, Y21) \
+	ROWS(Z16, Z18, y) \
+	ROWS(Z17, Z19, y+64)
+
+#define ZREDUCE(r, y) \
+	VEXTRACTI64X4 $1, r, Y20 \
+	VPADDD Y20, y, y
+
+#define Q4K_BLOCKZ(ROWS) \
+	Q4K_HALFZ(16, 0, ROWS, 0) \
+	Q4K_HALFZ(80, 8, ROWS, 128) \
+	ZREDUCE(Z0, Y0) \
+	ZREDUCE(Z1, Y1) \
+	ZREDUCE(Z2, Y2) \
+	ZREDUCE(Z3, Y3)
+
+// SM_MINS sets m to a row's 8 int32 terms of M = Σ_j m_j·(bsums of
+// sub-block j), from its 16 sums at bs and the mins in Y13.
+#define SM_MINS(bs, m) VPMADDWD bs, Y13, m
+
+// REDUCE4 sets x to the four sums of the int32 lanes of a, b, c and d (x
+// the low half of a; a and c are clobbered, t is scratch).
+#define REDUCE4(a, b, c, d, x, t) \
+	VPHADDD b, a, a \
+	VPHADDD d, c, c \
+	VPHADDD c, a, a \
+	VEXTRACTI128 $1, a, t \
+	VPADDD t, x, x
 
 // ZERO4 zeroes the rows' sums, Y0–Y3.
 #define ZERO4 \
@@ -415,7 +467,11 @@ loop: \
 	K_PREFETCH \
 	Q4K_SCALES \
 	BLOCK(SM_ROWS1) \
-	SM_MINS((R8), Y0, X0) \
+	SM_MINS((R8), Y5) \
+	VPHADDD Y5, Y0, Y0 \
+	VEXTRACTI128 $1, Y0, X6 \
+	VPADDD X6, X0, X0 \
+	VPHADDD X0, X0, X0 \
 	VCVTDQ2PS X0, X0 \
 	VBROADCASTSS (BX), X7 \
 	VMULPS X12, X7, X5 \
@@ -429,26 +485,26 @@ loop: \
 	VZEROUPPER \
 	RET
 
-// SM_X4 is SM_X1 for four rows, one a lane of the float32 steps.
-#define SM_X4(BLOCK, bytes) \
+// SM_X4 is SM_X1 for four rows, one a lane of the float32 steps (Z15,
+// for the zmm blocks, holds 0x0f bytes).
+#define SM_X4(BLOCK, ROWS, bytes) \
 	KX4_ARGS \
 	K_START \
+	VINSERTI64X4 $1, Y15, Z15, Z15 \
 	BYTES(0x10, Y4) \
 	VXORPS X14, X14, X14 \
 loop: \
 	K_PREFETCH \
 	Q4K_SCALES \
-	BLOCK(SM_ROWS4) \
-	SM_MINS((R8), Y0, X0) \
-	SM_MINS((R8)(R13*1), Y1, X1) \
-	SM_MINS((R8)(R13*2), Y2, X2) \
-	SM_MINS((R8)(R14*1), Y3, X3) \
-	VPUNPCKLDQ X1, X0, X7 \
-	VPUNPCKLDQ X3, X2, X5 \
-	VPUNPCKLQDQ X5, X7, X10 \
-	VPUNPCKHQDQ X5, X7, X11 \
-	VCVTDQ2PS X10, X10 \
-	VCVTDQ2PS X11, X11 \
+	BLOCK(ROWS) \
+	SM_MINS((R8), Y5) \
+	SM_MINS((R8)(R13*1), Y6) \
+	SM_MINS((R8)(R13*2), Y7) \
+	SM_MINS((R8)(R14*1), Y8) \
+	REDUCE4(Y0, Y1, Y2, Y3, X0, X9) \
+	REDUCE4(Y5, Y6, Y7, Y8, X5, X9) \
+	VCVTDQ2PS X0, X10 \
+	VCVTDQ2PS X5, X11 \
 	DY4(X7) \
 	VBROADCASTSS X12, X5 \
 	VMOVSHDUP X12, X6 \
@@ -638,7 +694,11 @@ TEXT ·dotQ4KAVX2(SB), NOSPLIT, $16-44
 
 // func dotQ4Kx4AVX2(nb int, w *byte, y *int8, ys int, d *float32, ds int, aux unsafe.Pointer, as int, out *float32)
 TEXT ·dotQ4Kx4AVX2(SB), NOSPLIT, $16-72
-	SM_X4(Q4K_BLOCK, 144)
+	SM_X4(Q4K_BLOCK, SM_ROWS4, 144)
+
+// func dotQ4Kx4AVX512(nb int, w *byte, y *int8, ys int, d *float32, ds int, aux unsafe.Pointer, as int, out *float32)
+TEXT ·dotQ4Kx4AVX512(SB), NOSPLIT, $16-72
+	SM_X4(Q4K_BLOCKZ, SM_ROWS4Z, 144)
 
 // func dotQ5KAVX2(nb int, w *byte, y *int8, d *float32, aux unsafe.Pointer) float32
 TEXT ·dotQ5KAVX2(SB), NOSPLIT, $16-44
@@ -646,7 +706,7 @@ TEXT ·dotQ5KAVX2(SB), NOSPLIT, $16-44
 
 // func dotQ5Kx4AVX2(nb int, w *byte, y *int8, ys int, d *float32, ds int, aux unsafe.Pointer, as int, out *float32)
 TEXT ·dotQ5Kx4AVX2(SB), NOSPLIT, $16-72
-	SM_X4(Q5K_BLOCK, 176)
+	SM_X4(Q5K_BLOCK, SM_ROWS4, 176)
 
 // func dotQ6KAVX2(nb int, w *byte, y *int8, d *float32, aux unsafe.Pointer) float32
 TEXT ·dotQ6KAVX2(SB), NOSPLIT, $32-44
@@ -682,17 +742,7 @@ loop:
 	Q6K_CORR((R8)(R14*1), Y3)
 	Q6K_BLOCK(Q6K_ROWS4)
 	// S of the four rows into X0's lanes, then (dy·d)·S.
-	VEXTRACTI128 $1, Y0, X5
-	VPADDD X5, X0, X0
-	VEXTRACTI128 $1, Y1, X5
-	VPADDD X5, X1, X1
-	VEXTRACTI128 $1, Y2, X5
-	VPADDD X5, X2, X2
-	VEXTRACTI128 $1, Y3, X5
-	VPADDD X5, X3, X3
-	VPHADDD X1, X0, X0
-	VPHADDD X3, X2, X2
-	VPHADDD X2, X0, X0
+	REDUCE4(Y0, Y1, Y2, Y3, X0, X5)
 	VCVTDQ2PS X0, X0
 	DY4(X5)
 	VBROADCASTSS X13, X6
