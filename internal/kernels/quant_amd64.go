@@ -95,6 +95,9 @@ func dotQ6Kx4AVX2(nb int, w *byte, y *int8, ys int, d *float32, ds int, aux unsa
 //go:noescape
 func dotQ4Kx4AVX512(nb int, w *byte, y *int8, ys int, d *float32, ds int, aux unsafe.Pointer, as int, out *float32)
 
+//go:noescape
+func dotQ6Kx4AVX512(nb int, w *byte, y *int8, ys int, d *float32, ds int, aux unsafe.Pointer, as int, out *float32)
+
 // avx2Qdots uses VPMADDUBSW / VPMADDWD (AVX2).
 var avx2Qdots = map[quant.Type]qkern{
 	quant.Q8_0: asmKern(quant.Q8_0, dotQ8_0AVX2, dotQ8_0x4AVX2),
@@ -110,11 +113,12 @@ var avx2Qdots = map[quant.Type]qkern{
 // vnniQdots replaces the 32-weight formats' VPMADDUBSW / VPMADDWD pair
 // with VNNI's VPDPBUSD (AVX-512 VNNI on ymm registers). The K-quants keep
 // that pair, where their sub-block scales ride in the VPMADDWD (VPDPBUSD's
-// 32-bit sums would need a VPMULLD), but Q4_K's four-row kernel takes it
-// on zmm registers (AVX-512 BW), 128 weights a step.
+// 32-bit sums would need a VPMULLD), but Q4_K's and Q6_K's four-row
+// kernels take it on zmm registers (AVX-512 BW), 128 weights a step.
 var vnniQdots = func() map[quant.Type]qkern {
 	m := maps.Clone(avx2Qdots)
 	m[quant.Q4_K] = asmKern(quant.Q4_K, dotQ4KAVX2, dotQ4Kx4AVX512)
+	m[quant.Q6_K] = asmKern(quant.Q6_K, dotQ6KAVX2, dotQ6Kx4AVX512)
 	m[quant.Q8_0] = asmKern(quant.Q8_0, dotQ8_0VNNI, dotQ8_0x4VNNI)
 	m[quant.Q4_0] = asmKern(quant.Q4_0, dotQ4_0VNNI, dotQ4_0x4VNNI)
 	m[quant.Q5_0] = asmKern(quant.Q5_0, dotQ5_0VNNI, dotQ5_0x4VNNI)

@@ -600,6 +600,95 @@ loop: \
 	Q6K_CHUNK(0, 128, 0, ROWS, 0) \
 	Q6K_CHUNK(64, 160, 16, ROWS, 128)
 
+// Q6_K on zmm registers (AVX-512 BW), for four rows: a chunk's 64 ql
+// bytes hold the low nibbles of weights 0–63 (and, high, of 64–127), so
+// one zmm of quants meets 64 contiguous activations. VPSLLVW / VPSRLVW
+// shift the broadcast top bits per half (Z24: 4 | 2 left, Z25: 0 | 2
+// right); VPERMW spreads four sub-blocks' scales over their words from
+// Y12, indices in Z22 stepping by Z23 (fours).
+#define Q6K_SETUPZ \
+	VINSERTI64X4 $1, Y15, Z15, Z15 \
+	VINSERTI64X4 $1, Y14, Z14, Z14 \
+	MOVL $4, AX \
+	VMOVD AX, X9 \
+	VPBROADCASTW X9, Z23 \
+	VPBROADCASTW X9, Y24 \
+	MOVL $2, AX \
+	VMOVD AX, X9 \
+	VPBROADCASTW X9, Y21 \
+	VINSERTI64X4 $1, Y21, Z24, Z24 \
+	VPXORQ Z25, Z25, Z25 \
+	VINSERTI64X4 $1, Y21, Z25, Z25
+
+#define NOSETUP
+
+#define Q6K_HALFZ(qlo, qho, ROWS, y) \
+	VMOVDQU64 qlo(SI), Z6 \
+	VBROADCASTI64X4 qho(SI), Z8 \
+	VPANDQ Z15, Z6, Z16 \
+	VPSLLVW Z24, Z8, Z10 \
+	VPANDQ Z14, Z10, Z10 \
+	VPORQ Z10, Z16, Z16 \
+	VPSRLW $4, Z6, Z17 \
+	VPANDQ Z15, Z17, Z17 \
+	VPSRLVW Z25, Z8, Z10 \
+	VPANDQ Z14, Z10, Z10 \
+	VPORQ Z10, Z17, Z17 \
+	VPERMW Z12, Z22, Z18 \
+	VPADDW Z23, Z22, Z22 \
+	VPERMW Z12, Z22, Z19 \
+	VPADDW Z23, Z22, Z22 \
+	ROWS(Z16, Z18, y) \
+	ROWS(Z17, Z19, y+64)
+
+#define Q6K_BLOCKZ(ROWS) \
+	VMOVDQU64 q6kIdx<>(SB), Z22 \
+	Q6K_HALFZ(0, 128, ROWS, 0) \
+	Q6K_HALFZ(64, 160, ROWS, 128) \
+	ZREDUCE(Z0, Y0) \
+	ZREDUCE(Z1, Y1) \
+	ZREDUCE(Z2, Y2) \
+	ZREDUCE(Z3, Y3)
+
+// q6kIdx picks sub-block scale g of four for words 8g … 8g+7.
+DATA q6kIdx<>+0(SB)/8, $0x0000000000000000
+DATA q6kIdx<>+8(SB)/8, $0x0000000000000000
+DATA q6kIdx<>+16(SB)/8, $0x0001000100010001
+DATA q6kIdx<>+24(SB)/8, $0x0001000100010001
+DATA q6kIdx<>+32(SB)/8, $0x0002000200020002
+DATA q6kIdx<>+40(SB)/8, $0x0002000200020002
+DATA q6kIdx<>+48(SB)/8, $0x0003000300030003
+DATA q6kIdx<>+56(SB)/8, $0x0003000300030003
+GLOBL q6kIdx<>(SB), RODATA|NOPTR, $64
+
+// Q6K_X4 is the body of a four-row Q6_K kernel: per block (dy·d)·S, as
+// dotQ6KGo, one row a lane.
+#define Q6K_X4(BLOCK, ROWS, SETUP) \
+	KX4_ARGS \
+	Q6K_START \
+	SETUP \
+loop: \
+	K_PREFETCH \
+	Q6K_SCALES \
+	Q6K_CORR((R8), Y0) \
+	Q6K_CORR((R8)(R13*1), Y1) \
+	Q6K_CORR((R8)(R13*2), Y2) \
+	Q6K_CORR((R8)(R14*1), Y3) \
+	BLOCK(ROWS) \
+	REDUCE4(Y0, Y1, Y2, Y3, X0, X5) \
+	VCVTDQ2PS X0, X0 \
+	DY4(X5) \
+	VBROADCASTSS X13, X6 \
+	VMULPS X6, X5, X5 \
+	VMULPS X0, X5, X5 \
+	VADDPS X5, X4, X4 \
+	ZERO4 \
+	NEXT(210, 256, 32) \
+	MOVQ out+64(FP), DX \
+	VMOVUPS X4, (DX) \
+	VZEROUPPER \
+	RET
+
 #define Q6K_START \
 	K_START \
 	BYTES(0x30, Y14) \
@@ -731,27 +820,8 @@ loop:
 
 // func dotQ6Kx4AVX2(nb int, w *byte, y *int8, ys int, d *float32, ds int, aux unsafe.Pointer, as int, out *float32)
 TEXT ·dotQ6Kx4AVX2(SB), NOSPLIT, $32-72
-	KX4_ARGS
-	Q6K_START
-loop:
-	K_PREFETCH
-	Q6K_SCALES
-	Q6K_CORR((R8), Y0)
-	Q6K_CORR((R8)(R13*1), Y1)
-	Q6K_CORR((R8)(R13*2), Y2)
-	Q6K_CORR((R8)(R14*1), Y3)
-	Q6K_BLOCK(Q6K_ROWS4)
-	// S of the four rows into X0's lanes, then (dy·d)·S.
-	REDUCE4(Y0, Y1, Y2, Y3, X0, X5)
-	VCVTDQ2PS X0, X0
-	DY4(X5)
-	VBROADCASTSS X13, X6
-	VMULPS X6, X5, X5
-	VMULPS X0, X5, X5
-	VADDPS X5, X4, X4
-	ZERO4
-	NEXT(210, 256, 32)
-	MOVQ out+64(FP), DX
-	VMOVUPS X4, (DX)
-	VZEROUPPER
-	RET
+	Q6K_X4(Q6K_BLOCK, Q6K_ROWS4, NOSETUP)
+
+// func dotQ6Kx4AVX512(nb int, w *byte, y *int8, ys int, d *float32, ds int, aux unsafe.Pointer, as int, out *float32)
+TEXT ·dotQ6Kx4AVX512(SB), NOSPLIT, $32-72
+	Q6K_X4(Q6K_BLOCKZ, SM_ROWS4Z, Q6K_SETUPZ)
