@@ -164,7 +164,7 @@ func TestQuantPathsAgree(t *testing.T) {
 	defer parallel.SetThreads(0)
 	forEachImpl(t, func(t *testing.T) {
 		r := rand.New(rand.NewPCG(9, 10))
-		const m, k, n = 41, 512, 67
+		const m, k, n = 41, 512, 301 // n·k ≥ gemvSerialWork: decode splits too
 		x := randF32(r, m*k)
 		var ws []Mat
 		for _, qt := range qTypes {
