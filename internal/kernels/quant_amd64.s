@@ -46,43 +46,46 @@
 
 // ---- The 32-weight formats × Q8_0 / Q8_1 ----
 
-// Registers: X0 a block's d, Y1 its 32 quants (signed for the _0 formats,
+// Registers: Y0 a block's d (all lanes), Y1 its 32 quants (signed for the _0 formats,
 // unsigned for the _1), Y2 their magnitudes, Y6–Y8 and Y10 the rows'
 // float32 lanes, X11 the rows' Σ m·s (the _1 formats), X13 the block's m,
 // Y12 0x0f bytes, Y14 the centre (8 or 16 bytes), Y15 int16 ones.
 
 // The products of the unsigned Y2 and the signed Y3 summed in fours into
-// Y3 as int32: with VPMADDUBSW then VPMADDWD by ones, or with VNNI's
+// Y4 as int32: with VPMADDUBSW then VPMADDWD by ones, or with VNNI's
 // VPDPBUSD. The signed formats use the sign trick (|w| times y·sign(w));
 // y is never −128, so negating it cannot overflow.
 #define ISUM_AVX2 \
-	VPMADDUBSW Y3, Y2, Y3 \
-	VPMADDWD Y15, Y3, Y3
+	VPMADDUBSW Y3, Y2, Y4 \
+	VPMADDWD Y15, Y4, Y4
 
 #define ISUM_VNNI \
 	VPXOR Y4, Y4, Y4 \
-	VPDPBUSD Y3, Y2, Y4 \
-	VMOVDQA Y4, Y3
+	VPDPBUSD Y3, Y2, Y4
 
 #define SIGNED VPSIGNB Y1, Y3, Y3
 #define UNSIGNED
 
 // L_ROW adds one activation row's block (quants at y, scale at d) to the
-// float32 lanes of acc: (dw·dy)·Σ.
+// float32 lanes of acc: (dw·dy)·Σ, dw in all of Y0's lanes.
 #define L_ROW(ISUM, SIGN, y, d, acc) \
 	VMOVDQU y, Y3 \
 	SIGN \
 	ISUM \
-	VCVTDQ2PS Y3, Y3 \
-	VMULSS d, X0, X4 \
-	VBROADCASTSS X4, Y4 \
+	VCVTDQ2PS Y4, Y3 \
+	VBROADCASTSS d, Y4 \
+	VMULPS Y0, Y4, Y4 \
 	VFMADD231PS Y3, Y4, acc
 
-// The block loaders: d into X0, the quants into Y1 and Y2.
+// The block loaders: d into Y0 (BCAST_D), the quants into Y1 and Y2.
 #define Q8_0_BLOCK \
-	HALF((SI), X0) \
+	BCAST_D((SI)) \
 	VMOVDQU 2(SI), Y1 \
 	VPSIGNB Y1, Y1, Y2
+
+#define BCAST_D(mem) \
+	HALF(mem, X0) \
+	VBROADCASTSS X0, Y0
 
 // NIBBLES32 loads the 16 bytes at off(SI) as 32 quants into Y1: the low
 // nibbles (weights 0–15), then the high (16–31).
@@ -106,24 +109,24 @@
 	VPSIGNB Y1, Y1, Y2
 
 #define Q4_0_BLOCK \
-	HALF((SI), X0) \
+	BCAST_D((SI)) \
 	NIBBLES32(2) \
 	CENTRED
 
 #define Q5_0_BLOCK \
-	HALF((SI), X0) \
+	BCAST_D((SI)) \
 	NIBBLES32(6) \
 	FIFTH32(2) \
 	CENTRED
 
 #define Q4_1_BLOCK \
-	HALF((SI), X0) \
+	BCAST_D((SI)) \
 	HALF(2(SI), X13) \
 	NIBBLES32(4) \
 	VMOVDQA Y1, Y2
 
 #define Q5_1_BLOCK \
-	HALF((SI), X0) \
+	BCAST_D((SI)) \
 	HALF(2(SI), X13) \
 	NIBBLES32(8) \
 	FIFTH32(4) \
