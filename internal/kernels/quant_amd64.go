@@ -21,12 +21,6 @@ func dotQ8_0AVX2(nb int, w *byte, y *int8, d *float32, aux unsafe.Pointer) float
 func dotQ8_0x4AVX2(nb int, w *byte, y *int8, ys int, d *float32, ds int, aux unsafe.Pointer, as int, out *float32)
 
 //go:noescape
-func dotQ8_0VNNI(nb int, w *byte, y *int8, d *float32, aux unsafe.Pointer) float32
-
-//go:noescape
-func dotQ8_0x4VNNI(nb int, w *byte, y *int8, ys int, d *float32, ds int, aux unsafe.Pointer, as int, out *float32)
-
-//go:noescape
 func dotQ4_0AVX2(nb int, w *byte, y *int8, d *float32, aux unsafe.Pointer) float32
 
 //go:noescape
@@ -98,6 +92,12 @@ func dotQ4Kx4AVX512(nb int, w *byte, y *int8, ys int, d *float32, ds int, aux un
 //go:noescape
 func dotQ6Kx4AVX512(nb int, w *byte, y *int8, ys int, d *float32, ds int, aux unsafe.Pointer, as int, out *float32)
 
+//go:noescape
+func dotQ8_0AVX512(nb int, w *byte, y *int8, d *float32, aux unsafe.Pointer) float32
+
+//go:noescape
+func dotQ8_0x4AVX512(nb int, w *byte, y *int8, ys int, d *float32, ds int, aux unsafe.Pointer, as int, out *float32)
+
 // avx2Qdots uses VPMADDUBSW / VPMADDWD (AVX2).
 var avx2Qdots = map[quant.Type]qkern{
 	quant.Q8_0: asmKern(quant.Q8_0, dotQ8_0AVX2, dotQ8_0x4AVX2),
@@ -110,16 +110,17 @@ var avx2Qdots = map[quant.Type]qkern{
 	quant.Q6_K: asmKern(quant.Q6_K, dotQ6KAVX2, dotQ6Kx4AVX2),
 }
 
-// vnniQdots replaces the 32-weight formats' VPMADDUBSW / VPMADDWD pair
-// with VNNI's VPDPBUSD (AVX-512 VNNI on ymm registers). The K-quants keep
-// that pair, where their sub-block scales ride in the VPMADDWD (VPDPBUSD's
-// 32-bit sums would need a VPMULLD), but Q4_K's and Q6_K's four-row
-// kernels take it on zmm registers (AVX-512 BW), 128 weights a step.
+// vnniQdots is the set for CPUs with AVX-512 BW, VL and VNNI. Q4_0, Q5_0,
+// Q4_1 and Q5_1 replace the VPMADDUBSW / VPMADDWD pair with VPDPBUSD on ymm
+// registers; Q8_0, whose blocks need no unpacking, takes two blocks a step
+// on zmm. The K-quants keep the pair, where their sub-block scales ride in
+// the VPMADDWD (VPDPBUSD's 32-bit sums would need a VPMULLD), but Q4_K's
+// and Q6_K's four-row kernels run it on zmm, 128 weights a step.
 var vnniQdots = func() map[quant.Type]qkern {
 	m := maps.Clone(avx2Qdots)
 	m[quant.Q4_K] = asmKern(quant.Q4_K, dotQ4KAVX2, dotQ4Kx4AVX512)
 	m[quant.Q6_K] = asmKern(quant.Q6_K, dotQ6KAVX2, dotQ6Kx4AVX512)
-	m[quant.Q8_0] = asmKern(quant.Q8_0, dotQ8_0VNNI, dotQ8_0x4VNNI)
+	m[quant.Q8_0] = asmKern(quant.Q8_0, dotQ8_0AVX512, dotQ8_0x4AVX512)
 	m[quant.Q4_0] = asmKern(quant.Q4_0, dotQ4_0VNNI, dotQ4_0x4VNNI)
 	m[quant.Q5_0] = asmKern(quant.Q5_0, dotQ5_0VNNI, dotQ5_0x4VNNI)
 	m[quant.Q4_1] = asmKern(quant.Q4_1, dotQ4_1VNNI, dotQ4_1x4VNNI)

@@ -200,6 +200,117 @@ loop: \
 	VZEROUPPER \
 	RET
 
+// Q8_0 on zmm registers (AVX-512 BW and VNNI), two blocks a step: Z1
+// holds both blocks' quants, Z2 their magnitudes, K1 their signs, Z0 their
+// d spread over each half's lanes (VPERMPS by Z30: lanes 0–7 take element
+// 0, 8–15 element 1), Z31 zero. An odd last block runs the same step with
+// its second half zero, which adds nothing.
+#define Q8Z_W2 \
+	VMOVDQU 2(SI), Y1 \
+	VINSERTI64X4 $1, 36(SI), Z1, Z1 \
+	HALF((SI), X0) \
+	HALF(34(SI), X5) \
+	VINSERTPS $0x10, X5, X0, X0 \
+	Q8Z_SPLIT
+
+#define Q8Z_W1 \
+	VMOVDQU 2(SI), Y1 \
+	HALF((SI), X0) \
+	Q8Z_SPLIT
+
+#define Q8Z_SPLIT \
+	VPERMPS Z0, Z30, Z0 \
+	VPABSB Z1, Z2 \
+	VPMOVB2M Z1, K1
+
+// Q8Z_ROW adds a row's step (quants at y by YLOAD, its scales at d by
+// DLOAD: two blocks' or, for the last odd one, one's) to the float32 lanes of acc.
+#define Q8Z_ROW(YLOAD, DLOAD, y, d, acc) \
+	YLOAD(y) \
+	VPSUBB Z3, Z31, K1, Z3 \
+	VPXORD Z4, Z4, Z4 \
+	VPDPBUSD Z3, Z2, Z4 \
+	VCVTDQ2PS Z4, Z3 \
+	DLOAD(d) \
+	VPERMPS Z4, Z30, Z4 \
+	VMULPS Z0, Z4, Z4 \
+	VFMADD231PS Z3, Z4, acc
+
+#define Y2LOAD(y) VMOVDQU64 y, Z3
+#define D2LOAD(d) VMOVQ d, X4
+#define Y1LOAD(y) VMOVDQU y, Y3
+#define D1LOAD(d) VMOVSS d, X4
+
+#define Q8Z_ROWS1(YL, DL) Q8Z_ROW(YL, DL, (DI), (BX), Z6)
+#define Q8Z_ROWS4(YL, DL) \
+	Q8Z_ROW(YL, DL, (DI), (BX), Z6) \
+	Q8Z_ROW(YL, DL, (DI)(R9*1), (BX)(R11*1), Z7) \
+	Q8Z_ROW(YL, DL, (DI)(R9*2), (BX)(R11*2), Z8) \
+	Q8Z_ROW(YL, DL, (DI)(R10*1), (BX)(R12*1), Z10)
+
+// Q8Z_SUM leaves the sum of acc's 16 lanes in x's low lane (y, x: its
+// low halves; Y5 scratch).
+#define Q8Z_SUM(acc, y, x) \
+	VEXTRACTF64X4 $1, acc, Y5 \
+	VADDPS Y5, y, y \
+	HSUMF(y, x, X5)
+
+#define Q8Z_FINISH1 \
+	Q8Z_SUM(Z6, Y6, X6) \
+	VMOVSS X6, ret+40(FP)
+
+#define Q8Z_FINISH4 \
+	Q8Z_SUM(Z6, Y6, X6) \
+	Q8Z_SUM(Z7, Y7, X7) \
+	Q8Z_SUM(Z8, Y8, X8) \
+	Q8Z_SUM(Z10, Y10, X10) \
+	VINSERTPS $0x10, X7, X6, X6 \
+	VINSERTPS $0x20, X8, X6, X6 \
+	VINSERTPS $0x30, X10, X6, X6 \
+	MOVQ out+64(FP), DX \
+	VMOVUPS X6, (DX)
+
+#define Q8Z(ARGS, ROWS, FINISH) \
+	ARGS \
+	VMOVDQU64 q8zIdx<>(SB), Z30 \
+	VPXORD Z31, Z31, Z31 \
+	VPXORD Z6, Z6, Z6 \
+	VPXORD Z7, Z7, Z7 \
+	VPXORD Z8, Z8, Z8 \
+	VPXORD Z10, Z10, Z10 \
+	CMPQ CX, $2 \
+	JLT tail \
+pair: \
+	PREFETCHT1 PFQ(SI) \
+	PREFETCHT1 PFQ+64(SI) \
+	Q8Z_W2 \
+	ROWS(Y2LOAD, D2LOAD) \
+	ADDQ $68, SI \
+	ADDQ $64, DI \
+	ADDQ $8, BX \
+	SUBQ $2, CX \
+	CMPQ CX, $2 \
+	JGE pair \
+tail: \
+	TESTQ CX, CX \
+	JZ done \
+	Q8Z_W1 \
+	ROWS(Y1LOAD, D1LOAD) \
+done: \
+	FINISH \
+	VZEROUPPER \
+	RET
+
+DATA q8zIdx<>+0(SB)/8, $0
+DATA q8zIdx<>+8(SB)/8, $0
+DATA q8zIdx<>+16(SB)/8, $0
+DATA q8zIdx<>+24(SB)/8, $0
+DATA q8zIdx<>+32(SB)/8, $0x0000000100000001
+DATA q8zIdx<>+40(SB)/8, $0x0000000100000001
+DATA q8zIdx<>+48(SB)/8, $0x0000000100000001
+DATA q8zIdx<>+56(SB)/8, $0x0000000100000001
+GLOBL q8zIdx<>(SB), RODATA|NOPTR, $64
+
 // qhSpread copies byte j/8 of the fifth-bit word to byte j, qhBits then
 // picks bit j%8 of it.
 DATA qhSpread<>+0(SB)/8, $0x0000000000000000
@@ -708,14 +819,6 @@ TEXT ·dotQ8_0AVX2(SB), NOSPLIT, $0-44
 TEXT ·dotQ8_0x4AVX2(SB), NOSPLIT, $0-72
 	L_X4(ISUM_AVX2, Q8_0_BLOCK, SIGNED, NOMIN, 0, 34)
 
-// func dotQ8_0VNNI(nb int, w *byte, y *int8, d *float32, aux unsafe.Pointer) float32
-TEXT ·dotQ8_0VNNI(SB), NOSPLIT, $0-44
-	L_X1(ISUM_VNNI, Q8_0_BLOCK, SIGNED, NOMIN, 0, 34)
-
-// func dotQ8_0x4VNNI(nb int, w *byte, y *int8, ys int, d *float32, ds int, aux unsafe.Pointer, as int, out *float32)
-TEXT ·dotQ8_0x4VNNI(SB), NOSPLIT, $0-72
-	L_X4(ISUM_VNNI, Q8_0_BLOCK, SIGNED, NOMIN, 0, 34)
-
 // func dotQ4_0AVX2(nb int, w *byte, y *int8, d *float32, aux unsafe.Pointer) float32
 TEXT ·dotQ4_0AVX2(SB), NOSPLIT, $0-44
 	L_X1(ISUM_AVX2, Q4_0_BLOCK, SIGNED, NOMIN, 8, 18)
@@ -828,3 +931,11 @@ TEXT ·dotQ6Kx4AVX2(SB), NOSPLIT, $32-72
 // func dotQ6Kx4AVX512(nb int, w *byte, y *int8, ys int, d *float32, ds int, aux unsafe.Pointer, as int, out *float32)
 TEXT ·dotQ6Kx4AVX512(SB), NOSPLIT, $32-72
 	Q6K_X4(Q6K_BLOCKZ, SM_ROWS4Z, Q6K_SETUPZ)
+
+// func dotQ8_0AVX512(nb int, w *byte, y *int8, d *float32, aux unsafe.Pointer) float32
+TEXT ·dotQ8_0AVX512(SB), NOSPLIT, $0-44
+	Q8Z(KX1_ARGS, Q8Z_ROWS1, Q8Z_FINISH1)
+
+// func dotQ8_0x4AVX512(nb int, w *byte, y *int8, ys int, d *float32, ds int, aux unsafe.Pointer, as int, out *float32)
+TEXT ·dotQ8_0x4AVX512(SB), NOSPLIT, $0-72
+	Q8Z(KX4_ARGS, Q8Z_ROWS4, Q8Z_FINISH4)
