@@ -5,10 +5,11 @@
 // Integer block dot products of quantized weight rows with quantized
 // activation rows (quant_amd64.go). Each kernel takes one weight row of nb
 // blocks and one activation row (x1) or four rows at byte strides (x4),
-// and computes every row with the same instructions, so a row's result
-// does not depend on which kernel computed it. The K-quant kernels also
-// round as dotQ4KGo and dotQ6KGo do (the integer sum of a block scaled
-// once in float32), so they equal the portable results exactly.
+// and computes every row with the same arithmetic as its sibling of the
+// other row count, so a row's result does not depend on which of the two
+// computed it. The K-quant kernels also round as dotScaleMin and dotQ6KGo
+// do (the integer sum of a block scaled once in float32), so they equal
+// the portable results exactly.
 
 // PFQ is how far ahead (bytes) the kernels prefetch the weight row into
 // L2, as the float GEMV loops do (vec_amd64.s).
@@ -46,10 +47,11 @@
 
 // ---- The 32-weight formats × Q8_0 / Q8_1 ----
 
-// Registers: Y0 a block's d (all lanes), Y1 its 32 quants (signed for the _0 formats,
-// unsigned for the _1), Y2 their magnitudes, Y6–Y8 and Y10 the rows'
-// float32 lanes, X11 the rows' Σ m·s (the _1 formats), X13 the block's m,
-// Y12 0x0f bytes, Y14 the centre (8 or 16 bytes), Y15 int16 ones.
+// Registers: Y0 a block's d (all lanes), Y1 its 32 quants (signed for the
+// _0 formats, unsigned for the _1), Y2 their magnitudes, Y6–Y8 and Y10 the
+// rows' float32 lanes, X11 the rows' Σ m·s (the _1 formats), X13 the
+// block's m, Y12 0x0f bytes, Y14 the centre (8 or 16 bytes), Y15 int16
+// ones.
 
 // The products of the unsigned Y2 and the signed Y3 summed in fours into
 // Y4 as int32: with VPMADDUBSW then VPMADDWD by ones, or with VNNI's
