@@ -86,7 +86,7 @@ func (l *linear) row(dst []float32, r int) {
 // keeps every projection as [out×in].
 func transposed(t *weights.Tensor) *weights.Tensor {
 	rows, cols := t.Shape[0], t.Shape[1]
-	es := t.DType.Size()
+	es := t.DType.BlockBytes() // a float type: one element a block
 	data := make([]byte, len(t.Data))
 	for r := 0; r < rows; r++ {
 		for c := 0; c < cols; c++ {
