@@ -31,6 +31,11 @@ type Config struct {
 	// rotated (partial_rotary_factor, top level or in rope_parameters):
 	// 1 when absent, except phi whose default is 0.5; 0 for gpt2.
 	PartialRotary float64 `json:"partial_rotary_factor"`
+	// RopeInterleaved: RoPE rotates adjacent pairs (2i, 2i+1) of each
+	// head's dimensions rather than HF's halves (i, i+rot/2). GGUF files
+	// of llama hold q and k rows permuted to that order by llama.cpp's
+	// converter (ggml's LLAMA_ROPE_TYPE_NORM); false for HF folders.
+	RopeInterleaved bool `json:"rope_interleaved,omitempty"`
 	// SlidingWindow is the attention window in tokens (mistral's
 	// sliding_window); 0 means full causal attention.
 	SlidingWindow int `json:"sliding_window"`

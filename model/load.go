@@ -17,7 +17,7 @@ func (m *Model) load(b *builder, fam *arch.Family) error {
 	}
 	m.act = act
 	m.layers = make([]layer, c.Layers)
-	for _, t := range fam.Tensors(c, b.c.Has) {
+	for _, t := range b.c.Layout(fam) {
 		if t.Role.IsNorm() {
 			*m.normOf(t) = b.norm(t, fam.Norm, c.NormEps)
 			continue
