@@ -70,6 +70,8 @@ func (f *modelFlags) open() (*loaded, error) {
 		tok, err = tokenizer.Load(f.tokenizer)
 	case f.dir == "":
 		tok, err = tokenizer.LoadFS(ckpt.FS, ".")
+	case ckpt.GGUF != nil:
+		tok, err = ggufTokenizer(ckpt)
 	default:
 		tok, err = tokenizer.Load(f.dir)
 	}
@@ -97,4 +99,15 @@ func openCheckpoint(dir string) (*loader.Checkpoint, error) {
 	}
 	fmt.Fprintln(os.Stderr, "gollm: no --model given: using the embedded default model")
 	return openDefault()
+}
+
+// ggufTokenizer builds the tokenizer a GGUF file's metadata describes.
+// Until tokenizer reads GGUF vocabularies, it names what the file holds
+// and asks for the model's tokenizer.json instead (--tokenizer DIR).
+func ggufTokenizer(c *loader.Checkpoint) (tokenizer.Tokenizer, error) {
+	v, err := c.ReadGGUFVocab()
+	if err != nil {
+		return nil, err
+	}
+	return nil, fmt.Errorf("%s: its tokenizer (%q, %d tokens) cannot be read from GGUF metadata yet: give --tokenizer with the model's HF folder or tokenizer.json", c.Dir, v.Model, len(v.Tokens))
 }
