@@ -3,6 +3,7 @@ package model
 import (
 	"math"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -329,4 +330,24 @@ func randomLlama() ggufSource {
 		}
 		return w
 	}}
+}
+
+// TestGutenbergGGUF checks llama.cpp-layout GGUF copies of the real model
+// (tools/anchors/hf_llama_to_gguf.py writes them: see docs/loader.md)
+// against its HF folder, when both are present.
+func TestGutenbergGGUF(t *testing.T) {
+	if _, err := os.Stat(gutenbergDir); err != nil {
+		t.Skip("../shared/models/gutenberg-llama-19m is absent")
+	}
+	ids := []int{464, 3797, 286, 262, 1263, 11, 290, 262, 995, 373, 1175, 13}
+	want := allLogits(t, openModel(t, gutenbergDir), ids)
+	for _, path := range []string{"/tmp/g19m-f32.gguf", "/tmp/g19m-bf16.gguf"} {
+		if _, err := os.Stat(path); err != nil {
+			t.Logf("%s is absent: skipped", path)
+			continue
+		}
+		if d := relDiff(allLogits(t, openModel(t, path), ids), want); d > 1e-5 {
+			t.Errorf("%s: max |logit − folder's| = %.3g × max |logit| > 1e-5", path, d)
+		}
+	}
 }
