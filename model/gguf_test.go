@@ -351,3 +351,37 @@ func TestGutenbergGGUF(t *testing.T) {
 		}
 	}
 }
+
+// TestConvertOnLoad re-stores each fixture's weights at load: as F32 the
+// logits are the folder's, as Q8_0 and Q4_0 those of a GGUF file
+// quantized the same way, and the progress reaches every row.
+func TestConvertOnLoad(t *testing.T) {
+	for _, dir := range ggufFixtures(t) {
+		t.Run(filepath.Base(dir), func(t *testing.T) {
+			m, ref := loadFixture(t, dir)
+			want := allLogits(t, m, ref.InputIDs)
+			src := folderSource(t, dir)
+			for _, typ := range []quant.Type{quant.F32, quant.Q8_0, quant.Q4_0} {
+				c, err := loader.Open(dir)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer c.Close()
+				var done, total int
+				got, err := LoadWith(c, LoadOptions{Convert: true, Weights: typ, Progress: func(d, n int) { done, total = d, n }})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if done != total || total == 0 {
+					t.Errorf("%v: progress ended at %d of %d rows", typ, done, total)
+				}
+				if typ != quant.F32 {
+					want = allLogits(t, openModel(t, writeGGUF(t, src, ggufOptions{weights: typ})), ref.InputIDs)
+				}
+				if d := relDiff(allLogits(t, got, ref.InputIDs), want); d > 1e-5 {
+					t.Errorf("%v: max |logit − reference| = %.3g × max |logit| > 1e-5", typ, d)
+				}
+			}
+		})
+	}
+}
