@@ -57,7 +57,8 @@ type Config struct {
 // RopeScaling describes how rotary frequencies are scaled for long context.
 type RopeScaling struct {
 	// Type is default | linear | dynamic | llama3 | yarn (rope_type, or the
-	// legacy "type"), or "none" for a model without RoPE.
+	// legacy "type"), "factors" for a GGUF file's FreqFactors, or "none"
+	// for a model without RoPE.
 	Type string `json:"rope_type"`
 	// Factor is the context extension factor (1 for default).
 	Factor float64 `json:"factor"`
@@ -73,6 +74,10 @@ type RopeScaling struct {
 	// OriginalMaxPositions is the pre-extension context length (llama3,
 	// yarn, dynamic); max_position_embeddings when absent.
 	OriginalMaxPositions int `json:"original_max_position_embeddings"`
+	// FreqFactors divide the rotary frequencies one by one: Type
+	// "factors", what a GGUF file's rope_freqs tensor holds (llama3
+	// scaling as llama.cpp's converter stores it); nil otherwise.
+	FreqFactors []float32 `json:"freq_factors,omitempty"`
 }
 
 // RotaryDim is the number of dimensions of each head that RoPE rotates:

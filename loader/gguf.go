@@ -39,7 +39,7 @@ func openGGUF(path string) (*Checkpoint, error) {
 		c.Close()
 		return nil, err
 	}
-	if c.Config, err = ggufConfig(f, c.Has); err != nil {
+	if c.Config, err = ggufConfig(f, c); err != nil {
 		c.Close()
 		return nil, fmt.Errorf("loader: %s: %w", path, err)
 	}
@@ -47,14 +47,11 @@ func openGGUF(path string) (*Checkpoint, error) {
 }
 
 // addGGUFTensors registers f's tensors, refusing the types gollm cannot
-// read and the RoPE frequency factors it does not apply.
+// read.
 func (c *Checkpoint) addGGUFTensors(f *gguf.File) error {
 	for _, ti := range f.Tensors {
 		if !ti.Type.Loads() {
 			return fmt.Errorf("loader: %s: tensor %q: type %v is not supported (supported: %s)", f.Name, ti.Name, ti.Type, strings.Join(loadableTypes(), ", "))
-		}
-		if ti.Name == "rope_freqs.weight" {
-			return fmt.Errorf("loader: %s: tensor %q: per-frequency RoPE factors (llama3 rope scaling) are not supported", f.Name, ti.Name)
 		}
 		_, data, err := f.Tensor(ti.Name)
 		if err != nil {
@@ -86,9 +83,9 @@ func loadableTypes() []string {
 // ggufConfig reads the config of a GGUF file: general.architecture picks
 // the family, which reads its keys; the vocabulary size is
 // {arch}.vocab_size or the length of tokenizer.ggml.tokens (or the
-// embedding's rows), the special tokens tokenizer.ggml.bos/eos_token_id.
-// has reports whether the file holds a tensor.
-func ggufConfig(f *gguf.File, has func(string) bool) (*Config, error) {
+// embedding's rows), the special tokens tokenizer.ggml.bos/eos_token_id,
+// and the RoPE frequency factors the rope_freqs tensor of c holds.
+func ggufConfig(f *gguf.File, c *Checkpoint) (*Config, error) {
 	name, err := f.String("general.architecture")
 	if err != nil {
 		return nil, err
@@ -100,20 +97,51 @@ func ggufConfig(f *gguf.File, has func(string) bool) (*Config, error) {
 	var rerr error
 	r := &ggufReader{f: f, prefix: name + ".", err: &rerr}
 	global := &ggufReader{f: f, err: &rerr}
-	c := &Config{ModelType: fam.ModelType, Architectures: []string{fam.Class}}
-	fam.ReadGGUF(r, c, has)
-	c.VocabSize = r.Int(ggufVocabSize(f), "vocab_size")
-	c.BOS = global.Int(-1, "tokenizer.ggml.bos_token_id")
+	cfg := &Config{ModelType: fam.ModelType, Architectures: []string{fam.Class}}
+	fam.ReadGGUF(r, cfg, c.Has)
+	cfg.VocabSize = r.Int(ggufVocabSize(f), "vocab_size")
+	cfg.BOS = global.Int(-1, "tokenizer.ggml.bos_token_id")
 	if f.Has("tokenizer.ggml.eos_token_id") {
-		c.EOS = []int{global.Int(0, "tokenizer.ggml.eos_token_id")}
+		cfg.EOS = []int{global.Int(0, "tokenizer.ggml.eos_token_id")}
 	}
 	if rerr != nil {
 		return nil, fmt.Errorf("metadata: %w", rerr)
 	}
-	if err := validate(c, fam, true); err != nil {
+	if c.Has(ropeFreqs) && !fam.LearnedPositions {
+		if err := readFreqFactors(c, cfg); err != nil {
+			return nil, err
+		}
+	}
+	if err := validate(cfg, fam, true); err != nil {
 		return nil, fmt.Errorf("metadata of %s: %w", name, err)
 	}
-	return c, nil
+	return cfg, nil
+}
+
+// ropeFreqs is the GGUF tensor of per-frequency RoPE factors.
+const ropeFreqs = "rope_freqs.weight"
+
+// readFreqFactors reads the rope_freqs tensor into cfg's RoPE: one factor
+// per rotated pair, each positive, over linear or no other scaling.
+func readFreqFactors(c *Checkpoint, cfg *Config) error {
+	if cfg.Rope.Type != "default" {
+		return fmt.Errorf("tensor %q: RoPE factors with rope.scaling.type %q are not supported", ropeFreqs, cfg.Rope.Type)
+	}
+	t, err := c.Tensor(ropeFreqs)
+	if err != nil {
+		return err
+	}
+	if t.DType != quant.F32 || len(t.Shape) != 1 || t.Shape[0] != cfg.RotaryDim()/2 {
+		return fmt.Errorf("tensor %q: %v %v, want F32 [%d] (half the rotary dimension)", ropeFreqs, t.DType, t.Shape, cfg.RotaryDim()/2)
+	}
+	ff := t.Float32s()
+	for i, f := range ff {
+		if !(f > 0) || math.IsInf(float64(f), 0) {
+			return fmt.Errorf("tensor %q: factor %d is %g (want > 0)", ropeFreqs, i, f)
+		}
+	}
+	cfg.Rope.Type, cfg.Rope.FreqFactors = "factors", ff
+	return nil
 }
 
 // ggufVocabSize is the length of tokenizer.ggml.tokens, or the rows of

@@ -105,7 +105,10 @@ func TestGGUFRefusals(t *testing.T) {
 		{"rope", quant.F32, replace("llama.rope.freq_base", gguf.ValueOf(float32(1))), "rope_theta 1 is out of range"},
 		{"rope_freqs", quant.F32, func(kvs []gguf.KV, ts []gguf.Tensor) ([]gguf.KV, []gguf.Tensor) {
 			return kvs, append(ts, tensorOf("rope_freqs.weight", quant.F32, 8))
-		}, `tensor "rope_freqs.weight": per-frequency RoPE factors (llama3 rope scaling) are not supported`},
+		}, `tensor "rope_freqs.weight": factor 0 is 0 (want > 0)`},
+		{"rope_freqs shape", quant.F32, func(kvs []gguf.KV, ts []gguf.Tensor) ([]gguf.KV, []gguf.Tensor) {
+			return kvs, append(ts, tensorOf("rope_freqs.weight", quant.F32, 4))
+		}, `tensor "rope_freqs.weight": F32 [4], want F32 [8] (half the rotary dimension)`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c, err := Open(tinyGGUF(t, tc.typ, tc.edit))

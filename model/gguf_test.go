@@ -96,6 +96,9 @@ func writeGGUF(t *testing.T, s ggufSource, o ggufOptions) string {
 			add(g.BiasName(), []uint64{uint64(h.Out)}, quant.F32, [][]float32{b})
 		}
 	}
+	if s.cfg.Rope.Type == "llama3" {
+		ts = append(ts, ropeFreqsTensor(t, s.cfg))
+	}
 	path := filepath.Join(t.TempDir(), "model.gguf")
 	if err := gguf.WriteFile(path, ggufMetadata(s.fam, s.cfg), ts); err != nil {
 		t.Fatal(err)
@@ -138,6 +141,19 @@ func ggufMetadata(fam *arch.Family, c *loader.Config) []gguf.KV {
 		kvs = append(kvs, kv("tokenizer.ggml.eos_token_id", u32(c.EOS[0])))
 	}
 	return kvs
+}
+
+// ropeFreqsTensor is the rope_freqs tensor llama.cpp's converter writes
+// for llama3 scaling: per frequency, the base over the scaled one.
+func ropeFreqsTensor(t *testing.T, c *loader.Config) gguf.Tensor {
+	base := baseInvFreq(c.RopeTheta, c.RotaryDim())
+	scaled := llama3InvFreq(base, c.Rope)
+	ff := make([]float32, len(base))
+	for i := range ff {
+		ff[i] = base[i] / scaled[i]
+	}
+	data := encodeRows(t, quant.F32, [][]float32{ff})
+	return gguf.Tensor{Name: "rope_freqs.weight", Type: quant.F32, Dims: []uint64{uint64(len(ff))}, Data: func() ([]byte, error) { return data, nil }}
 }
 
 // interleaveRows reorders the rows of each of heads heads from HF's
@@ -231,9 +247,8 @@ func relDiff(got, want []float32) float64 {
 	return d / m
 }
 
-// ggufFixtures are the fixtures whose RoPE GGUF metadata can carry
-// (dynamic NTK has no GGUF key; llama3's factors go in a rope_freqs
-// tensor gollm refuses).
+// ggufFixtures are the fixtures whose RoPE GGUF can carry (dynamic NTK
+// has no GGUF key; llama3 goes as a rope_freqs tensor).
 func ggufFixtures(t *testing.T) []string {
 	var out []string
 	for _, dir := range fixtureDirs(t) {
@@ -241,7 +256,7 @@ func ggufFixtures(t *testing.T) []string {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if r := c.Config.Rope.Type; r != "dynamic" && r != "llama3" {
+		if c.Config.Rope.Type != "dynamic" {
 			out = append(out, dir)
 		}
 		c.Close()

@@ -52,6 +52,10 @@ func newRope(c *loader.Config, headDim int) (*rope, error) {
 		}
 	case "llama3":
 		r.invFreq = llama3InvFreq(r.invFreq, s)
+	case "factors":
+		for i := range r.invFreq {
+			r.invFreq[i] /= s.FreqFactors[i]
+		}
 	case "yarn":
 		r.invFreq, r.scale = yarnInvFreq(c, rot)
 	default:

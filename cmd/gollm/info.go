@@ -84,7 +84,11 @@ func infoPositions(cfg *loader.Config) string {
 		return "learned absolute"
 	}
 	s := fmt.Sprintf("RoPE theta %g, %s scaling", cfg.RopeTheta, cfg.Rope.Type)
-	if cfg.Rope.Type != "default" {
+	switch cfg.Rope.Type {
+	case "default":
+	case "factors":
+		s += fmt.Sprintf(" (%d per-frequency factors, GGUF rope_freqs)", len(cfg.Rope.FreqFactors))
+	default:
 		s += fmt.Sprintf(" ×%g from %d", cfg.Rope.Factor, cfg.Rope.OriginalMaxPositions)
 	}
 	if cfg.RopeInterleaved {
