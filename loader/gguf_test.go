@@ -76,7 +76,7 @@ func TestOpenGGUF(t *testing.T) {
 		t.Errorf("summary %+v", s)
 	}
 	v, err := c.ReadGGUFVocab()
-	if err != nil || v.Model != "gpt2" || len(v.Tokens) != 16 || v.BOS != 1 || v.UNK != -1 || v.AddBOS != nil {
+	if err != nil || v.Model != "gpt2" || len(v.Tokens) != 16 || v.BOS == nil || *v.BOS != 1 || v.UNK != nil || v.AddBOS != nil {
 		t.Errorf("vocab %+v, %v", v, err)
 	}
 }
