@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -30,7 +31,9 @@ func tinyGGUF(t *testing.T) (dir, path string) {
 		u32("attention.head_count_kv", cfg.KVHeads), u32("vocab_size", cfg.VocabSize),
 		{Key: "llama.attention.layer_norm_rms_epsilon", Value: gguf.ValueOf(float32(cfg.NormEps))},
 		{Key: "tokenizer.ggml.model", Value: gguf.ValueOf("gpt2")},
-		{Key: "tokenizer.ggml.tokens", Value: gguf.ArrayOf(make([]string, cfg.VocabSize))},
+		{Key: "tokenizer.ggml.pre", Value: gguf.ValueOf("gpt-2")},
+		{Key: "tokenizer.ggml.tokens", Value: gguf.ArrayOf(byteTokens(t))},
+		{Key: "tokenizer.ggml.merges", Value: gguf.ArrayOf([]string{})},
 	}
 	hf := arch.Llama.Tensors(cfg, nil)
 	var ts []gguf.Tensor
@@ -51,6 +54,30 @@ func tinyGGUF(t *testing.T) (dir, path string) {
 		t.Fatal(err)
 	}
 	return dir, path
+}
+
+// byteTokens is byteTokenizerJSON's vocabulary as a GGUF token list.
+func byteTokens(t *testing.T) []string {
+	var tok struct {
+		Added []struct {
+			ID      int    `json:"id"`
+			Content string `json:"content"`
+		} `json:"added_tokens"`
+		Model struct {
+			Vocab map[string]int `json:"vocab"`
+		} `json:"model"`
+	}
+	if err := json.Unmarshal(byteTokenizerJSON(), &tok); err != nil {
+		t.Fatal(err)
+	}
+	out := make([]string, tinyVocab)
+	for s, id := range tok.Model.Vocab {
+		out[id] = s
+	}
+	for _, a := range tok.Added {
+		out[a.ID] = a.Content
+	}
+	return out
 }
 
 // TestGGUFCommands runs the commands that take --model on a GGUF file,
