@@ -106,3 +106,39 @@ func checkTensors(t *testing.T, f *Family, c *Config, ts []Tensor) {
 		}
 	}
 }
+
+// TestGGUF checks the GGUF names: every family with one is found by it,
+// the lists keep the roles of the HF lists under llama.cpp's names, and a
+// file's attn_qkv replaces q, k and v.
+func TestGGUF(t *testing.T) {
+	for _, f := range families {
+		g, err := LookupGGUF(f.GGUF)
+		if err != nil || g.GGUF != f.GGUF || f.ReadGGUF == nil {
+			t.Errorf("LookupGGUF(%q) = %v, %v", f.GGUF, g, err)
+		}
+		c := &Config{ModelType: f.ModelType, VocabSize: 10, Hidden: 8, Intermediate: 12, Layers: 2,
+			Heads: 2, KVHeads: 1, HeadDim: 4, MaxPositions: 16}
+		none := func(string) bool { return false }
+		ts := GGUFTensors(f, c, none)
+		checkTensors(t, f, c, ts)
+		for _, tt := range ts {
+			if tt.Transposed || !strings.HasPrefix(tt.Name, "blk.") && tt.Layer >= 0 {
+				t.Errorf("%s: %+v", f.ModelType, tt)
+			}
+		}
+		fused := GGUFTensors(f, c, func(n string) bool { return strings.HasSuffix(n, "attn_qkv.weight") })
+		checkTensors(t, f, c, fused)
+		want := 8 + 2*4
+		if f.ModelType == "gpt2" {
+			want = 3 * 8 // always as many KV heads as heads
+		}
+		for _, tt := range fused {
+			if tt.Role == QKV && tt.Out != want {
+				t.Errorf("%s: fused %+v", f.ModelType, tt)
+			}
+		}
+	}
+	if _, err := LookupGGUF("mamba"); err == nil || !strings.Contains(err.Error(), "(supported: gpt2, llama, qwen2, qwen3, phi2)") {
+		t.Errorf("LookupGGUF(mamba): %v", err)
+	}
+}

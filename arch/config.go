@@ -31,6 +31,11 @@ type Config struct {
 	// rotated (partial_rotary_factor, top level or in rope_parameters):
 	// 1 when absent, except phi whose default is 0.5; 0 for gpt2.
 	PartialRotary float64 `json:"partial_rotary_factor"`
+	// RopeInterleaved: RoPE rotates adjacent pairs (2i, 2i+1) of each
+	// head's dimensions rather than HF's halves (i, i+rot/2). GGUF files
+	// of llama hold q and k rows permuted to that order by llama.cpp's
+	// converter (ggml's LLAMA_ROPE_TYPE_NORM); false for HF folders.
+	RopeInterleaved bool `json:"rope_interleaved,omitempty"`
 	// SlidingWindow is the attention window in tokens (mistral's
 	// sliding_window); 0 means full causal attention.
 	SlidingWindow int `json:"sliding_window"`
@@ -52,7 +57,8 @@ type Config struct {
 // RopeScaling describes how rotary frequencies are scaled for long context.
 type RopeScaling struct {
 	// Type is default | linear | dynamic | llama3 | yarn (rope_type, or the
-	// legacy "type"), or "none" for a model without RoPE.
+	// legacy "type"), "factors" for a GGUF file's FreqFactors, or "none"
+	// for a model without RoPE.
 	Type string `json:"rope_type"`
 	// Factor is the context extension factor (1 for default).
 	Factor float64 `json:"factor"`
@@ -68,6 +74,10 @@ type RopeScaling struct {
 	// OriginalMaxPositions is the pre-extension context length (llama3,
 	// yarn, dynamic); max_position_embeddings when absent.
 	OriginalMaxPositions int `json:"original_max_position_embeddings"`
+	// FreqFactors divide the rotary frequencies one by one: Type
+	// "factors", what a GGUF file's rope_freqs tensor holds (llama3
+	// scaling as llama.cpp's converter stores it); nil otherwise.
+	FreqFactors []float32 `json:"freq_factors,omitempty"`
 }
 
 // RotaryDim is the number of dimensions of each head that RoPE rotates:

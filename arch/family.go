@@ -43,6 +43,13 @@ type Family struct {
 	// tensor, for the families whose names vary between checkpoints; nil
 	// gives the names transformers writes.
 	Tensors func(c *Config, has func(name string) bool) []Tensor
+	// ReadGGUF reads a config from the metadata of a GGUF file of the
+	// family (r's keys without the "GGUF." prefix; general.* and the
+	// tokenizer's keys are read by the caller): the sizes, the norm
+	// epsilon, the RoPE, the activation GGUF implies, and the tied head
+	// and biases, which GGUF records only by the tensors' presence (has
+	// takes GGUF tensor names). Nil for a family without a GGUF name.
+	ReadGGUF func(r Reader, c *Config, has func(name string) bool)
 }
 
 // Traits are the choices of a family's forward pass.
@@ -79,7 +86,7 @@ var families []*Family
 
 // register adds f to the registry; each family file calls it from init.
 func register(f *Family) {
-	if f.ModelType == "" || f.ReadConfig == nil || f.Tensors == nil || len(f.Acts) == 0 {
+	if f.ModelType == "" || f.ReadConfig == nil || f.Tensors == nil || len(f.Acts) == 0 || (f.GGUF == "") != (f.ReadGGUF == nil) {
 		panic(fmt.Sprintf("arch: incomplete family %q", f.ModelType))
 	}
 	if _, err := Lookup(f.ModelType); err == nil {

@@ -13,6 +13,7 @@ var GPT2 = &Family{
 
 	ReadConfig: readGPT2,
 	Tensors:    gpt2Tensors,
+	ReadGGUF:   readGPT2GGUF,
 }
 
 func init() { register(GPT2) }
@@ -32,6 +33,16 @@ func readGPT2(r Reader, c *Config) {
 	c.NormEps = r.Float(1e-5, "layer_norm_epsilon", "layer_norm_eps")
 	c.Act = r.String("gelu_new", "activation_function", "hidden_act")
 	c.AttentionBias, c.MLPBias = true, true
+}
+
+// readGPT2GGUF reads a GGUF gpt2 file: LayerNorm epsilon, no RoPE, the
+// tanh GELU llama.cpp applies, biases everywhere.
+func readGPT2GGUF(r Reader, c *Config, has func(string) bool) {
+	readGGUFSizes(r, c, "attention.layer_norm_epsilon")
+	readGGUFHead(c, has)
+	c.Act = "gelu_new"
+	c.AttentionBias, c.MLPBias = true, true
+	c.Rope = RopeScaling{Type: "none"}
 }
 
 // gpt2Tensors names tensors with or without "transformer." (checkpoints

@@ -69,8 +69,23 @@ func llamaFamily(v llamaVariant) *Family {
 			c.Act = r.String("silu", "hidden_act")
 			v.read(r, c)
 		},
-		Tensors: func(c *Config, _ func(string) bool) []Tensor { return v.tensors(c) },
+		Tensors:  func(c *Config, _ func(string) bool) []Tensor { return v.tensors(c) },
+		ReadGGUF: v.readGGUF,
 	}
+}
+
+// readGGUF reads a GGUF file of the variant. llama.cpp's converter
+// permutes llama's q and k rows for adjacent-pair RoPE; qwen2 and qwen3
+// keep HF's halves. Biases are read where the file has them (qwen2's q,
+// k and v biases always).
+func (v llamaVariant) readGGUF(r Reader, c *Config, has func(string) bool) {
+	readGGUFSizes(r, c, "attention.layer_norm_rms_epsilon")
+	readGGUFRope(r, c)
+	readGGUFHead(c, has)
+	c.Act = "silu"
+	c.RopeInterleaved = v.gguf == "llama"
+	c.AttentionBias = v.qkvBiasOnly || has(ggufName(Q, 0)+".bias") || has(ggufName(QKV, 0)+".bias")
+	c.MLPBias = has(ggufName(Up, 0) + ".bias")
 }
 
 // tensors lists a checkpoint of the variant, named as transformers does.

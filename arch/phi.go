@@ -15,6 +15,7 @@ var Phi = &Family{
 
 	ReadConfig: readPhi,
 	Tensors:    phiTensors,
+	ReadGGUF:   readPhiGGUF,
 }
 
 func init() { register(Phi) }
@@ -26,6 +27,17 @@ func readPhi(r Reader, c *Config) {
 	c.Act = r.String("gelu_new", "hidden_act")
 	c.AttentionBias, c.MLPBias = true, true
 	refuse(r, "qk_layernorm")
+}
+
+// readPhiGGUF reads a GGUF phi2 file: LayerNorm epsilon, partial rotary
+// from rope.dimension_count in HF's halves layout, the tanh GELU, biases
+// everywhere.
+func readPhiGGUF(r Reader, c *Config, has func(string) bool) {
+	readGGUFSizes(r, c, "attention.layer_norm_epsilon")
+	readGGUFRope(r, c)
+	readGGUFHead(c, has)
+	c.Act = "gelu_new"
+	c.AttentionBias, c.MLPBias = true, true
 }
 
 // phiTensors lists a Phi checkpoint. Per-head q/k LayerNorms are read

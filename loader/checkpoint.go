@@ -11,6 +11,8 @@ import (
 	"sort"
 	"sync"
 
+	"github.com/gollm/gollm/arch"
+	"github.com/gollm/gollm/gguf"
 	"github.com/gollm/gollm/internal/mmap"
 	"github.com/gollm/gollm/weights"
 )
@@ -23,13 +25,14 @@ const (
 	indexFile      = "model.safetensors.index.json"
 )
 
-// Checkpoint is an opened model folder: its configs and its validated
-// safetensors tensors, which stay valid until Close.
+// Checkpoint is an opened model, an HF folder or a GGUF file: its config
+// and its validated tensors, which stay valid until Close.
 type Checkpoint struct {
-	Dir        string
+	Dir        string // the folder, or the GGUF file's path
 	Config     *Config
-	Generation *GenerationConfig // nil when there is no generation_config.json
-	FS         fs.FS             // the folder, so the tokenizer can be loaded from the same place
+	Generation *GenerationConfig // nil when there is no generation_config.json (or for GGUF)
+	FS         fs.FS             // the folder, so the tokenizer can be loaded from the same place; nil for GGUF
+	GGUF       *gguf.File        // the GGUF file, nil for an HF folder
 
 	tensors map[string]located
 	mu      sync.Mutex
@@ -47,11 +50,15 @@ type located struct {
 // name) and a function that releases them.
 type loadFunc func(name string) ([]byte, func() error, error)
 
-// Open opens the HF model folder dir, memory-mapping its safetensors
-// files read-only (on systems without mmap they are read into memory).
+// Open opens the HF model folder dir, or the GGUF file dir (known by its
+// magic, whatever its name), memory-mapping its weights read-only (on
+// systems without mmap they are read into memory).
 func Open(dir string) (*Checkpoint, error) {
 	if dir == "" {
 		return nil, errors.New("loader: no model folder given")
+	}
+	if st, err := os.Stat(dir); err == nil && st.Mode().IsRegular() && isGGUF(dir) {
+		return openGGUF(dir)
 	}
 	if err := checkFolder(os.Stat(dir)); err != nil {
 		return nil, fmt.Errorf("loader: %s: %w", dir, err)
@@ -88,7 +95,7 @@ func checkFolder(st fs.FileInfo, err error) error {
 	case err != nil:
 		return err
 	case !st.IsDir():
-		return errors.New("is a file, not a model folder (want a folder with config.json and safetensors weights)")
+		return errors.New("is a file, not a model folder or a GGUF file (want a folder with config.json and safetensors weights, or a .gguf file)")
 	}
 	return nil
 }
@@ -211,6 +218,16 @@ func (c *Checkpoint) Tensor(name string, shape ...int) (*weights.Tensor, error) 
 	t := *l.t
 	t.Shape = slices.Clone(t.Shape)
 	return &t, nil
+}
+
+// Layout lists the tensors of family fam (the config's) as the
+// checkpoint names and stores them: fam.Tensors for an HF folder,
+// arch.GGUFTensors for a GGUF file.
+func (c *Checkpoint) Layout(fam *arch.Family) []arch.Tensor {
+	if c.GGUF != nil {
+		return arch.GGUFTensors(fam, c.Config, c.Has)
+	}
+	return fam.Tensors(c.Config, c.Has)
 }
 
 // Has reports whether the checkpoint holds the named tensor.

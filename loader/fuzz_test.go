@@ -23,7 +23,7 @@ func FuzzParseSafetensors(f *testing.F) {
 		}
 		total := 0
 		for name, tn := range ts {
-			if tn.Name != name || len(tn.Data) != tn.Elements()*tn.DType.Size() {
+			if tn.Name != name || len(tn.Data) != tn.Elements()*tn.DType.BlockBytes() {
 				t.Fatalf("tensor %q: %d bytes for %s %v", name, len(tn.Data), tn.DType, tn.Shape)
 			}
 			total += len(tn.Data)

@@ -79,7 +79,10 @@ func validateRope(c *Config) error {
 	if r.Type == "none" {
 		return nil
 	}
-	if !slices.Contains(supportedRopeTypes, r.Type) {
+	if r.Type == "factors" && len(r.FreqFactors) != c.RotaryDim()/2 {
+		return fmt.Errorf("rope_type \"factors\": %d frequency factors for rotary dimension %d", len(r.FreqFactors), c.RotaryDim())
+	}
+	if !slices.Contains(supportedRopeTypes, r.Type) && r.Type != "factors" {
 		return fmt.Errorf("rope_type %q is not supported (supported: %s)", r.Type, strings.Join(supportedRopeTypes, ", "))
 	}
 	if !(c.RopeTheta > 1) || math.IsInf(c.RopeTheta, 0) {

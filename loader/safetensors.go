@@ -126,7 +126,7 @@ func parseEntry(name string, raw json.RawMessage) (span, error) {
 		overflow = overflow || hi != 0
 		elems = lo
 	}
-	hi, nbytes := bits.Mul64(elems, uint64(dt.Size()))
+	hi, nbytes := bits.Mul64(elems, uint64(dt.BlockBytes()))
 	if overflow || hi != 0 {
 		return span{}, fmt.Errorf("shape %v overflows", info.Shape)
 	}

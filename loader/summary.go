@@ -1,6 +1,10 @@
 package loader
 
-import "sort"
+import (
+	"sort"
+
+	"github.com/gollm/gollm/arch"
+)
 
 // kvTokens is the token count that Summary's KV cache figure is for.
 const kvTokens = 1024
@@ -11,14 +15,25 @@ type Summary struct {
 	Architectures []string `json:"architectures"`
 	// Parameters counts the stored elements (tied embeddings once).
 	Parameters int64 `json:"parameters"`
-	// DTypes gives the stored parameters per dtype ("BF16", …).
+	// DTypes gives the stored parameters per dtype ("BF16", "Q4_K", …).
 	DTypes map[string]int64 `json:"dtypes"`
+	// DTypeTensors and DTypeBytes give the tensors and stored bytes per
+	// dtype.
+	DTypeTensors map[string]int   `json:"dtype_tensors"`
+	DTypeBytes   map[string]int64 `json:"dtype_bytes"`
 	// Tensors is the number of stored tensors.
 	Tensors int `json:"tensors"`
 	// ContextLength is max_position_embeddings.
 	ContextLength int `json:"context_length"`
 	// WeightBytes is the size of the weights as stored (and mapped).
 	WeightBytes int64 `json:"weight_bytes"`
+	// BytesPerWeight is WeightBytes over Parameters.
+	BytesPerWeight float64 `json:"bytes_per_weight"`
+	// DecodeBytesPerToken is the weight bytes one decode step reads, the
+	// bound of decode speed by memory bandwidth: every tensor but the
+	// embeddings, of which one row is read (the token embedding in full
+	// when it is the tied head).
+	DecodeBytesPerToken int64 `json:"decode_bytes_per_token"`
 	// KVCacheBytesPer1K is the f32 key and value cache of all layers for
 	// 1024 tokens: 2 × layers × kv_heads × head_dim × 4 bytes × 1024.
 	KVCacheBytesPer1K int64 `json:"kv_cache_bytes_per_1k_tokens"`
@@ -35,14 +50,25 @@ func (c *Checkpoint) Summarize() Summary {
 		ModelType:     cfg.ModelType,
 		Architectures: cfg.Architectures,
 		DTypes:        map[string]int64{},
+		DTypeTensors:  map[string]int{},
+		DTypeBytes:    map[string]int64{},
 		ContextLength: cfg.MaxPositions,
 	}
+	rowRead := c.embeddingNames()
 	for _, t := range c.Tensors() {
-		n := int64(t.Elements())
+		n, b, dt := int64(t.Elements()), int64(len(t.Data)), t.DType.String()
 		s.Parameters += n
-		s.DTypes[t.DType.String()] += n
-		s.WeightBytes += int64(len(t.Data))
+		s.DTypes[dt] += n
+		s.DTypeTensors[dt]++
+		s.DTypeBytes[dt] += b
+		s.WeightBytes += b
 		s.Tensors++
+		if !rowRead[t.Name] {
+			s.DecodeBytesPerToken += b
+		}
+	}
+	if s.Parameters > 0 {
+		s.BytesPerWeight = float64(s.WeightBytes) / float64(s.Parameters)
 	}
 	perToken := int64(2*cfg.Layers*cfg.KVHeads*cfg.HeadDim) * 4
 	s.KVCacheBytesPer1K = perToken * kvTokens
@@ -52,6 +78,23 @@ func (c *Checkpoint) Summarize() Summary {
 	}
 	s.KVCacheBytesContext = perToken * int64(tokens)
 	return s
+}
+
+// embeddingNames are the stored names of the embeddings decode reads a
+// row of: the token embedding unless it is the tied head, and learned
+// positions.
+func (c *Checkpoint) embeddingNames() map[string]bool {
+	names := map[string]bool{}
+	fam, err := arch.Lookup(c.Config.ModelType)
+	if err != nil {
+		return names
+	}
+	for _, t := range c.Layout(fam) {
+		if t.Role == arch.Positions || t.Role == arch.Embedding && !c.Config.TieEmbeddings {
+			names[t.WeightName()] = true
+		}
+	}
+	return names
 }
 
 // DTypeNames returns the dtypes of s sorted by name.

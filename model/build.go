@@ -12,8 +12,9 @@ import (
 // builder fetches tensors by name with shape checks; the first error sticks,
 // so Model.load walks a family's tensor list without a check per tensor.
 type builder struct {
-	c   *loader.Checkpoint
-	err error
+	c    *loader.Checkpoint
+	conv *converter // re-stores the linear maps; nil keeps them as stored
+	err  error
 }
 
 func newBuilder(c *loader.Checkpoint) (*builder, error) {
@@ -60,6 +61,13 @@ func (b *builder) linear(t arch.Tensor) linear {
 	}
 	if t.Transposed {
 		w = transposed(w)
+	}
+	if b.conv != nil {
+		var err error
+		if w, err = b.conv.convert(w); err != nil {
+			b.err = err
+			return linear{}
+		}
 	}
 	l, err := newLinear(w, bias)
 	if err != nil {

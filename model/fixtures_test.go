@@ -8,7 +8,6 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/gollm/gollm/loader"
 	"github.com/gollm/gollm/weights"
 )
 
@@ -47,16 +46,7 @@ func loadFixture(t *testing.T, dir string) (*Model, *reference) {
 	if err := json.Unmarshal(b, &ref); err != nil {
 		t.Fatal(err)
 	}
-	c, err := loader.Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	m, err := Load(c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return m, &ref
+	return openModel(t, dir), &ref
 }
 
 // allLogits runs ids through a fresh state and returns logits [n×vocab].

@@ -4,15 +4,18 @@ import (
 	"fmt"
 
 	"github.com/gollm/gollm/internal/kernels"
+	"github.com/gollm/gollm/quant"
 	"github.com/gollm/gollm/weights"
 )
 
-// linear is y = x·Wᵀ (+ b) with W [out×in] kept in its stored dtype.
+// linear is y = x·Wᵀ (+ b) with W [out×in] kept in its stored dtype: a
+// float type, or a ggml block format read by kernels.QuantMat.
 type linear struct {
 	in, out int
 	dtype   weights.DType
 	f32     []float32 // W when stored as F32
 	u16     []uint16  // W when stored as F16 or BF16
+	q       []byte    // W when stored in a block format: out rows of rowBytes
 	bias    []float32 // nil when the layer has none
 }
 
@@ -21,20 +24,35 @@ func newLinear(w *weights.Tensor, bias []float32) (linear, error) {
 		return linear{}, fmt.Errorf("tensor %q: want 2 dimensions, got shape %v", w.Name, w.Shape)
 	}
 	l := linear{out: w.Shape[0], in: w.Shape[1], dtype: w.DType, bias: bias}
-	if w.DType == weights.F32 {
+	switch w.DType {
+	case weights.F32:
 		l.f32 = w.F32()
-	} else {
+	case weights.F16, weights.BF16:
 		l.u16 = w.U16()
+	default:
+		if _, err := kernels.QuantMat(w.DType, w.Data, l.out, l.in); err != nil {
+			return linear{}, fmt.Errorf("tensor %q: %w", w.Name, err)
+		}
+		l.q = w.Data
 	}
 	return l, nil
 }
 
+// rowBytes is the size of one stored row of a block-format W.
+func (l *linear) rowBytes() int { return len(l.q) / l.out }
+
 // mat is W as the kernels see it.
 func (l *linear) mat() kernels.Mat {
-	switch l.dtype {
-	case weights.F32:
+	switch {
+	case l.q != nil:
+		m, err := kernels.QuantMat(l.dtype, l.q, l.out, l.in)
+		if err != nil {
+			panic(fmt.Sprintf("model: %v (checked at load)", err))
+		}
+		return m
+	case l.dtype == weights.F32:
 		return kernels.F32Mat(l.f32, l.out, l.in)
-	case weights.BF16:
+	case l.dtype == weights.BF16:
 		return kernels.BF16Mat(l.u16, l.out, l.in)
 	default:
 		return kernels.F16Mat(l.u16, l.out, l.in)
@@ -71,10 +89,15 @@ func applyEach(x []float32, m int, ls []*linear, outs ...[]float32) {
 
 // row writes row r of W, converted to float32, into dst (embedding lookup).
 func (l *linear) row(dst []float32, r int) {
-	switch l.dtype {
-	case weights.F32:
+	switch {
+	case l.q != nil:
+		rb := l.rowBytes()
+		if err := quant.DequantizeRow(l.dtype, dst[:l.in], l.q[r*rb:(r+1)*rb]); err != nil {
+			panic(fmt.Sprintf("model: %v (checked at load)", err))
+		}
+	case l.dtype == weights.F32:
 		copy(dst, l.f32[r*l.in:(r+1)*l.in])
-	case weights.BF16:
+	case l.dtype == weights.BF16:
 		kernels.BF16ToF32(dst, l.u16[r*l.in:(r+1)*l.in])
 	default:
 		kernels.F16ToF32(dst, l.u16[r*l.in:(r+1)*l.in])
@@ -86,7 +109,7 @@ func (l *linear) row(dst []float32, r int) {
 // keeps every projection as [out×in].
 func transposed(t *weights.Tensor) *weights.Tensor {
 	rows, cols := t.Shape[0], t.Shape[1]
-	es := t.DType.Size()
+	es := t.DType.BlockBytes() // a float type: one element a block
 	data := make([]byte, len(t.Data))
 	for r := 0; r < rows; r++ {
 		for c := 0; c < cols; c++ {

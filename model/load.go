@@ -17,7 +17,7 @@ func (m *Model) load(b *builder, fam *arch.Family) error {
 	}
 	m.act = act
 	m.layers = make([]layer, c.Layers)
-	for _, t := range fam.Tensors(c, b.c.Has) {
+	for _, t := range b.c.Layout(fam) {
 		if t.Role.IsNorm() {
 			*m.normOf(t) = b.norm(t, fam.Norm, c.NormEps)
 			continue
@@ -130,6 +130,9 @@ func splitRows(l linear, qd, kvd int) (q, k, v linear) {
 			p.f32 = l.f32[r0*l.in : (r0+n)*l.in]
 		} else if l.u16 != nil {
 			p.u16 = l.u16[r0*l.in : (r0+n)*l.in]
+		} else {
+			rb := l.rowBytes()
+			p.q = l.q[r0*rb : (r0+n)*rb]
 		}
 		if l.bias != nil {
 			p.bias = l.bias[r0 : r0+n]

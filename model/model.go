@@ -40,7 +40,10 @@ type layer struct {
 
 // Load builds a Model from an opened checkpoint, checking every tensor the
 // architecture needs (its arch.Family's list) against the config's shapes.
-func Load(c *loader.Checkpoint) (*Model, error) {
+func Load(c *loader.Checkpoint) (*Model, error) { return LoadWith(c, LoadOptions{}) }
+
+// load is LoadWith once the options are checked.
+func load(c *loader.Checkpoint, o LoadOptions) (*Model, error) {
 	b, err := newBuilder(c)
 	if err != nil {
 		return nil, err
@@ -57,6 +60,9 @@ func Load(c *loader.Checkpoint) (*Model, error) {
 		kvHeads: cfg.KVHeads,
 		headDim: cfg.HeadDim,
 		traits:  fam.Traits,
+	}
+	if o.Convert {
+		b.conv = newConverter(o, c.Layout(fam))
 	}
 	if err := m.load(b, fam); err != nil {
 		return nil, fmt.Errorf("model (%s): %w", cfg.ModelType, err)

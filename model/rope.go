@@ -11,11 +11,15 @@ import (
 // the "rotate half" layout (dimension i pairs with i + rot/2) over the first
 // rot dimensions of each head, with inverse frequencies and an attention
 // scaling chosen by the config's rope type. Angles are float32 products of a
-// float32 inverse frequency and the position, as in transformers.
+// float32 inverse frequency and the position, as in transformers. A config
+// with RopeInterleaved pairs adjacent dimensions (2i, 2i+1) instead: the q
+// and k rows of a GGUF llama are permuted to that order, and rotating them
+// so gives the same scores as HF's layout on the unpermuted rows.
 type rope struct {
-	rot     int       // rotated dimensions per head (even)
-	invFreq []float32 // rot/2 inverse frequencies in use
-	scale   float32   // attention_scaling: multiplies cos and sin (yarn)
+	rot         int       // rotated dimensions per head (even)
+	interleaved bool      // pair 2i with 2i+1 rather than i with i+rot/2
+	invFreq     []float32 // rot/2 inverse frequencies in use
+	scale       float32   // attention_scaling: multiplies cos and sin (yarn)
 
 	// dynamic NTK state: the frequencies grow with the longest sequence
 	// seen, as transformers' dynamic_rope_update does.
@@ -26,8 +30,9 @@ type rope struct {
 // rotations are the cos and sin of a forward pass's positions, computed
 // once and read by every layer's q and k.
 type rotations struct {
-	rot, pos0 int
-	cos, sin  []float32 // [position−pos0][rot/2], times the attention scaling
+	rot, pos0   int
+	interleaved bool
+	cos, sin    []float32 // [position−pos0][rot/2], times the attention scaling
 }
 
 func newRope(c *loader.Config, headDim int) (*rope, error) {
@@ -36,7 +41,7 @@ func newRope(c *loader.Config, headDim int) (*rope, error) {
 	if rot <= 0 {
 		return nil, fmt.Errorf("partial_rotary_factor %g leaves no rotated dimensions of head_dim %d", c.PartialRotary, headDim)
 	}
-	r := &rope{rot: rot, scale: 1, cfg: c}
+	r := &rope{rot: rot, interleaved: c.RopeInterleaved, scale: 1, cfg: c}
 	r.invFreq = baseInvFreq(c.RopeTheta, rot)
 	s := c.Rope
 	switch s.Type {
@@ -47,6 +52,10 @@ func newRope(c *loader.Config, headDim int) (*rope, error) {
 		}
 	case "llama3":
 		r.invFreq = llama3InvFreq(r.invFreq, s)
+	case "factors":
+		for i := range r.invFreq {
+			r.invFreq[i] /= s.FreqFactors[i]
+		}
 	case "yarn":
 		r.invFreq, r.scale = yarnInvFreq(c, rot)
 	default:
@@ -136,7 +145,7 @@ func yarnInvFreq(c *loader.Config, rot int) ([]float32, float32) {
 func (r *rope) prepare(pos0, n int) *rotations {
 	r.updateDynamic(pos0 + n - 1)
 	half := r.rot / 2
-	t := &rotations{rot: r.rot, pos0: pos0, cos: make([]float32, n*half), sin: make([]float32, n*half)}
+	t := &rotations{rot: r.rot, pos0: pos0, interleaved: r.interleaved, cos: make([]float32, n*half), sin: make([]float32, n*half)}
 	for i := 0; i < n; i++ {
 		p := float32(pos0 + i)
 		for j, f := range r.invFreq {
@@ -171,8 +180,9 @@ func (r *rope) updateDynamic(maxPos int) {
 }
 
 // apply rotates x, laid out [rows][heads][headDim], where row i has
-// position pos0+i: the "rotate half" layout (dimension j pairs with
-// j + rot/2) over the first rot dimensions of each head.
+// position pos0+i, over the first rot dimensions of each head: dimension
+// j paired with j + rot/2 ("rotate half"), or with its neighbour when
+// interleaved; pair j turns by frequency j either way.
 func (t *rotations) apply(x []float32, rows, heads, headDim, pos0 int) {
 	half := t.rot / 2
 	for i := 0; i < rows; i++ {
@@ -180,10 +190,23 @@ func (t *rotations) apply(x []float32, rows, heads, headDim, pos0 int) {
 		cos, sin := t.cos[off:off+half], t.sin[off:off+half]
 		for h := 0; h < heads; h++ {
 			v := x[(i*heads+h)*headDim:][:t.rot]
+			if t.interleaved {
+				rotatePairs(v, cos, sin)
+				continue
+			}
 			a, b := v[:half], v[half:]
 			for j := range a {
 				a[j], b[j] = a[j]*cos[j]-b[j]*sin[j], b[j]*cos[j]+a[j]*sin[j]
 			}
 		}
+	}
+}
+
+// rotatePairs turns each adjacent pair (v[2j], v[2j+1]) by the angle of
+// cos[j] and sin[j].
+func rotatePairs(v, cos, sin []float32) {
+	for j := range cos {
+		a, b := v[2*j], v[2*j+1]
+		v[2*j], v[2*j+1] = a*cos[j]-b*sin[j], b*cos[j]+a*sin[j]
 	}
 }

@@ -1,6 +1,7 @@
 // Package weights holds typed, read-only tensors over stored bytes (usually a
-// memory-mapped safetensors file). Tensors keep their stored dtype; kernels
-// convert on the fly, so a bf16 model is not doubled in memory.
+// memory-mapped safetensors or GGUF file). Tensors keep their stored dtype,
+// a float type or a ggml block format; kernels convert on the fly, so a
+// bf16 model is not doubled in memory.
 package weights
 
 import (
@@ -8,17 +9,19 @@ import (
 	"math"
 	"unsafe"
 
+	"github.com/gollm/gollm/quant"
 	"github.com/x448/float16"
 )
 
-// DType is a tensor element type.
-type DType uint8
+// DType is a tensor element type: a ggml type (package quant), so one
+// enumeration names safetensors' float types and GGUF's block formats.
+type DType = quant.Type
 
-// Supported element types.
+// The float element types safetensors stores.
 const (
-	F32 DType = iota + 1
-	F16
-	BF16
+	F32  = quant.F32
+	F16  = quant.F16
+	BF16 = quant.BF16
 )
 
 // ParseDType maps a safetensors dtype name ("F32", "F16", "BF16") to a DType.
@@ -34,33 +37,14 @@ func ParseDType(s string) (DType, error) {
 	return 0, fmt.Errorf("unsupported dtype %q (supported: F32, F16, BF16)", s)
 }
 
-// String returns the safetensors name of d.
-func (d DType) String() string {
-	switch d {
-	case F32:
-		return "F32"
-	case F16:
-		return "F16"
-	case BF16:
-		return "BF16"
-	}
-	return fmt.Sprintf("DType(%d)", uint8(d))
-}
-
-// Size is the number of bytes of one element.
-func (d DType) Size() int {
-	if d == F32 {
-		return 4
-	}
-	return 2
-}
-
 // Tensor is a named, shaped, read-only view of stored elements.
 type Tensor struct {
 	Name  string
 	DType DType
 	Shape []int
-	Data  []byte // len(Data) == Elements()*DType.Size()
+	// Data holds the elements: len(Data) is Elements()/BlockElems() ×
+	// BlockBytes() of DType (4 or 2 bytes an element for the floats).
+	Data []byte
 }
 
 // Elements is the product of the shape.
@@ -106,9 +90,11 @@ func (t *Tensor) U16() []uint16 {
 	return out
 }
 
-// Float32s returns a float32 copy of all elements, converting as needed.
-// Use it for small tensors (norms, biases); large weights stay in their
-// stored dtype and go through the kernels.
+// Float32s returns a float32 copy of all elements, converting or
+// dequantizing as needed. Use it for small tensors (norms, biases); large
+// weights stay in their stored dtype and go through the kernels. The
+// DType must be one quant converts (every type the loader accepts) and
+// Data its size, as the loader checks.
 func (t *Tensor) Float32s() []float32 {
 	switch t.DType {
 	case F32:
@@ -120,7 +106,7 @@ func (t *Tensor) Float32s() []float32 {
 			out[i] = math.Float32frombits(uint32(v) << 16)
 		}
 		return out
-	default:
+	case F16:
 		src := t.U16()
 		out := make([]float32, len(src))
 		for i, v := range src {
@@ -128,4 +114,9 @@ func (t *Tensor) Float32s() []float32 {
 		}
 		return out
 	}
+	out := make([]float32, t.Elements())
+	if err := quant.DequantizeRow(t.DType, out, t.Data); err != nil {
+		panic(fmt.Sprintf("weights: tensor %q: %v", t.Name, err))
+	}
+	return out
 }

@@ -32,6 +32,7 @@ type modelBenchOpts struct {
 	allLogits bool
 	json      bool
 	seed      uint64
+	weights   weightsFlag
 	plan      attention.PlanSpec
 }
 
@@ -55,7 +56,8 @@ gflops counts the weight matrix products only (2 × weights × tokens / s).`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&o.dir, "model", "", "HF model folder (default: the embedded model)")
+	f.StringVar(&o.dir, "model", "", "HF model folder or GGUF file (default: the embedded model)")
+	o.weights.register(f)
 	f.StringVar(&o.shape, "shape", "", "built-in shape to run with --random: "+benchShapeNames())
 	f.BoolVar(&o.random, "random", false, "use random weights of --shape")
 	f.IntSliceVar(&o.pp, "pp", []int{512}, "prompt lengths to prefill; repeatable")
@@ -118,7 +120,7 @@ func runModelBench(w io.Writer, o modelBenchOpts) error {
 		return err
 	}
 	defer ckpt.Close()
-	m, err := model.Load(ckpt)
+	m, err := o.weights.load(ckpt)
 	if err != nil {
 		return err
 	}

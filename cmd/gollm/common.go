@@ -19,6 +19,7 @@ type modelFlags struct {
 	encoding  string
 	threads   int
 	seed      uint64
+	weights   weightsFlag
 	plan      attention.PlanSpec
 }
 
@@ -32,7 +33,8 @@ func (f *modelFlags) register(fs *pflag.FlagSet) {
 // registerForSweeps is register without --hyper-layers and --hyper-pattern,
 // which perplexity takes as sweep lists (sweepFlags).
 func (f *modelFlags) registerForSweeps(fs *pflag.FlagSet) {
-	fs.StringVar(&f.dir, "model", "", "HF model folder (config.json, *.safetensors, tokenizer.json); default: the embedded model")
+	fs.StringVar(&f.dir, "model", "", "HF model folder (config.json, *.safetensors, tokenizer.json) or GGUF file; default: the embedded model")
+	f.weights.register(fs)
 	fs.StringVar(&f.tokenizer, "tokenizer", "", "tokenizer file or folder overriding the model's own")
 	fs.StringVar(&f.encoding, "encoding", "", "tiktoken encoding overriding the model's tokenizer (r50k_base, p50k_base, cl100k_base, o200k_base)")
 	addThreads(fs, &f.threads)
@@ -57,7 +59,7 @@ func (f *modelFlags) open() (*loaded, error) {
 	if err != nil {
 		return nil, err
 	}
-	m, err := model.Load(ckpt)
+	m, err := f.weights.load(ckpt)
 	if err != nil {
 		ckpt.Close()
 		return nil, err
@@ -70,6 +72,8 @@ func (f *modelFlags) open() (*loaded, error) {
 		tok, err = tokenizer.Load(f.tokenizer)
 	case f.dir == "":
 		tok, err = tokenizer.LoadFS(ckpt.FS, ".")
+	case ckpt.GGUF != nil:
+		tok, err = ggufTokenizer(ckpt)
 	default:
 		tok, err = tokenizer.Load(f.dir)
 	}
@@ -97,4 +101,15 @@ func openCheckpoint(dir string) (*loader.Checkpoint, error) {
 	}
 	fmt.Fprintln(os.Stderr, "gollm: no --model given: using the embedded default model")
 	return openDefault()
+}
+
+// ggufTokenizer builds the tokenizer a GGUF file's metadata describes.
+// Until tokenizer reads GGUF vocabularies, it names what the file holds
+// and asks for the model's tokenizer.json instead (--tokenizer DIR).
+func ggufTokenizer(c *loader.Checkpoint) (tokenizer.Tokenizer, error) {
+	v, err := c.ReadGGUFVocab()
+	if err != nil {
+		return nil, err
+	}
+	return nil, fmt.Errorf("%s: its tokenizer (%q, %d tokens) cannot be read from GGUF metadata yet: give --tokenizer with the model's HF folder or tokenizer.json", c.Dir, v.Model, len(v.Tokens))
 }

@@ -2,11 +2,16 @@ package main
 
 import (
 	"fmt"
+	"os"
+	"time"
 
 	"github.com/spf13/pflag"
 
 	"github.com/gollm/gollm/attention"
 	"github.com/gollm/gollm/internal/parallel"
+	"github.com/gollm/gollm/loader"
+	"github.com/gollm/gollm/model"
+	"github.com/gollm/gollm/quant"
 	"github.com/gollm/gollm/weights"
 )
 
@@ -43,6 +48,37 @@ func (k *kvTypeFlag) register(fs *pflag.FlagSet, auto string) {
 
 // resolve returns the storage for a cache that auto judges by n positions.
 func (k kvTypeFlag) resolve(n int) (weights.DType, error) { return attention.ParseKVType(k.name, n) }
+
+// weightsFlag is --weights: the type a safetensors model's linear maps are
+// re-stored in at load.
+type weightsFlag struct{ name string }
+
+// weightsTypes are --weights' values.
+var weightsTypes = map[string]quant.Type{"f32": quant.F32, "bf16": quant.BF16, "q8_0": quant.Q8_0, "q4_k": quant.Q4_K}
+
+func (w *weightsFlag) register(fs *pflag.FlagSet) {
+	fs.StringVar(&w.name, "weights", "", "re-store a safetensors model's linear weights at load: f32|bf16|q8_0|q4_k (default: as stored)")
+}
+
+// load loads the model of c with the weights --weights asks for, showing
+// a progress bar and the time taken when it converts them.
+func (w weightsFlag) load(c *loader.Checkpoint) (*model.Model, error) {
+	if w.name == "" {
+		return model.Load(c)
+	}
+	t, ok := weightsTypes[w.name]
+	if !ok {
+		return nil, fmt.Errorf("--weights %q: want f32, bf16, q8_0 or q4_k", w.name)
+	}
+	bar := newProgress(stderrIsTerminal(), "weights to "+t.String())
+	start := time.Now()
+	m, err := model.LoadWith(c, model.LoadOptions{Convert: true, Weights: t, Progress: bar.update})
+	bar.done()
+	if err == nil {
+		fmt.Fprintf(os.Stderr, "gollm: weights stored as %v in %.2f s\n", t, time.Since(start).Seconds())
+	}
+	return m, err
+}
 
 // addPlanFlags adds every attention plan flag to fs, into p, with
 // attention.DefaultPlanSpec's values: addHyperLayerFlags and addKernelFlags.

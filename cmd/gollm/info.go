@@ -19,14 +19,14 @@ type infoOpts struct {
 func init() {
 	var o infoOpts
 	cmd := &cobra.Command{
-		Use:   "info --model DIR",
-		Short: "Describe an HF model folder: architecture, parameters, dtypes, context, memory",
+		Use:   "info --model DIR|FILE.gguf",
+		Short: "Describe an HF model folder or GGUF file: architecture, parameters, dtypes, context, memory",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runInfo(cmd.OutOrStdout(), o)
 		},
 	}
-	cmd.Flags().StringVar(&o.model, "model", "", "HF model folder (config.json + safetensors)")
+	cmd.Flags().StringVar(&o.model, "model", "", "HF model folder (config.json + safetensors) or GGUF file")
 	cmd.Flags().BoolVar(&o.asJSON, "json", false, "print JSON instead of a table")
 	_ = cmd.MarkFlagRequired("model")
 	rootCmd.AddCommand(cmd)
@@ -55,7 +55,7 @@ func runInfo(w io.Writer, o infoOpts) error {
 	cfg := c.Config
 	dtypes := make([]string, 0, len(s.DTypes))
 	for _, name := range s.DTypeNames() {
-		dtypes = append(dtypes, fmt.Sprintf("%s %s", name, infoCount(s.DTypes[name])))
+		dtypes = append(dtypes, fmt.Sprintf("%s %s in %d tensors (%s)", name, infoCount(s.DTypes[name]), s.DTypeTensors[name], infoBytes(s.DTypeBytes[name])))
 	}
 	rows := [][2]string{
 		{"model", c.Dir},
@@ -66,7 +66,8 @@ func runInfo(w io.Writer, o infoOpts) error {
 			cfg.Layers, cfg.Hidden, cfg.Heads, cfg.KVHeads, cfg.HeadDim, cfg.Intermediate, cfg.VocabSize)},
 		{"context length", fmt.Sprintf("%d tokens", s.ContextLength)},
 		{"positions", infoPositions(cfg)},
-		{"weights", infoBytes(s.WeightBytes) + " as stored"},
+		{"weights", fmt.Sprintf("%s as stored, %.3f bytes per weight", infoBytes(s.WeightBytes), s.BytesPerWeight)},
+		{"decode bound", fmt.Sprintf("%s of weights read per token", infoBytes(s.DecodeBytesPerToken))},
 		{"KV cache (f32)", fmt.Sprintf("%s per 1k tokens, %s at full context", infoBytes(s.KVCacheBytesPer1K), infoBytes(s.KVCacheBytesContext))},
 	}
 	for _, r := range rows {
@@ -83,8 +84,15 @@ func infoPositions(cfg *loader.Config) string {
 		return "learned absolute"
 	}
 	s := fmt.Sprintf("RoPE theta %g, %s scaling", cfg.RopeTheta, cfg.Rope.Type)
-	if cfg.Rope.Type != "default" {
+	switch cfg.Rope.Type {
+	case "default":
+	case "factors":
+		s += fmt.Sprintf(" (%d per-frequency factors, GGUF rope_freqs)", len(cfg.Rope.FreqFactors))
+	default:
 		s += fmt.Sprintf(" ×%g from %d", cfg.Rope.Factor, cfg.Rope.OriginalMaxPositions)
+	}
+	if cfg.RopeInterleaved {
+		s += ", adjacent pairs (GGUF llama layout)"
 	}
 	if cfg.PartialRotary != 1 {
 		s += fmt.Sprintf(", rotary dim %d of %d", cfg.RotaryDim(), cfg.HeadDim)

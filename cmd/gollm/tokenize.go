@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/gollm/gollm/loader"
 	"github.com/gollm/gollm/tokenizer"
 	"github.com/spf13/cobra"
 )
@@ -105,7 +106,7 @@ func pickTokenizer() (tokenizer.Tokenizer, error) {
 			return nil, fmt.Errorf("tokenize: --model: %w", err)
 		}
 		if !st.IsDir() {
-			return nil, fmt.Errorf("tokenize: --model %s is not a folder (use --tokenizer for a file)", f.model)
+			return ggufTokenizerOf(f.model)
 		}
 		return tokenizer.Load(f.model)
 	default:
@@ -163,4 +164,14 @@ func parseIDs(s string) ([]int, error) {
 		ids = append(ids, id)
 	}
 	return ids, nil
+}
+
+// ggufTokenizerOf is the tokenizer of the GGUF file at path.
+func ggufTokenizerOf(path string) (tokenizer.Tokenizer, error) {
+	c, err := loader.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("tokenize: --model: %w", err)
+	}
+	defer c.Close()
+	return ggufTokenizer(c)
 }
