@@ -3,37 +3,22 @@ package loader
 import (
 	"fmt"
 	"math"
+
+	"github.com/gollm/gollm/tokenizer"
 )
-
-// GGUFVocab is the tokenizer a GGUF file's metadata describes: its
-// tokenizer.* keys as stored, field for field those of
-// tokenizer.GGUFVocab, so one converts to the other.
-type GGUFVocab struct {
-	Model  string    // tokenizer.ggml.model: "gpt2" (byte-level BPE), "llama" (SentencePiece), …
-	Pre    string    // tokenizer.ggml.pre: the pre-tokenizer's name; "" when absent
-	Tokens []string  // tokenizer.ggml.tokens: the text of each id
-	Scores []float32 // tokenizer.ggml.scores; nil when absent
-	Types  []int32   // tokenizer.ggml.token_type; nil when absent
-	Merges []string  // tokenizer.ggml.merges ("a b"); nil when absent
-
-	BOS, EOS, EOT, UNK, PAD *int   // tokenizer.ggml.{bos,eos,eot,unknown,padding}_token_id; nil when absent
-	AddBOS, AddEOS          *bool  // tokenizer.ggml.add_{bos,eos}_token
-	AddSpacePrefix          *bool  // tokenizer.ggml.add_space_prefix
-	ChatTemplate            string // tokenizer.chat_template; "" when absent
-}
 
 // ReadGGUFVocab reads the tokenizer keys of the checkpoint's GGUF file.
 // An HF folder, a file without tokenizer.ggml.model or tokens, and keys
 // of the wrong type are errors naming the key; the tokenizer checks the
 // rest.
-func (c *Checkpoint) ReadGGUFVocab() (*GGUFVocab, error) {
+func (c *Checkpoint) ReadGGUFVocab() (*tokenizer.GGUFVocab, error) {
 	f := c.GGUF
 	if f == nil {
 		return nil, fmt.Errorf("loader: %s: not a GGUF file", c.Dir)
 	}
 	var err error
 	r := &ggufReader{f: f, err: &err}
-	v := &GGUFVocab{
+	v := &tokenizer.GGUFVocab{
 		Model:          r.String("", "tokenizer.ggml.model"),
 		Pre:            r.String("", "tokenizer.ggml.pre"),
 		BOS:            optionalInt(r, "tokenizer.ggml.bos_token_id"),

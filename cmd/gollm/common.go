@@ -104,12 +104,14 @@ func openCheckpoint(dir string) (*loader.Checkpoint, error) {
 }
 
 // ggufTokenizer builds the tokenizer a GGUF file's metadata describes.
-// Until tokenizer reads GGUF vocabularies, it names what the file holds
-// and asks for the model's tokenizer.json instead (--tokenizer DIR).
 func ggufTokenizer(c *loader.Checkpoint) (tokenizer.Tokenizer, error) {
 	v, err := c.ReadGGUFVocab()
 	if err != nil {
 		return nil, err
 	}
-	return nil, fmt.Errorf("%s: its tokenizer (%q, %d tokens) cannot be read from GGUF metadata yet: give --tokenizer with the model's HF folder or tokenizer.json", c.Dir, v.Model, len(v.Tokens))
+	tok, err := tokenizer.FromGGUF(*v)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", c.Dir, err)
+	}
+	return tok, nil
 }

@@ -95,8 +95,7 @@ func TestGGUFCommands(t *testing.T) {
 		{[]string{"run", "--model", path, "--tokenizer", dir, "--max-tokens", "3", "hi"}, 0, ""},
 		{[]string{"perplexity", "--model", path, "--tokenizer", dir, "--file", text, "--ctx", "32", "--windows", "1"}, 0, "PPL"},
 		{[]string{"bench", "model", "--model", path, "--pp", "8", "--tg", "2", "--reps", "1"}, 0, ""},
-		{[]string{"run", "--model", path, "--max-tokens", "3", "hi"}, 1, `its tokenizer ("gpt2", 257 tokens) cannot be read from GGUF metadata yet: give --tokenizer`},
-		{[]string{"tokenize", "--model", path, "--", "hi"}, 1, "cannot be read from GGUF metadata yet"},
+		{[]string{"run", "--model", path, "--max-tokens", "3", "hi"}, 0, ""},
 		{[]string{"run", "--model", dir, "--weights", "q8_0", "--max-tokens", "3", "hi"}, 0, ""},
 		{[]string{"run", "--model", dir, "--weights", "q3_k", "hi"}, 1, `--weights "q3_k": want f32, bf16, q8_0 or q4_k`},
 		{[]string{"run", "--model", path, "--tokenizer", dir, "--weights", "q8_0", "hi"}, 1, "converting the weights of a GGUF file is not supported"},
@@ -109,5 +108,23 @@ func TestGGUFCommands(t *testing.T) {
 		if code != tc.code || !strings.Contains(got, tc.want) {
 			t.Errorf("gollm %s: exit %d, want %d with %q in\nstdout: %s\nstderr: %s", strings.Join(tc.args, " "), code, tc.code, tc.want, out, errs)
 		}
+	}
+}
+
+// TestGGUFTokenize: the tokenizer read from a GGUF file's metadata gives
+// the ids of the HF folder it was written from.
+func TestGGUFTokenize(t *testing.T) {
+	dir, path := tinyGGUF(t)
+	text := "the quick brown fox, 42 times!"
+	fromDir, errs, code := runCLI(t, "", "tokenize", "--model", dir, "--", text)
+	if code != 0 {
+		t.Fatalf("tokenize --model %s: exit %d: %s", dir, code, errs)
+	}
+	fromGGUF, errs, code := runCLI(t, "", "tokenize", "--model", path, "--", text)
+	if code != 0 {
+		t.Fatalf("tokenize --model %s: exit %d: %s", path, code, errs)
+	}
+	if fromGGUF != fromDir || fromDir == "" {
+		t.Errorf("ids from the GGUF metadata:\n%s\nfrom the folder:\n%s", fromGGUF, fromDir)
 	}
 }
