@@ -50,6 +50,7 @@ type qrows struct {
 	d     []float32
 	s     []float32
 	bsums []int16
+	rows  []qrow // rows[r] views row r (built once: the dot loops ask for it per weight row)
 }
 
 var qrowsPool sync.Pool
@@ -70,6 +71,10 @@ func quantizeRows(a act, x []float32, m, k int) *qrows {
 		q.s, q.bsums = grow(q.s, m*nb), q.bsums[:0]
 	} else {
 		q.s, q.bsums = q.s[:0], grow(q.bsums, m*k/16)
+	}
+	q.rows = grow(q.rows, m)
+	for r := range q.rows {
+		q.rows[r] = q.view(r)
 	}
 	grain := max(1, (1<<16)/max(k, 1))
 	parallel.For(m, grain, func(lo, hi int) {
@@ -96,7 +101,10 @@ func grow[T any](s []T, n int) []T {
 }
 
 // row returns row r.
-func (q *qrows) row(r int) qrow {
+func (q *qrows) row(r int) qrow { return q.rows[r] }
+
+// view slices row r out of q's buffers.
+func (q *qrows) view(r int) qrow {
 	nb := q.k / q.a.blockLen()
 	x := qrow{qs: q.qs[r*q.k : (r+1)*q.k], d: q.d[r*nb : (r+1)*nb]}
 	if q.a == act32 {

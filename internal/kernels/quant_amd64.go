@@ -153,15 +153,22 @@ func asmKern(t quant.Type,
 			_, _ = w[f.bytes*nb-1], x.qs[bl*nb-1]
 			return x1(nb, &w[0], &x.qs[0], &x.d[0], x.aux(nb))
 		},
-		dot4: func(w []byte, x *qrows, r0 int, out *[4]float32) {
+		dot4: func(w []byte, x *qrows, r0 int, out []float32, ldo int) {
 			nb := x.k / bl
+			_ = out[3*ldo]
 			if nb == 0 {
-				*out = [4]float32{}
+				for i := range 4 {
+					out[i*ldo] = 0
+				}
 				return
 			}
 			_, _, _ = w[f.bytes*nb-1], x.qs[(r0+4)*x.k-1], x.d[(r0+4)*nb-1]
 			aux, as := x.aux4(r0, nb)
-			x4(nb, &w[0], &x.qs[r0*x.k], x.k, &x.d[r0*nb], 4*nb, aux, as, &out[0])
+			var o [4]float32 // stays on the stack: x4 is a direct call
+			x4(nb, &w[0], &x.qs[r0*x.k], x.k, &x.d[r0*nb], 4*nb, aux, as, &o[0])
+			for i, v := range o {
+				out[i*ldo] = v
+			}
 		},
 	}
 }

@@ -14,8 +14,11 @@ type qdotFn func(w []byte, x qrow) float32
 // qkern is a weight type's dot products: with one activation row, and
 // (optionally) with four rows at once, each row's result equal to dot's.
 type qkern struct {
-	dot  qdotFn
-	dot4 func(w []byte, x *qrows, r0 int, out *[4]float32)
+	dot qdotFn
+	// dot4, when set, sets out[i·ldo] = w · x[r0+i] for i < 4. It writes
+	// into out itself: a result array of the caller's would escape to the
+	// heap through the indirect call, once per weight row.
+	dot4 func(w []byte, x *qrows, r0 int, out []float32, ldo int)
 }
 
 // rows sets out[(r−r0)·ldo] = w · x[r] for rows r0 ≤ r < r1 of x, four at a
@@ -23,12 +26,8 @@ type qkern struct {
 func (kn qkern) rows(w []byte, x *qrows, r0, r1 int, out []float32, ldo int) {
 	r := r0
 	if kn.dot4 != nil {
-		var o [4]float32
 		for ; r+4 <= r1; r += 4 {
-			kn.dot4(w, x, r, &o)
-			for i, v := range o {
-				out[(r-r0+i)*ldo] = v
-			}
+			kn.dot4(w, x, r, out[(r-r0)*ldo:], ldo)
 		}
 	}
 	for ; r < r1; r++ {
