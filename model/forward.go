@@ -82,9 +82,6 @@ func (s *State) KVBytes() int64 {
 	return b
 }
 
-// KVType is the storage type of the cache.
-func (s *State) KVType() weights.DType { return s.kv[0].DType() }
-
 // Forward runs ids (positions s.Len() … s.Len()+len(ids)−1) through the
 // model, appends their keys and values to the cache, and returns the final
 // normalised hidden states [len(ids)×HiddenSize]. Turn them into logits

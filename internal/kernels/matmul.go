@@ -73,15 +73,5 @@ func matmul(out, x []float32, m, k int, w wmat, n int) {
 	}
 }
 
-// Dot returns the inner product of a and b (len(b) >= len(a)).
-func Dot(a, b []float32) float32 {
-	var s [1]float32
-	if len(a) == 0 {
-		return 0
-	}
-	active.gemvF32(a, 1, b[:len(a)], 1, s[:], 1)
-	return s[0]
-}
-
 // BF16ToF32 widens bfloat16 bit patterns to float32 (exact).
 func BF16ToF32(dst []float32, src []uint16) { active.cvtBF16(dst, src) }
