@@ -19,8 +19,8 @@ const decodeRows = 8
 // task covers (at least 256 keys): its scores and value sums each read the
 // chunk as four streams of a quarter (kernels.DotRows, kernels.WeightedSum),
 // and 128 KiB keeps those streams long while a 16k cache still makes 16–32
-// tasks per KV head. On the dev VM (d = 64) 256 and 512 f16 keys were
-// slower than 1024, and 256 or 1024 f32 keys no faster than 512.
+// tasks per KV head. Smaller and larger chunks were measured and were not
+// faster (docs/benchmarks.md, "Tried and did not help").
 const decodeChunkBytes = 128 << 10
 
 // attendDecode serves decoding against an f32 cache; see decode.

@@ -18,18 +18,19 @@ type byteBPE struct {
 }
 
 // newByteBPE builds the encoder from ranks (token bytes → rank), with
-// rankToID mapping ranks to ids (nil: the same). pieces gives each id's
-// bytes for decoding, specials included.
-func newByteBPE(ranks map[string]int, rankToID []int, pattern string, pieces [][]byte) (*byteBPE, error) {
+// rankToID mapping ranks to ids (nil: the same) and the split patterns
+// (newSplitter). pieces gives each id's bytes for decoding, specials
+// included.
+func newByteBPE(ranks map[string]int, rankToID []int, pieces [][]byte, patterns ...string) (*byteBPE, error) {
 	r, err := newBPERanks(ranks)
 	if err != nil {
 		return nil, err
 	}
-	split, err := newSplitter(pattern)
+	split, err := newSplitter(patterns...)
 	if err != nil {
 		return nil, err
 	}
-	return &byteBPE{frame: frame{vocabSize: len(pieces)}, ranks: r, split: split, rankToID: rankToID, pieces: pieces, parallel: splitSafePatterns[pattern]}, nil
+	return &byteBPE{frame: frame{vocabSize: len(pieces)}, ranks: r, split: split, rankToID: rankToID, pieces: pieces, parallel: len(patterns) == 1 && splitSafePatterns[patterns[0]]}, nil
 }
 
 // Encode implements Tokenizer.

@@ -1,5 +1,7 @@
 package tokenizer
 
+import "strings"
+
 // GPT-2's byte-level alphabet: every byte is shown as one printable rune so
 // that vocab files can be JSON text. Printable Latin-1 bytes stand for
 // themselves; the other 68 bytes take the runes from U+0100 on, in byte order.
@@ -34,4 +36,13 @@ func byteLevelDecode(s string) (b []byte, ok bool) {
 		b = append(b, c)
 	}
 	return b, true
+}
+
+// byteLevelEncode writes bytes in the byte-level alphabet.
+func byteLevelEncode(b string) string {
+	var sb strings.Builder
+	for i := 0; i < len(b); i++ {
+		sb.WriteRune(byteToRune[b[i]])
+	}
+	return sb.String()
 }

@@ -7,9 +7,9 @@ import (
 )
 
 // tokenizerConfig is what gollm reads from a tokenizer_config.json: the BOS
-// and EOS token texts. Either may be empty.
+// and EOS token texts and the chat template. Any may be empty.
 type tokenizerConfig struct {
-	bos, eos string
+	bos, eos, chatTemplate string
 }
 
 // readTokenizerConfig reads dir/tokenizer_config.json; a missing or
@@ -20,13 +20,16 @@ func readTokenizerConfig(fsys fs.FS, dir string) tokenizerConfig {
 		return tokenizerConfig{}
 	}
 	var raw struct {
-		BOS json.RawMessage `json:"bos_token"`
-		EOS json.RawMessage `json:"eos_token"`
+		BOS  json.RawMessage `json:"bos_token"`
+		EOS  json.RawMessage `json:"eos_token"`
+		Chat json.RawMessage `json:"chat_template"`
 	}
 	if json.Unmarshal(data, &raw) != nil {
 		return tokenizerConfig{}
 	}
-	return tokenizerConfig{bos: tokenText(raw.BOS), eos: tokenText(raw.EOS)}
+	var chat string
+	_ = json.Unmarshal(raw.Chat, &chat) // a template given as a string; lists are left out
+	return tokenizerConfig{bos: tokenText(raw.BOS), eos: tokenText(raw.EOS), chatTemplate: chat}
 }
 
 // tokenText reads a token given as a string or as {"content": string}.

@@ -40,7 +40,7 @@ func buildHFByteLevel(f *hfFile, merges [][2]string, fr frame) (Tokenizer, error
 		}
 		byBytes[string(b)] = id
 	}
-	ranks, rankToID, err := mergeRanks(byBytes, merges)
+	ranks, rankToID, err := mergeRanks(byBytes, merges, "model.merges")
 	if err != nil {
 		return nil, err
 	}
@@ -48,7 +48,7 @@ func buildHFByteLevel(f *hfFile, merges [][2]string, fr frame) (Tokenizer, error
 		b, _ := byteLevelDecode(tok)
 		return b
 	})
-	b, err := newByteBPE(ranks, rankToID, pattern, pieces)
+	b, err := newByteBPE(ranks, rankToID, pieces, pattern)
 	if err != nil {
 		return nil, fmt.Errorf("pre_tokenizer: %w", err)
 	}
@@ -98,14 +98,14 @@ func byteLevelPattern(pre *hfNode) (pattern string, prefixSpace bool, err error)
 // mergeRanks turns HF's merge list into tiktoken ranks: single bytes first,
 // then each merge's result in merge order. Tokens no merge produces get no
 // rank, as HF BPE can never build them. When the ranks equal the ids,
-// rankToID is nil.
-func mergeRanks(byBytes map[string]int, merges [][2]string) (ranks map[string]int, rankToID []int, err error) {
+// rankToID is nil. Errors name a bad merge as field[i].
+func mergeRanks(byBytes map[string]int, merges [][2]string, field string) (ranks map[string]int, rankToID []int, err error) {
 	ranks = map[string]int{}
 	var singles []int
 	for c := 0; c < 256; c++ {
 		id, ok := byBytes[string([]byte{byte(c)})]
 		if !ok {
-			return nil, nil, fmt.Errorf("model.vocab: no token for byte 0x%02x", c)
+			return nil, nil, fmt.Errorf("no token for byte 0x%02x", c)
 		}
 		singles = append(singles, id)
 	}
@@ -122,12 +122,12 @@ func mergeRanks(byBytes map[string]int, merges [][2]string) (ranks map[string]in
 		a, okA := byteLevelDecode(m[0])
 		b, okB := byteLevelDecode(m[1])
 		if !okA || !okB {
-			return nil, nil, fmt.Errorf("model.merges[%d]: %q %q not in the byte-level alphabet", i, m[0], m[1])
+			return nil, nil, fmt.Errorf("%s[%d]: %q %q not in the byte-level alphabet", field, i, m[0], m[1])
 		}
 		joined := string(a) + string(b)
 		id, ok := byBytes[joined]
 		if !ok {
-			return nil, nil, fmt.Errorf("model.merges[%d]: %q + %q is not in model.vocab", i, m[0], m[1])
+			return nil, nil, fmt.Errorf("%s[%d]: %q + %q is not a token", field, i, m[0], m[1])
 		}
 		if _, seen := ranks[joined]; !seen {
 			ranks[joined] = len(order)

@@ -15,6 +15,7 @@ type hfFile struct {
 		SingleWord bool   `json:"single_word"`
 		Lstrip     bool   `json:"lstrip"`
 		Rstrip     bool   `json:"rstrip"`
+		Special    bool   `json:"special"`
 	} `json:"added_tokens"`
 	Normalizer    *hfNode  `json:"normalizer"`
 	PreTokenizer  *hfNode  `json:"pre_tokenizer"`

@@ -70,7 +70,7 @@ func checkSplitters(t testing.TB, texts []string) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		ref, err := regexpSplitter(pattern)
+		ref, err := regexpSplitter(pattern, false)
 		if err != nil {
 			t.Fatal(err)
 		}

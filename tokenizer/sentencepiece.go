@@ -107,6 +107,21 @@ func readSPNormalizer(r *pbReader, m *spModel) {
 	}
 }
 
+// check refuses models gollm cannot run: empty, not BPE, or with a
+// precompiled normalizer.
+func (m *spModel) check() error {
+	if len(m.pieces) == 0 {
+		return fmt.Errorf("SentencePiece model has no pieces")
+	}
+	if m.modelType != 2 {
+		return fmt.Errorf("trainer_spec.model_type %d is not supported (only BPE, 2)", m.modelType)
+	}
+	if m.charsmap > 0 {
+		return fmt.Errorf("normalizer_spec %q with a precompiled_charsmap is not supported", m.normalizer)
+	}
+	return nil
+}
+
 // parseSentencePiece reads a SentencePiece BPE tokenizer.model. Like HF's
 // LlamaTokenizer, Encode puts BOS first.
 func parseSentencePiece(data []byte, where string) (Tokenizer, error) {
@@ -114,33 +129,47 @@ func parseSentencePiece(data []byte, where string) (Tokenizer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("tokenizer: %s: not JSON, a tiktoken rank file or a SentencePiece model: %w", where, err)
 	}
-	if len(m.pieces) == 0 {
-		return nil, fmt.Errorf("tokenizer: %s: SentencePiece model has no pieces", where)
+	if err := m.check(); err != nil {
+		return nil, fmt.Errorf("tokenizer: %s: %w", where, err)
 	}
-	if m.modelType != 2 {
-		return nil, fmt.Errorf("tokenizer: %s: trainer_spec.model_type %d is not supported (only BPE, 2)", where, m.modelType)
+	t, err := newSPMPieces(m.pieces, m.scores, m.types)
+	if err != nil {
+		return nil, fmt.Errorf("tokenizer: %s: %w", where, err)
 	}
-	if m.charsmap > 0 {
-		return nil, fmt.Errorf("tokenizer: %s: normalizer_spec %q with a precompiled_charsmap is not supported", where, m.normalizer)
-	}
-	t := &spmBPE{vocab: map[string]int{}, pieces: make([][]byte, len(m.pieces)), unk: -1,
-		byteFallback: m.byteFallback, removeSpaces: m.removeSpaces, prefixAny: true, stripLead: m.addDummyPrefix}
-	t.vocabSize = len(m.pieces)
+	t.byteFallback, t.removeSpaces, t.prefixAny, t.stripLead = m.byteFallback, m.removeSpaces, true, m.addDummyPrefix
 	if m.addDummyPrefix {
 		t.dummy = prefixFirst
 	}
+	t.parallel = t.parallel && !t.removeSpaces
+	t.bos, t.eos = validID(m.bos, len(m.pieces)), nil
+	if e := validID(m.eos, len(m.pieces)); e >= 0 {
+		t.eos = []int{e}
+	}
+	if t.bos >= 0 {
+		t.prefix = []int{t.bos}
+	}
+	return t, nil
+}
+
+// newSPMPieces builds SentencePiece BPE from pieces by id, with their scores
+// (merge priorities) and types (sp* constants). Normal and user-defined
+// pieces merge, byte pieces are the byte fallback, the unknown piece is unk
+// and decodes to " ⁇ ", control and unused pieces decode to nothing.
+func newSPMPieces(pieces []string, scores []float32, types []int) (*spmBPE, error) {
+	t := &spmBPE{vocab: map[string]int{}, pieces: make([][]byte, len(pieces)), unk: -1}
+	t.vocabSize = len(pieces)
 	for i := range t.byteIDs {
 		t.byteIDs[i] = -1
 	}
-	for id, p := range m.pieces {
-		switch m.types[id] {
+	for id, p := range pieces {
+		switch types[id] {
 		case spNormal, spUserDefined:
 			t.vocab[p] = id
 			t.pieces[id] = []byte(strings.ReplaceAll(p, metaSpace, " "))
 		case spByte:
 			b, ok := parseBytePiece(p)
 			if !ok {
-				return nil, fmt.Errorf("tokenizer: %s: byte piece %d is %q, want <0xNN>", where, id, p)
+				return nil, fmt.Errorf("byte piece %d is %q, want <0xNN>", id, p)
 			}
 			t.byteIDs[b] = id
 			t.pieces[id] = []byte{b}
@@ -149,7 +178,6 @@ func parseSentencePiece(data []byte, where string) (Tokenizer, error) {
 			t.pieces[id] = []byte(" ⁇ ")
 		}
 	}
-	scores := m.scores
 	t.merge = func(_, _ int, s string) (float64, int, bool) {
 		id, ok := t.vocab[s]
 		if !ok {
@@ -157,15 +185,8 @@ func parseSentencePiece(data []byte, where string) (Tokenizer, error) {
 		}
 		return float64(scores[id]), id, true
 	}
-	t.parallel = !newlineInLongPiece(t.vocab) && !t.removeSpaces
+	t.parallel = !newlineInLongPiece(t.vocab)
 	t.wordCut = !metaSpaceInside(t.vocab)
-	t.bos, t.eos = validID(m.bos, len(m.pieces)), nil
-	if e := validID(m.eos, len(m.pieces)); e >= 0 {
-		t.eos = []int{e}
-	}
-	if t.bos >= 0 {
-		t.prefix = []int{t.bos}
-	}
 	return t, nil
 }
 

@@ -109,7 +109,7 @@ func fromRanks(ranks map[string]int, pattern string, specials map[string]int) (*
 	for tok, id := range specials {
 		pieces[id] = []byte(tok)
 	}
-	return newByteBPE(ranks, nil, pattern, pieces)
+	return newByteBPE(ranks, nil, pieces, pattern)
 }
 
 // looksLikeTiktoken reports whether data starts like a tiktoken rank file:
@@ -125,6 +125,25 @@ func looksLikeTiktoken(data []byte) bool {
 	}
 	_, err := strconv.Atoi(string(bytes.TrimSpace(rank)))
 	return err == nil
+}
+
+// readTiktokenRanks reads the "base64 rank" lines of a tiktoken file.
+func readTiktokenRanks(data []byte, where string) (map[string]int, error) {
+	ranks := map[string]int{}
+	for i, line := range bytes.Split(data, []byte("\n")) {
+		line = bytes.TrimSpace(line)
+		if len(line) == 0 {
+			continue
+		}
+		tok, rank, ok := bytes.Cut(line, []byte(" "))
+		b, err := base64.StdEncoding.DecodeString(string(tok))
+		r, err2 := strconv.Atoi(string(rank))
+		if !ok || err != nil || err2 != nil || r < 0 {
+			return nil, fmt.Errorf("tokenizer: %s: line %d: want \"base64 rank\"", where, i+1)
+		}
+		ranks[string(b)] = r
+	}
+	return ranks, nil
 }
 
 // llama3Specials names the 256 special tokens that follow Llama 3's 128000
@@ -143,19 +162,9 @@ func llama3Specials() []string {
 // 128000 ranks it behaves like Llama 3's tokenizer.json: the Llama 3 pattern,
 // special tokens matched in the text, <|begin_of_text|> put first.
 func parseTiktokenModel(data []byte, where string) (Tokenizer, error) {
-	ranks := map[string]int{}
-	for i, line := range bytes.Split(data, []byte("\n")) {
-		line = bytes.TrimSpace(line)
-		if len(line) == 0 {
-			continue
-		}
-		tok, rank, ok := bytes.Cut(line, []byte(" "))
-		b, err := base64.StdEncoding.DecodeString(string(tok))
-		r, err2 := strconv.Atoi(string(rank))
-		if !ok || err != nil || err2 != nil || r < 0 {
-			return nil, fmt.Errorf("tokenizer: %s: line %d: want \"base64 rank\"", where, i+1)
-		}
-		ranks[string(b)] = r
+	ranks, err := readTiktokenRanks(data, where)
+	if err != nil {
+		return nil, err
 	}
 	specials := map[string]int{}
 	var added []addedToken

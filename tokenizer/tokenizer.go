@@ -4,7 +4,8 @@
 // Mistral), tokenizer.model files (Llama 3's tiktoken rank list and
 // SentencePiece BPE protobufs), and the tiktoken encodings r50k_base (gpt2),
 // p50k_base, cl100k_base and o200k_base, whose ranks are embedded in the
-// binary. Byte-level BPE runs on tiktoken-go's CoreBPE.
+// binary, and GGUF tokenizer metadata (FromGGUF, GGUFVocabFromDir).
+// Byte-level BPE runs on tiktoken-go's CoreBPE.
 //
 // Encoding never panics: invalid UTF-8 is encoded byte by byte (byte-level
 // BPE) or through byte fallback, and empty text gives no ids (apart from a

@@ -82,7 +82,7 @@ var avx2Impl = &impl{
 	gemvF32:     gemvF32Asm,
 	gemvBF16:    gemvBF16Asm,
 	gemvF16:     gemvF16Asm,
-	qdots:       goQdots,
+	qdots:       avx2Qdots,
 	cvtBF16:     cvtBF16Asm,
 	cvtF16:      cvtF16Asm,
 	axpy:        axpyAsm,
@@ -109,6 +109,7 @@ var avx512Impl = func() *impl {
 	im.name = "avx512"
 	im.mr, im.nr, im.mc, im.nc = 12, 32, 144, 4096
 	im.gemm = gemmAsm(12, 32, gemm12x32AVX512)
+	im.qdots = avx512Qdots()
 	return &im
 }()
 

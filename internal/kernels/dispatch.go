@@ -23,9 +23,9 @@ type impl struct {
 	gemvF32  func(x []float32, m int, w []float32, n int, out []float32, ldo int)
 	gemvBF16 func(x []float32, m int, w []uint16, n int, out []float32, ldo int)
 	gemvF16  func(x []float32, m int, w []uint16, n int, out []float32, ldo int)
-	// qdots holds the dot product of a block-quantized weight row with an
-	// activation row, for every type QuantMat accepts.
-	qdots map[quant.Type]qdotFn
+	// qdots holds the dot products of a block-quantized weight row with
+	// activation rows, for every type QuantMat accepts.
+	qdots map[quant.Type]qkern
 	// cvtBF16 and cvtF16 widen len(src) values into dst.
 	cvtBF16 func(dst []float32, src []uint16)
 	cvtF16  func(dst []float32, src []uint16)

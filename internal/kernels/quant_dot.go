@@ -11,6 +11,31 @@ import (
 // sum is exact; the blocks' scaled sums are added in float32.
 type qdotFn func(w []byte, x qrow) float32
 
+// qkern is a weight type's dot products: with one activation row, and
+// (optionally) with four rows at once, each row's result equal to dot's.
+type qkern struct {
+	dot  qdotFn
+	dot4 func(w []byte, x *qrows, r0 int, out *[4]float32)
+}
+
+// rows sets out[(r−r0)·ldo] = w · x[r] for rows r0 ≤ r < r1 of x, four at a
+// time where the kernel can.
+func (kn qkern) rows(w []byte, x *qrows, r0, r1 int, out []float32, ldo int) {
+	r := r0
+	if kn.dot4 != nil {
+		var o [4]float32
+		for ; r+4 <= r1; r += 4 {
+			kn.dot4(w, x, r, &o)
+			for i, v := range o {
+				out[(r-r0+i)*ldo] = v
+			}
+		}
+	}
+	for ; r < r1; r++ {
+		out[(r-r0)*ldo] = kn.dot(w, x.row(r))
+	}
+}
+
 // qformat is what the kernels know of a weight type: its activation
 // format, its block shape and the portable dot product.
 type qformat struct {
@@ -32,10 +57,10 @@ var qformats = map[quant.Type]qformat{
 }
 
 // goQdots holds the portable dot product of every type in qformats.
-var goQdots = func() map[quant.Type]qdotFn {
-	m := map[quant.Type]qdotFn{}
+var goQdots = func() map[quant.Type]qkern {
+	m := map[quant.Type]qkern{}
 	for t, f := range qformats {
-		m[t] = f.dot
+		m[t] = qkern{dot: f.dot}
 	}
 	return m
 }()
@@ -104,19 +129,21 @@ func scaleMin(j int, q []byte) (sc, m int32) {
 }
 
 // dotScaleMin is the Q4_K / Q5_K dot product with blocks of bytes bytes:
-// per block d·Σ_j sc_j·Σ q·y − dmin·Σ_j m_j·Σ y, where level(blk, i) is
-// weight i's level.
-func dotScaleMin(w []byte, x qrow, bytes int, level func(blk []byte, i int) int32) float32 {
+// per block d·Σ_j sc_j·Σ q·y − dmin·Σ_j m_j·Σ y, unpack filling the
+// block's 256 levels.
+func dotScaleMin(w []byte, x qrow, bytes int, unpack func(L *[256]uint8, blk []byte)) float32 {
 	var acc float32
+	var L [256]uint8
 	for b, dy := range x.d {
 		blk, y := w[bytes*b:bytes*(b+1)], x.qs[256*b:256*b+256]
 		bs := x.bsums[16*b : 16*b+16]
+		unpack(&L, blk)
 		var sumi, summ int32
 		for j := 0; j < 8; j++ {
 			sc, m := scaleMin(j, blk[4:16])
 			var s int32
-			for i := 32 * j; i < 32*j+32; i++ {
-				s += level(blk, i) * int32(y[i])
+			for i, l := range L[32*j : 32*j+32] {
+				s += int32(l) * int32(y[32*j+i])
 			}
 			sumi += sc * s
 			summ += m * (int32(bs[2*j]) + int32(bs[2*j+1]))
@@ -126,23 +153,27 @@ func dotScaleMin(w []byte, x qrow, bytes int, level func(blk []byte, i int) int3
 	return acc
 }
 
-// q4Level is weight i's 4-bit level in the nibbles qs: the 64 weights from
-// 64n take the low nibbles of qs[32n:32n+32], then the high ones.
-func q4Level(qs []byte, i int) int32 {
-	q := qs[i/64*32+i%32]
-	if i%64 >= 32 {
-		q >>= 4
+// unpackNibbles sets the levels of the 64 weights from 64n to the low
+// nibbles of qs[32n:32n+32], then the high ones.
+func unpackNibbles(L *[256]uint8, qs []byte) {
+	for n := 0; n < 4; n++ {
+		for l, q := range qs[32*n : 32*n+32] {
+			L[64*n+l], L[64*n+32+l] = q&15, q>>4
+		}
 	}
-	return int32(q & 15)
 }
 
 func dotQ4KGo(w []byte, x qrow) float32 {
-	return dotScaleMin(w, x, 144, func(blk []byte, i int) int32 { return q4Level(blk[16:], i) })
+	return dotScaleMin(w, x, 144, func(L *[256]uint8, blk []byte) { unpackNibbles(L, blk[16:]) })
 }
 
+// dotQ5KGo: weight i's fifth bit is bit i/32 of qh[i%32].
 func dotQ5KGo(w []byte, x qrow) float32 {
-	return dotScaleMin(w, x, 176, func(blk []byte, i int) int32 {
-		return q4Level(blk[48:], i) | int32(blk[16+i%32]>>(i/32)&1)<<4
+	return dotScaleMin(w, x, 176, func(L *[256]uint8, blk []byte) {
+		unpackNibbles(L, blk[48:])
+		for i := range L {
+			L[i] |= blk[16+i%32] >> (i / 32) & 1 << 4
+		}
 	})
 }
 
@@ -152,23 +183,27 @@ func dotQ5KGo(w []byte, x qrow) float32 {
 // 2k, 2k+1 of qh[32n + l].
 func dotQ6KGo(w []byte, x qrow) float32 {
 	var acc float32
+	var L [256]int32
 	for b, dy := range x.d {
 		blk, y := w[210*b:210*b+210], x.qs[256*b:256*b+256]
+		for n := 0; n < 2; n++ {
+			ql, qh := blk[64*n:64*n+64], blk[128+32*n:128+32*n+32]
+			for l, h := range qh {
+				L[128*n+l] = int32(ql[l]&15|h&3<<4) - 32
+				L[128*n+32+l] = int32(ql[l+32]&15|h>>2&3<<4) - 32
+				L[128*n+64+l] = int32(ql[l]>>4|h>>4&3<<4) - 32
+				L[128*n+96+l] = int32(ql[l+32]>>4|h>>6&3<<4) - 32
+			}
+		}
 		var sumi int32
 		for j := 0; j < 16; j++ {
 			var s int32
-			for i := 16 * j; i < 16*j+16; i++ {
-				n, k, l := i/128, i%128/32, i%32
-				lo := blk[64*n+l+32*(k&1)]
-				if k >= 2 {
-					lo >>= 4
-				}
-				q := int32(lo&15) | int32(blk[128+32*n+l]>>(2*k)&3)<<4
-				s += (q - 32) * int32(y[i])
+			for i, q := range L[16*j : 16*j+16] {
+				s += q * int32(y[16*j+i])
 			}
 			sumi += int32(int8(blk[192+j])) * s
 		}
-		acc += float32(dy*half(blk[208:])) * float32(sumi)
+		acc += float32(float32(dy*half(blk[208:])) * float32(sumi))
 	}
 	return acc
 }

@@ -42,14 +42,19 @@ func (q *qmat) row(j int) []byte { return q.data[j*q.rowBytes : (j+1)*q.rowBytes
 
 // gemv sets out[r·ldo + j-j0] = x[r] · w[j] for the m rows of the
 // quantized activations x and weight rows j0 ≤ j < j0+n, each weight row
-// read once against all of x's rows.
+// read once against all of x's rows. The rows are visited as four streams
+// (j, j+q, j+2q, j+3q for j < q = n/4, then the last n%4), which keeps
+// more reads in flight than one, as in the float GEMV (docs/kernels.md).
 func (q *qmat) gemv(x *qrows, m, j0, n int, out []float32, ldo int) {
-	dot := active.qdots[q.t]
-	for j := 0; j < n; j++ {
-		w := q.row(j0 + j)
-		for r := 0; r < m; r++ {
-			out[r*ldo+j] = dot(w, x.row(r))
+	kn := active.qdots[q.t]
+	q4 := n / 4
+	for t := 0; t < q4; t++ {
+		for j := t; j < 4*q4; j += q4 {
+			kn.rows(q.row(j0+j), x, 0, m, out[j:], ldo)
 		}
+	}
+	for j := 4 * q4; j < n; j++ {
+		kn.rows(q.row(j0+j), x, 0, m, out[j:], ldo)
 	}
 }
 
@@ -65,17 +70,14 @@ const qgemmRows, qgemmCols = 16, 32
 func qgemm(out, x []float32, m, k int, q *qmat, n int) {
 	xq := quantizeRows(q.f.act, x, m, k)
 	defer putQrows(xq)
-	dot := active.qdots[q.t]
+	kn := active.qdots[q.t]
 	rowTiles := (m + qgemmRows - 1) / qgemmRows
 	colTiles := (n + qgemmCols - 1) / qgemmCols
 	parallel.For(rowTiles*colTiles, 1, func(lo, hi int) {
 		for t := lo; t < hi; t++ {
 			i0, j0 := t/colTiles*qgemmRows, t%colTiles*qgemmCols
 			for j := j0; j < min(j0+qgemmCols, n); j++ {
-				w := q.row(j)
-				for i := i0; i < min(i0+qgemmRows, m); i++ {
-					out[i*n+j] = dot(w, xq.row(i))
-				}
+				kn.rows(q.row(j), xq, i0, min(i0+qgemmRows, m), out[i0*n+j:], n)
 			}
 		}
 	})

@@ -146,7 +146,7 @@ func TestQuantBlockDot(t *testing.T) {
 				w := randQuantRows(r, qt, 1, k, trial%2 == 1)
 				x := randF32(r, k)
 				xq := quantizeRows(qformats[qt].act, x, 1, k)
-				got := active.qdots[qt](w, xq.row(0))
+				got := active.qdots[qt].dot(w, xq.row(0))
 				putQrows(xq)
 				ref, tol := refQuantDot(qt, w, x)
 				if !(math.Abs(float64(got)-ref) <= tol) {
@@ -164,7 +164,7 @@ func TestQuantPathsAgree(t *testing.T) {
 	defer parallel.SetThreads(0)
 	forEachImpl(t, func(t *testing.T) {
 		r := rand.New(rand.NewPCG(9, 10))
-		const m, k, n = 41, 512, 67
+		const m, k, n = 41, 512, 301 // n·k ≥ gemvSerialWork: decode splits too
 		x := randF32(r, m*k)
 		var ws []Mat
 		for _, qt := range qTypes {
@@ -214,6 +214,36 @@ func TestQuantPathsAgree(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestQuantKExact checks the K-quant kernels of every implementation give
+// the portable results bit for bit (they scale each block's integer sum
+// with the same float32 steps), on both paths.
+func TestQuantKExact(t *testing.T) {
+	r := rand.New(rand.NewPCG(13, 14))
+	const k, n = 768, 9
+	x := randF32(r, 7*k)
+	for _, qt := range []quant.Type{quant.Q4_K, quant.Q5_K, quant.Q6_K} {
+		a, err := QuantMat(qt, randQuantRows(r, qt, n, k, true), n, k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want []float32 // the portable m = 7 product
+		forEachImpl(t, func(t *testing.T) {
+			out := make([]float32, 7*n)
+			a.MatMul(out, x, 7)
+			if want == nil {
+				want = out
+			}
+			row := make([]float32, n)
+			a.MatMul(row, x[:k], 1)
+			for i := range out {
+				if math.Float32bits(out[i]) != math.Float32bits(want[i]) || i < n && math.Float32bits(row[i]) != math.Float32bits(want[i]) {
+					t.Fatalf("%v: element %d = %g (m = 1: %g), portable %g", qt, i, out[i], row[i%n], want[i])
+				}
+			}
+		})
+	}
 }
 
 // TestQuantizeActs checks the activation quantizers give the bytes of the

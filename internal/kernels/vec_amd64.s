@@ -11,10 +11,9 @@
 // PFD is how far ahead (bytes) the GEMV loops prefetch each of their four
 // streams into L2, on top of the hardware prefetchers: they spend many
 // instructions per cache line (widening, two rows of x), so out-of-order
-// execution alone keeps few lines in flight. On the dev VM (medians of
-// alternated runs) it lifts decoding's 16-bit key pass from 11.5 to 13
-// GB/s and weight-bound decoding by 12%; in the weighted sums it cost 15%,
-// so they have none.
+// execution alone keeps few lines in flight. It speeds up decoding's
+// 16-bit key pass and weight-bound decoding and slows the weighted sums, so
+// they have none (docs/kernels.md, "GEMV" and "Weighted sums").
 #define PFD 1024
 
 // PF4 prefetches the line PFD bytes ahead of each stream pointer.
