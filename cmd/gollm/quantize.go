@@ -67,6 +67,9 @@ func runQuantize(w io.Writer, o quantizeOpts) error {
 		return err
 	}
 	defer c.Close()
+	if c.GGUF != nil {
+		return fmt.Errorf("%s is already a GGUF file: quantize reads HF safetensors folders", o.model)
+	}
 	vocab, err := tokenizer.GGUFVocabFromDir(o.model, c.Config.VocabSize)
 	if err != nil {
 		return err
