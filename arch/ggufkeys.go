@@ -9,6 +9,13 @@ type GGUFKey struct {
 	Value any
 }
 
+// GGUFPairsRope reports whether GGUF files of f store the q and k rows
+// permuted for RoPE on adjacent pairs (llama.cpp's converter does so for
+// "llama", Mistral included) rather than in HF's rotate-half order.
+func (f *Family) GGUFPairsRope() bool { return ggufPairsRope(f.GGUF) }
+
+func ggufPairsRope(gguf string) bool { return gguf == "llama" }
+
 // GGUFName is the GGUF name of t, without ".weight" ("blk.0.attn_q").
 func (t Tensor) GGUFName() string { return ggufName(t.Role, t.Layer) }
 

@@ -5,6 +5,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/gollm/gollm/arch"
@@ -208,5 +209,32 @@ func TestMatrixTypes(t *testing.T) {
 	}
 	if got := MostlyQ8_0.matrixType(arch.Tensor{Role: arch.Q, In: 48}, 8, false); got != quant.F16 {
 		t.Errorf("Q8_0 of rows of 48: %v, want F16", got)
+	}
+}
+
+// TestRefusals checks that configs GGUF metadata cannot express are
+// refused by name, before anything is written.
+func TestRefusals(t *testing.T) {
+	for name, want := range map[string]string{
+		"llama-yarn":    `rope_type "yarn": not written to GGUF`,
+		"llama3-rope":   `rope_type "llama3": not written to GGUF`,
+		"llama-dynamic": `rope_type "dynamic": not written to GGUF`,
+	} {
+		c, err := loader.Open(filepath.Join("..", "testdata", "models", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := filepath.Join(t.TempDir(), "out.gguf")
+		_, err = Quantize(c, out, Options{Type: MostlyQ8_0})
+		c.Close()
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: error %v, want %q", name, err, want)
+		}
+		if _, err := os.Stat(out); err == nil {
+			t.Errorf("%s: a refused run wrote %s", name, out)
+		}
+	}
+	if _, err := ParseFileType("Q4_0"); err == nil {
+		t.Error("ParseFileType accepts Q4_0")
 	}
 }

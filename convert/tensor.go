@@ -31,9 +31,9 @@ func plan(c *loader.Checkpoint, fam *arch.Family, ft FileType) ([]job, error) {
 	var jobs []job
 	for _, t := range c.Layout(fam) {
 		heads := 0
-		if fam.GGUF == "llama" && t.Role == arch.Q {
+		if fam.GGUFPairsRope() && t.Role == arch.Q {
 			heads = cfg.Heads
-		} else if fam.GGUF == "llama" && t.Role == arch.K {
+		} else if fam.GGUFPairsRope() && t.Role == arch.K {
 			heads = cfg.KVHeads
 		}
 		if heads > 0 && t.Out%(2*heads) != 0 {
