@@ -54,14 +54,15 @@ func (t FileType) String() string {
 	return fmt.Sprintf("FileType(%d)", uint32(t))
 }
 
-// base is the type of most of t's matrices.
-func (t FileType) base() quant.Type {
+// base is the type of most of t's matrices, and whether t is one of the
+// file types Quantize writes.
+func (t FileType) base() (quant.Type, bool) {
 	for _, f := range fileTypes {
 		if f.ft == t {
-			return f.base
+			return f.base, true
 		}
 	}
-	panic(fmt.Sprintf("convert: unknown file type %d", uint32(t)))
+	return 0, false
 }
 
 // matrixType is the type a weight matrix of layout tensor w (in a model of
@@ -73,7 +74,7 @@ func (t FileType) base() quant.Type {
 // then fallback for rows that are not whole blocks. Learned position
 // embeddings are not quantized (F32); 1-D tensors are never given here.
 func (t FileType) matrixType(w arch.Tensor, layers int, tied bool) quant.Type {
-	base := t.base()
+	base, _ := t.base()
 	typ := base
 	switch {
 	case w.Role == arch.Positions:

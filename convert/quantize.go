@@ -44,6 +44,9 @@ func Quantize(c *loader.Checkpoint, path string, o Options) (map[quant.Type]int,
 	if c.GGUF != nil {
 		return nil, fmt.Errorf("convert: %s: already a GGUF file (re-quantizing is not supported)", c.Dir)
 	}
+	if _, ok := o.Type.base(); !ok {
+		return nil, fmt.Errorf("convert: %v: not a file type Quantize writes", o.Type)
+	}
 	fam, err := arch.Lookup(c.Config.ModelType)
 	if err != nil {
 		return nil, fmt.Errorf("convert: %s: %w", c.Dir, err)

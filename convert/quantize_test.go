@@ -234,6 +234,14 @@ func TestRefusals(t *testing.T) {
 			t.Errorf("%s: a refused run wrote %s", name, out)
 		}
 	}
+	c, err := loader.Open(filepath.Join("..", "testdata", "models", "llama"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := Quantize(c, filepath.Join(t.TempDir(), "out.gguf"), Options{Type: 2}); err == nil || !strings.Contains(err.Error(), "FileType(2): not a file type") {
+		t.Errorf("file type 2: error %v", err)
+	}
 	if _, err := ParseFileType("Q4_0"); err == nil {
 		t.Error("ParseFileType accepts Q4_0")
 	}
