@@ -83,7 +83,7 @@ func (v llamaVariant) readGGUF(r Reader, c *Config, has func(string) bool) {
 	readGGUFRope(r, c)
 	readGGUFHead(c, has)
 	c.Act = "silu"
-	c.RopeInterleaved = v.gguf == "llama"
+	c.RopeInterleaved = ggufPairsRope(v.gguf)
 	c.AttentionBias = v.qkvBiasOnly || has(ggufName(Q, 0)+".bias") || has(ggufName(QKV, 0)+".bias")
 	c.MLPBias = has(ggufName(Up, 0) + ".bias")
 }
