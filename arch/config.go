@@ -101,19 +101,40 @@ type Reader interface {
 	Fail(err error)
 }
 
-// readRotarySizes reads the sizes of a RoPE model under the generic key
-// names, with the family's default context length and norm epsilon.
-func readRotarySizes(r Reader, c *Config, maxPositions int, normEps float64) {
-	c.Hidden = r.Int(0, "hidden_size")
-	c.Intermediate = r.Int(0, "intermediate_size")
-	c.Layers = r.Int(0, "num_hidden_layers")
-	c.Heads = r.Int(0, "num_attention_heads")
-	c.KVHeads = r.Int(c.Heads, "num_key_value_heads")
+// sizeKeys names the keys of a model's sizes in one metadata convention.
+type sizeKeys struct {
+	hidden, intermediate, layers, heads, kvHeads, headDim, context string
+}
+
+// hfSizeKeys are config.json's names (transformers' generic ones),
+// ggufSizeKeys GGUF's (without the "{arch}." prefix).
+var (
+	hfSizeKeys = sizeKeys{"hidden_size", "intermediate_size", "num_hidden_layers",
+		"num_attention_heads", "num_key_value_heads", "head_dim", "max_position_embeddings"}
+	ggufSizeKeys = sizeKeys{"embedding_length", "feed_forward_length", "block_count",
+		"attention.head_count", "attention.head_count_kv", "attention.key_length", "context_length"}
+)
+
+// readSizes reads the sizes under k's names: KV heads default to the
+// heads, the head dimension to hidden / heads, the context to
+// maxPositions.
+func readSizes(r Reader, c *Config, k sizeKeys, maxPositions int) {
+	c.Hidden = r.Int(0, k.hidden)
+	c.Intermediate = r.Int(0, k.intermediate)
+	c.Layers = r.Int(0, k.layers)
+	c.Heads = r.Int(0, k.heads)
+	c.KVHeads = r.Int(c.Heads, k.kvHeads)
 	if c.Heads > 0 {
 		c.HeadDim = c.Hidden / c.Heads
 	}
-	c.HeadDim = r.Int(c.HeadDim, "head_dim")
-	c.MaxPositions = r.Int(maxPositions, "max_position_embeddings")
+	c.HeadDim = r.Int(c.HeadDim, k.headDim)
+	c.MaxPositions = r.Int(maxPositions, k.context)
+}
+
+// readRotarySizes reads the sizes of a RoPE model under the generic key
+// names, with the family's default context length and norm epsilon.
+func readRotarySizes(r Reader, c *Config, maxPositions int, normEps float64) {
+	readSizes(r, c, hfSizeKeys, maxPositions)
 	c.NormEps = r.Float(normEps, "rms_norm_eps", "layer_norm_eps")
 }
 

@@ -87,16 +87,7 @@ func GGUFTensors(f *Family, c *Config, has func(name string) bool) []Tensor {
 // epsilon under epsKey; the head dimension is key_length, or
 // embedding_length / head_count when absent.
 func readGGUFSizes(r Reader, c *Config, epsKey string) {
-	c.Hidden = r.Int(0, "embedding_length")
-	c.Intermediate = r.Int(0, "feed_forward_length")
-	c.Layers = r.Int(0, "block_count")
-	c.Heads = r.Int(0, "attention.head_count")
-	c.KVHeads = r.Int(c.Heads, "attention.head_count_kv")
-	if c.Heads > 0 {
-		c.HeadDim = c.Hidden / c.Heads
-	}
-	c.HeadDim = r.Int(c.HeadDim, "attention.key_length")
-	c.MaxPositions = r.Int(0, "context_length")
+	readSizes(r, c, ggufSizeKeys, 0)
 	c.NormEps = r.Float(0, epsKey)
 	if c.NormEps == 0 {
 		r.Fail(fmt.Errorf("key %q: missing", epsKey))
