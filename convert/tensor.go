@@ -2,10 +2,8 @@ package convert
 
 import (
 	"fmt"
-	"sync/atomic"
 
 	"github.com/gollm/gollm/arch"
-	"github.com/gollm/gollm/internal/parallel"
 	"github.com/gollm/gollm/loader"
 	"github.com/gollm/gollm/quant"
 )
@@ -84,21 +82,8 @@ func (j job) data(c *loader.Checkpoint, p *progress) ([]byte, error) {
 	if j.transposed {
 		src = transpose(src, j.cols, j.rows)
 	}
-	rb, err := j.typ.RowBytes(j.cols)
+	out, err := quant.QuantizeRows(j.typ, src, j.rows, j.cols, j.srcRow)
 	if err != nil {
-		return nil, err
-	}
-	out := make([]byte, j.rows*rb)
-	var failed atomic.Value
-	parallel.For(j.rows, max(1, 4096/j.cols), func(lo, hi int) {
-		for r := lo; r < hi; r++ {
-			s := j.srcRow(r)
-			if err := quant.QuantizeRow(j.typ, out[r*rb:(r+1)*rb], src[s*j.cols:(s+1)*j.cols]); err != nil {
-				failed.Store(err)
-			}
-		}
-	})
-	if err, ok := failed.Load().(error); ok {
 		return nil, err
 	}
 	if j.matrix {

@@ -5,7 +5,6 @@ import (
 	"sync/atomic"
 
 	"github.com/gollm/gollm/arch"
-	"github.com/gollm/gollm/internal/parallel"
 	"github.com/gollm/gollm/loader"
 	"github.com/gollm/gollm/quant"
 	"github.com/gollm/gollm/weights"
@@ -62,23 +61,13 @@ func newConverter(o LoadOptions, ts []arch.Tensor) *converter {
 // blocks of it.
 func (cv *converter) convert(w *weights.Tensor) (*weights.Tensor, error) {
 	out, in := w.Shape[0], w.Shape[1]
-	rb, err := cv.to.RowBytes(in)
-	if w.DType == cv.to || err != nil {
+	if _, err := cv.to.RowBytes(in); w.DType == cv.to || err != nil {
 		cv.report(out)
 		return w, nil
 	}
-	src := w.Float32s()
-	data := make([]byte, out*rb)
-	var failed atomic.Value
-	parallel.For(out, 16, func(lo, hi int) {
-		for r := lo; r < hi; r++ {
-			if err := quant.QuantizeRow(cv.to, data[r*rb:(r+1)*rb], src[r*in:(r+1)*in]); err != nil {
-				failed.Store(err)
-			}
-		}
-	})
+	data, err := quant.QuantizeRows(cv.to, w.Float32s(), out, in, nil)
 	cv.report(out)
-	if err, ok := failed.Load().(error); ok {
+	if err != nil {
 		return nil, fmt.Errorf("tensor %q: %w", w.Name, err)
 	}
 	return &weights.Tensor{Name: w.Name, DType: cv.to, Shape: w.Shape, Data: data}, nil
