@@ -99,6 +99,9 @@ func dotQ4Kx8AVX512(nb int, w *byte, y *int8, ys int, d *float32, ds int, aux un
 func dotQ6Kx8AVX512(nb int, w *byte, y *int8, ys int, d *float32, ds int, aux unsafe.Pointer, as int, out *float32)
 
 //go:noescape
+func dotQ8_0x8AVX512(nb int, w *byte, y *int8, ys int, d *float32, ds int, aux unsafe.Pointer, as int, out *float32)
+
+//go:noescape
 func dotQ8_0AVX512(nb int, w *byte, y *int8, d *float32, aux unsafe.Pointer) float32
 
 //go:noescape
@@ -126,7 +129,7 @@ var vnniQdots = func() map[quant.Type]qkern {
 	m := maps.Clone(avx2Qdots)
 	m[quant.Q4_K] = withX8(asmKern(quant.Q4_K, dotQ4KAVX2, dotQ4Kx4AVX512), quant.Q4_K, dotQ4Kx8AVX512)
 	m[quant.Q6_K] = withX8(asmKern(quant.Q6_K, dotQ6KAVX2, dotQ6Kx4AVX512), quant.Q6_K, dotQ6Kx8AVX512)
-	m[quant.Q8_0] = asmKern(quant.Q8_0, dotQ8_0AVX512, dotQ8_0x4AVX512)
+	m[quant.Q8_0] = withX8(asmKern(quant.Q8_0, dotQ8_0AVX512, dotQ8_0x4AVX512), quant.Q8_0, dotQ8_0x8AVX512)
 	m[quant.Q4_0] = asmKern(quant.Q4_0, dotQ4_0VNNI, dotQ4_0x4VNNI)
 	m[quant.Q5_0] = asmKern(quant.Q5_0, dotQ5_0VNNI, dotQ5_0x4VNNI)
 	m[quant.Q4_1] = asmKern(quant.Q4_1, dotQ4_1VNNI, dotQ4_1x4VNNI)

@@ -257,24 +257,57 @@ loop: \
 	VADDPS Y5, y, y \
 	HSUMF(y, x, X5)
 
+// Eight rows: rows 4–7's quants at R15 + r·R9, scales at R8 + r·R11,
+// float32 lanes in Z11–Z14.
+#define Q8Z_ARGS8 \
+	KX4_ARGS \
+	LEAQ (DI)(R9*4), R15 \
+	LEAQ (BX)(R11*4), R8 \
+	VPXORD Z11, Z11, Z11 \
+	VPXORD Z12, Z12, Z12 \
+	VPXORD Z13, Z13, Z13 \
+	VPXORD Z14, Z14, Z14
+
+#define Q8Z_ROWS8(YL, DL) \
+	Q8Z_ROWS4(YL, DL) \
+	Q8Z_ROW(YL, DL, (R15), (R8), Z11) \
+	Q8Z_ROW(YL, DL, (R15)(R9*1), (R8)(R11*1), Z12) \
+	Q8Z_ROW(YL, DL, (R15)(R9*2), (R8)(R11*2), Z13) \
+	Q8Z_ROW(YL, DL, (R15)(R10*1), (R8)(R12*1), Z14)
+
+#define Q8Z_ADV8 \
+	ADDQ $64, R15 \
+	ADDQ $8, R8
+
+#define NOADV
+
+// Q8Z_OUT4 stores the sums of four rows' lanes (a, b, c, e) at off(DX).
+#define Q8Z_OUT4(a, ay, ax, b, by, bx, c, cy, cx, e, ey, ex, off) \
+	Q8Z_SUM(a, ay, ax) \
+	Q8Z_SUM(b, by, bx) \
+	Q8Z_SUM(c, cy, cx) \
+	Q8Z_SUM(e, ey, ex) \
+	VINSERTPS $0x10, bx, ax, ax \
+	VINSERTPS $0x20, cx, ax, ax \
+	VINSERTPS $0x30, ex, ax, ax \
+	VMOVUPS ax, off(DX)
+
+#define Q8Z_FINISH8 \
+	MOVQ out+64(FP), DX \
+	Q8Z_OUT4(Z6, Y6, X6, Z7, Y7, X7, Z8, Y8, X8, Z10, Y10, X10, 0) \
+	Q8Z_OUT4(Z11, Y11, X11, Z12, Y12, X12, Z13, Y13, X13, Z14, Y14, X14, 16)
+
 #define Q8Z_FINISH1 \
 	Q8Z_SUM(Z6, Y6, X6) \
 	VMOVSS X6, ret+40(FP)
 
 #define Q8Z_FINISH4 \
-	Q8Z_SUM(Z6, Y6, X6) \
-	Q8Z_SUM(Z7, Y7, X7) \
-	Q8Z_SUM(Z8, Y8, X8) \
-	Q8Z_SUM(Z10, Y10, X10) \
-	VINSERTPS $0x10, X7, X6, X6 \
-	VINSERTPS $0x20, X8, X6, X6 \
-	VINSERTPS $0x30, X10, X6, X6 \
 	MOVQ out+64(FP), DX \
-	VMOVUPS X6, (DX)
+	Q8Z_OUT4(Z6, Y6, X6, Z7, Y7, X7, Z8, Y8, X8, Z10, Y10, X10, 0)
 
-#define Q8Z(ARGS, ROWS, FINISH) \
-	ARGS \
+#define Q8Z(ARGS, ROWS, ADV, FINISH) \
 	VMOVDQU64 q8zIdx<>(SB), Z30 \
+	ARGS \
 	VPXORD Z31, Z31, Z31 \
 	VPXORD Z6, Z6, Z6 \
 	VPXORD Z7, Z7, Z7 \
@@ -290,6 +323,7 @@ pair: \
 	ADDQ $68, SI \
 	ADDQ $64, DI \
 	ADDQ $8, BX \
+	ADV \
 	SUBQ $2, CX \
 	CMPQ CX, $2 \
 	JGE pair \
@@ -1016,11 +1050,11 @@ TEXT ·dotQ6Kx4AVX512(SB), NOSPLIT, $32-72
 
 // func dotQ8_0AVX512(nb int, w *byte, y *int8, d *float32, aux unsafe.Pointer) float32
 TEXT ·dotQ8_0AVX512(SB), NOSPLIT, $0-44
-	Q8Z(KX1_ARGS, Q8Z_ROWS1, Q8Z_FINISH1)
+	Q8Z(KX1_ARGS, Q8Z_ROWS1, NOADV, Q8Z_FINISH1)
 
 // func dotQ8_0x4AVX512(nb int, w *byte, y *int8, ys int, d *float32, ds int, aux unsafe.Pointer, as int, out *float32)
 TEXT ·dotQ8_0x4AVX512(SB), NOSPLIT, $0-72
-	Q8Z(KX4_ARGS, Q8Z_ROWS4, Q8Z_FINISH4)
+	Q8Z(KX4_ARGS, Q8Z_ROWS4, NOADV, Q8Z_FINISH4)
 
 // func dotQ4Kx8AVX512(nb int, w *byte, y *int8, ys int, d *float32, ds int, aux unsafe.Pointer, as int, out *float32)
 TEXT ·dotQ4Kx8AVX512(SB), NOSPLIT, $16-72
@@ -1029,3 +1063,7 @@ TEXT ·dotQ4Kx8AVX512(SB), NOSPLIT, $16-72
 // func dotQ6Kx8AVX512(nb int, w *byte, y *int8, ys int, d *float32, ds int, aux unsafe.Pointer, as int, out *float32)
 TEXT ·dotQ6Kx8AVX512(SB), NOSPLIT, $32-72
 	K_X8(Q6K_START, Q6K_SETUPZ, Q6K_SCALES, Q6K_BLOCKZ, Q6K_TAIL, X4, 210)
+
+// func dotQ8_0x8AVX512(nb int, w *byte, y *int8, ys int, d *float32, ds int, aux unsafe.Pointer, as int, out *float32)
+TEXT ·dotQ8_0x8AVX512(SB), NOSPLIT, $0-72
+	Q8Z(Q8Z_ARGS8, Q8Z_ROWS8, Q8Z_ADV8, Q8Z_FINISH8)
