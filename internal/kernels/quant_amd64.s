@@ -492,11 +492,12 @@ GLOBL qhSixteen<>(SB), RODATA|NOPTR, $32
 // nibbles [sub-block 4h | 4h+2] and the high [4h+1 | 4h+3]; VSHUFI64X2
 // regroups them as [4h | 4h+1] (Z16) and [4h+2 | 4h+3] (Z17), each
 // matching 64 contiguous activations, with their scales' int16 in Z18 and
-// Z19. The sums land in Z0–Z3, reduced to Y0–Y3 at the end.
+// Z19. The sums land in Z0–Z3, reduced to Y0–Y3 at the end. VNNI's
+// VPDPWSSD does VPMADDWD's multiply and the add in one step (these kernels
+// run only where the CPU has it: avx512Qdots).
 #define SM_ROWZ(q, sc, y, acc) \
 	VPMADDUBSW y, q, Z20 \
-	VPMADDWD sc, Z20, Z20 \
-	VPADDD Z20, acc, acc
+	VPDPWSSD sc, Z20, acc
 
 #define SM_ROWS4Z(q, sc, y) \
 	SM_ROWZ(q, sc, y(DI), Z0) \
