@@ -11,7 +11,7 @@ import (
 )
 
 // Assembly in quant_amd64.s: nb ≥ 1 blocks of one weight row against one
-// activation row, or against four rows at byte strides ys (quants), ds
+// activation row, or against four (or eight) rows at byte strides ys (quants), ds
 // (scales) and as (aux: Q8_1's sums s, or Q8_K's bsums).
 
 //go:noescape
@@ -93,6 +93,15 @@ func dotQ4Kx4AVX512(nb int, w *byte, y *int8, ys int, d *float32, ds int, aux un
 func dotQ6Kx4AVX512(nb int, w *byte, y *int8, ys int, d *float32, ds int, aux unsafe.Pointer, as int, out *float32)
 
 //go:noescape
+func dotQ4Kx8AVX512(nb int, w *byte, y *int8, ys int, d *float32, ds int, aux unsafe.Pointer, as int, out *float32)
+
+//go:noescape
+func dotQ6Kx8AVX512(nb int, w *byte, y *int8, ys int, d *float32, ds int, aux unsafe.Pointer, as int, out *float32)
+
+//go:noescape
+func dotQ8_0x8AVX512(nb int, w *byte, y *int8, ys int, d *float32, ds int, aux unsafe.Pointer, as int, out *float32)
+
+//go:noescape
 func dotQ8_0AVX512(nb int, w *byte, y *int8, d *float32, aux unsafe.Pointer) float32
 
 //go:noescape
@@ -118,9 +127,9 @@ var avx2Qdots = map[quant.Type]qkern{
 // and Q6_K's four-row kernels run it on zmm, 128 weights a step.
 var vnniQdots = func() map[quant.Type]qkern {
 	m := maps.Clone(avx2Qdots)
-	m[quant.Q4_K] = asmKern(quant.Q4_K, dotQ4KAVX2, dotQ4Kx4AVX512)
-	m[quant.Q6_K] = asmKern(quant.Q6_K, dotQ6KAVX2, dotQ6Kx4AVX512)
-	m[quant.Q8_0] = asmKern(quant.Q8_0, dotQ8_0AVX512, dotQ8_0x4AVX512)
+	m[quant.Q4_K] = withX8(asmKern(quant.Q4_K, dotQ4KAVX2, dotQ4Kx4AVX512), quant.Q4_K, dotQ4Kx8AVX512)
+	m[quant.Q6_K] = withX8(asmKern(quant.Q6_K, dotQ6KAVX2, dotQ6Kx4AVX512), quant.Q6_K, dotQ6Kx8AVX512)
+	m[quant.Q8_0] = withX8(asmKern(quant.Q8_0, dotQ8_0AVX512, dotQ8_0x4AVX512), quant.Q8_0, dotQ8_0x8AVX512)
 	m[quant.Q4_0] = asmKern(quant.Q4_0, dotQ4_0VNNI, dotQ4_0x4VNNI)
 	m[quant.Q5_0] = asmKern(quant.Q5_0, dotQ5_0VNNI, dotQ5_0x4VNNI)
 	m[quant.Q4_1] = asmKern(quant.Q4_1, dotQ4_1VNNI, dotQ4_1x4VNNI)
@@ -153,24 +162,40 @@ func asmKern(t quant.Type,
 			_, _ = w[f.bytes*nb-1], x.qs[bl*nb-1]
 			return x1(nb, &w[0], &x.qs[0], &x.d[0], x.aux(nb))
 		},
-		dot4: func(w []byte, x *qrows, r0 int, out []float32, ldo int) {
-			nb := x.k / bl
-			_ = out[3*ldo]
-			if nb == 0 {
-				for i := range 4 {
-					out[i*ldo] = 0
-				}
-				return
-			}
-			_, _, _ = w[f.bytes*nb-1], x.qs[(r0+4)*x.k-1], x.d[(r0+4)*nb-1]
-			aux, as := x.aux4(r0, nb)
-			var o [4]float32 // stays on the stack: x4 is a direct call
-			x4(nb, &w[0], &x.qs[r0*x.k], x.k, &x.d[r0*nb], 4*nb, aux, as, &o[0])
-			for i, v := range o {
-				out[i*ldo] = v
-			}
-		},
+		dot4: asmRows(f, 4, x4),
 	}
+}
+
+// asmRows adapts an assembly kernel of n ≤ 8 activation rows to qkern's
+// dot4 or dot8. Inlined into its callers, its call of xn is direct, so
+// the result array stays on the stack.
+func asmRows(f qformat, n int,
+	xn func(nb int, w *byte, y *int8, ys int, d *float32, ds int, aux unsafe.Pointer, as int, out *float32)) func(w []byte, x *qrows, r0 int, out []float32, ldo int) {
+	bl := f.act.blockLen()
+	return func(w []byte, x *qrows, r0 int, out []float32, ldo int) {
+		nb := x.k / bl
+		_ = out[(n-1)*ldo]
+		if nb == 0 {
+			for i := range n {
+				out[i*ldo] = 0
+			}
+			return
+		}
+		_, _, _ = w[f.bytes*nb-1], x.qs[(r0+n)*x.k-1], x.d[(r0+n)*nb-1]
+		aux, as := x.auxRows(r0, n, nb)
+		var o [8]float32
+		xn(nb, &w[0], &x.qs[r0*x.k], x.k, &x.d[r0*nb], 4*nb, aux, as, &o[0])
+		for i, v := range o[:n] {
+			out[i*ldo] = v
+		}
+	}
+}
+
+// withX8 adds to kn the eight-row kernel x8 of type t.
+func withX8(kn qkern, t quant.Type,
+	x8 func(nb int, w *byte, y *int8, ys int, d *float32, ds int, aux unsafe.Pointer, as int, out *float32)) qkern {
+	kn.dot8 = asmRows(qformats[t], 8, x8)
+	return kn
 }
 
 // aux returns the address of x's block sums (Q8_1's s or Q8_K's bsums),
@@ -184,13 +209,13 @@ func (x qrow) aux(nb int) unsafe.Pointer {
 	return unsafe.Pointer(&x.bsums[0])
 }
 
-// aux4 returns the address of row r0's block sums and the row stride in
-// bytes, checked to cover rows r0 … r0+3 of nb blocks.
-func (q *qrows) aux4(r0, nb int) (unsafe.Pointer, int) {
+// auxRows returns the address of row r0's block sums and the row stride
+// in bytes, checked to cover rows r0 … r0+n−1 of nb blocks.
+func (q *qrows) auxRows(r0, n, nb int) (unsafe.Pointer, int) {
 	if q.a == act32 {
-		_ = q.s[(r0+4)*nb-1]
+		_ = q.s[(r0+n)*nb-1]
 		return unsafe.Pointer(&q.s[r0*nb]), 4 * nb
 	}
-	_ = q.bsums[(r0+4)*16*nb-1]
+	_ = q.bsums[(r0+n)*16*nb-1]
 	return unsafe.Pointer(&q.bsums[r0*16*nb]), 32 * nb
 }

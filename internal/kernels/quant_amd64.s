@@ -257,24 +257,57 @@ loop: \
 	VADDPS Y5, y, y \
 	HSUMF(y, x, X5)
 
+// Eight rows: rows 4–7's quants at R15 + r·R9, scales at R8 + r·R11,
+// float32 lanes in Z11–Z14.
+#define Q8Z_ARGS8 \
+	KX4_ARGS \
+	LEAQ (DI)(R9*4), R15 \
+	LEAQ (BX)(R11*4), R8 \
+	VPXORD Z11, Z11, Z11 \
+	VPXORD Z12, Z12, Z12 \
+	VPXORD Z13, Z13, Z13 \
+	VPXORD Z14, Z14, Z14
+
+#define Q8Z_ROWS8(YL, DL) \
+	Q8Z_ROWS4(YL, DL) \
+	Q8Z_ROW(YL, DL, (R15), (R8), Z11) \
+	Q8Z_ROW(YL, DL, (R15)(R9*1), (R8)(R11*1), Z12) \
+	Q8Z_ROW(YL, DL, (R15)(R9*2), (R8)(R11*2), Z13) \
+	Q8Z_ROW(YL, DL, (R15)(R10*1), (R8)(R12*1), Z14)
+
+#define Q8Z_ADV8 \
+	ADDQ $64, R15 \
+	ADDQ $8, R8
+
+#define NOADV
+
+// Q8Z_OUT4 stores the sums of four rows' lanes (a, b, c, e) at off(DX).
+#define Q8Z_OUT4(a, ay, ax, b, by, bx, c, cy, cx, e, ey, ex, off) \
+	Q8Z_SUM(a, ay, ax) \
+	Q8Z_SUM(b, by, bx) \
+	Q8Z_SUM(c, cy, cx) \
+	Q8Z_SUM(e, ey, ex) \
+	VINSERTPS $0x10, bx, ax, ax \
+	VINSERTPS $0x20, cx, ax, ax \
+	VINSERTPS $0x30, ex, ax, ax \
+	VMOVUPS ax, off(DX)
+
+#define Q8Z_FINISH8 \
+	MOVQ out+64(FP), DX \
+	Q8Z_OUT4(Z6, Y6, X6, Z7, Y7, X7, Z8, Y8, X8, Z10, Y10, X10, 0) \
+	Q8Z_OUT4(Z11, Y11, X11, Z12, Y12, X12, Z13, Y13, X13, Z14, Y14, X14, 16)
+
 #define Q8Z_FINISH1 \
 	Q8Z_SUM(Z6, Y6, X6) \
 	VMOVSS X6, ret+40(FP)
 
 #define Q8Z_FINISH4 \
-	Q8Z_SUM(Z6, Y6, X6) \
-	Q8Z_SUM(Z7, Y7, X7) \
-	Q8Z_SUM(Z8, Y8, X8) \
-	Q8Z_SUM(Z10, Y10, X10) \
-	VINSERTPS $0x10, X7, X6, X6 \
-	VINSERTPS $0x20, X8, X6, X6 \
-	VINSERTPS $0x30, X10, X6, X6 \
 	MOVQ out+64(FP), DX \
-	VMOVUPS X6, (DX)
+	Q8Z_OUT4(Z6, Y6, X6, Z7, Y7, X7, Z8, Y8, X8, Z10, Y10, X10, 0)
 
-#define Q8Z(ARGS, ROWS, FINISH) \
-	ARGS \
+#define Q8Z(ARGS, ROWS, ADV, FINISH) \
 	VMOVDQU64 q8zIdx<>(SB), Z30 \
+	ARGS \
 	VPXORD Z31, Z31, Z31 \
 	VPXORD Z6, Z6, Z6 \
 	VPXORD Z7, Z7, Z7 \
@@ -290,6 +323,7 @@ pair: \
 	ADDQ $68, SI \
 	ADDQ $64, DI \
 	ADDQ $8, BX \
+	ADV \
 	SUBQ $2, CX \
 	CMPQ CX, $2 \
 	JGE pair \
@@ -458,11 +492,12 @@ GLOBL qhSixteen<>(SB), RODATA|NOPTR, $32
 // nibbles [sub-block 4h | 4h+2] and the high [4h+1 | 4h+3]; VSHUFI64X2
 // regroups them as [4h | 4h+1] (Z16) and [4h+2 | 4h+3] (Z17), each
 // matching 64 contiguous activations, with their scales' int16 in Z18 and
-// Z19. The sums land in Z0–Z3, reduced to Y0–Y3 at the end.
+// Z19. The sums land in Z0–Z3, reduced to Y0–Y3 at the end. VNNI's
+// VPDPWSSD does VPMADDWD's multiply and the add in one step (these kernels
+// run only where the CPU has it: avx512Qdots).
 #define SM_ROWZ(q, sc, y, acc) \
 	VPMADDUBSW y, q, Z20 \
-	VPMADDWD sc, Z20, Z20 \
-	VPADDD Z20, acc, acc
+	VPDPWSSD sc, Z20, acc
 
 #define SM_ROWS4Z(q, sc, y) \
 	SM_ROWZ(q, sc, y(DI), Z0) \
@@ -601,18 +636,20 @@ loop: \
 	VZEROUPPER \
 	RET
 
-// SM_X4 is SM_X1 for four rows, one a lane of the float32 steps (Z15,
-// for the zmm blocks, holds 0x0f bytes).
-#define SM_X4(BLOCK, ROWS, bytes) \
-	KX4_ARGS \
+// SM_START4 sets up a four- or eight-row Q4_K or Q5_K kernel: Y15 0x0f
+// bytes, Y4 0x10 bytes, the sums and X14 zero. SM_SETUPZ widens the 0x0f
+// bytes to Z15 for the zmm blocks.
+#define SM_START4 \
 	K_START \
-	VINSERTI64X4 $1, Y15, Z15, Z15 \
 	BYTES(0x10, Y4) \
-	VXORPS X14, X14, X14 \
-loop: \
-	K_PREFETCH \
-	Q4K_SCALES \
-	BLOCK(ROWS) \
+	VXORPS X14, X14, X14
+
+#define SM_SETUPZ VINSERTI64X4 $1, Y15, Z15, Z15
+#define NOSETUP
+
+// SM_TAIL adds four rows' (dy·d)·S − (dy·dmin)·M, one row a lane, to acc
+// (the rows' scales at BX, their sums at R8) and zeroes their sums.
+#define SM_TAIL(acc) \
 	SM_MINS((R8), Y5) \
 	SM_MINS((R8)(R13*1), Y6) \
 	SM_MINS((R8)(R13*2), Y7) \
@@ -630,8 +667,19 @@ loop: \
 	VMULPS X6, X7, X6 \
 	VMULPS X11, X6, X6 \
 	VSUBPS X6, X5, X5 \
-	VADDPS X5, X14, X14 \
-	ZERO4 \
+	VADDPS X5, acc, acc \
+	ZERO4
+
+// SM_X4 is SM_X1 for four rows, one a lane of the float32 steps.
+#define SM_X4(BLOCK, ROWS, SETUP, bytes) \
+	KX4_ARGS \
+	SM_START4 \
+	SETUP \
+loop: \
+	K_PREFETCH \
+	Q4K_SCALES \
+	BLOCK(ROWS) \
+	SM_TAIL(X14) \
 	NEXT(bytes, 256, 32) \
 	MOVQ out+64(FP), DX \
 	VMOVUPS X14, (DX) \
@@ -650,8 +698,8 @@ loop: \
 	VMOVDQU Y12, 0(SP) \
 	HALF(208(SI), X13)
 
-// Q6K_CORR starts acc (zero) at −32·Σ_j sc_j·bsum_j, the quants' offset of
-// 32, from the row's 16 sums at bs.
+// Q6K_CORR adds −32·Σ_j sc_j·bsum_j, the quants' offset of 32, to acc,
+// from the row's 16 sums at bs.
 #define Q6K_CORR(bs, acc) \
 	VPMADDWD bs, Y12, Y11 \
 	VPSLLD $5, Y11, Y11 \
@@ -734,9 +782,8 @@ loop: \
 	VPBROADCASTW X9, Y21 \
 	VINSERTI64X4 $1, Y21, Z24, Z24 \
 	VPXORQ Z25, Z25, Z25 \
-	VINSERTI64X4 $1, Y21, Z25, Z25
-
-#define NOSETUP
+	VINSERTI64X4 $1, Y21, Z25, Z25 \
+	VMOVDQU64 q6kIdx<>(SB), Z31
 
 #define Q6K_HALFZ(qlo, qho, ROWS, y) \
 	VMOVDQU64 qlo(SI), Z6 \
@@ -758,7 +805,7 @@ loop: \
 	ROWS(Z17, Z19, y+64)
 
 #define Q6K_BLOCKZ(ROWS) \
-	VMOVDQU64 q6kIdx<>(SB), Z22 \
+	VMOVDQA64 Z31, Z22 \
 	Q6K_HALFZ(0, 128, ROWS, 0) \
 	Q6K_HALFZ(64, 160, ROWS, 128) \
 	ZREDUCE(Z0, Y0) \
@@ -777,6 +824,23 @@ DATA q6kIdx<>+48(SB)/8, $0x0003000300030003
 DATA q6kIdx<>+56(SB)/8, $0x0003000300030003
 GLOBL q6kIdx<>(SB), RODATA|NOPTR, $64
 
+// Q6K_TAIL adds four rows' (dy·d)·S, one row a lane, to acc (the rows'
+// scales at BX, their sums at R8) and zeroes their sums. The offset term
+// joins the integer sums here, after the block's products.
+#define Q6K_TAIL(acc) \
+	Q6K_CORR((R8), Y0) \
+	Q6K_CORR((R8)(R13*1), Y1) \
+	Q6K_CORR((R8)(R13*2), Y2) \
+	Q6K_CORR((R8)(R14*1), Y3) \
+	REDUCE4(Y0, Y1, Y2, Y3, X0, X5) \
+	VCVTDQ2PS X0, X0 \
+	DY4(X5) \
+	VBROADCASTSS X13, X6 \
+	VMULPS X6, X5, X5 \
+	VMULPS X0, X5, X5 \
+	VADDPS X5, acc, acc \
+	ZERO4
+
 // Q6K_X4 is the body of a four-row Q6_K kernel: per block (dy·d)·S, as
 // dotQ6KGo, one row a lane.
 #define Q6K_X4(BLOCK, ROWS, SETUP) \
@@ -786,22 +850,73 @@ GLOBL q6kIdx<>(SB), RODATA|NOPTR, $64
 loop: \
 	K_PREFETCH \
 	Q6K_SCALES \
-	Q6K_CORR((R8), Y0) \
-	Q6K_CORR((R8)(R13*1), Y1) \
-	Q6K_CORR((R8)(R13*2), Y2) \
-	Q6K_CORR((R8)(R14*1), Y3) \
 	BLOCK(ROWS) \
-	REDUCE4(Y0, Y1, Y2, Y3, X0, X5) \
-	VCVTDQ2PS X0, X0 \
-	DY4(X5) \
-	VBROADCASTSS X13, X6 \
-	VMULPS X6, X5, X5 \
-	VMULPS X0, X5, X5 \
-	VADDPS X5, X4, X4 \
-	ZERO4 \
+	Q6K_TAIL(X4) \
 	NEXT(210, 256, 32) \
 	MOVQ out+64(FP), DX \
 	VMOVUPS X4, (DX) \
+	VZEROUPPER \
+	RET
+
+// ---- Eight rows of x against one weight row (the prefill tiles) ----
+
+// The zmm K-quant kernels for eight rows: rows 4–7 at R15 + r·R9, their
+// sums in Z26–Z29 and their results in X30. Each weight block is unpacked
+// once for all eight; each row's arithmetic is the four-row kernel's.
+#define SM_ROWS8Z(q, sc, y) \
+	SM_ROWS4Z(q, sc, y) \
+	SM_ROWZ(q, sc, y(R15), Z26) \
+	SM_ROWZ(q, sc, y(R15)(R9*1), Z27) \
+	SM_ROWZ(q, sc, y(R15)(R9*2), Z28) \
+	SM_ROWZ(q, sc, y(R15)(R10*1), Z29)
+
+// HI4_TAIL reduces rows 4–7's sums into Y0–Y3, zeroes Z26–Z29 and runs
+// TAIL on them with BX and R8 moved to row 4 (AX and DX keep them).
+#define HI4_TAIL(TAIL) \
+	VEXTRACTI64X4 $1, Z26, Y20 \
+	VPADDD Y20, Y26, Y0 \
+	VEXTRACTI64X4 $1, Z27, Y20 \
+	VPADDD Y20, Y27, Y1 \
+	VEXTRACTI64X4 $1, Z28, Y20 \
+	VPADDD Y20, Y28, Y2 \
+	VEXTRACTI64X4 $1, Z29, Y20 \
+	VPADDD Y20, Y29, Y3 \
+	VPXORD Z26, Z26, Z26 \
+	VPXORD Z27, Z27, Z27 \
+	VPXORD Z28, Z28, Z28 \
+	VPXORD Z29, Z29, Z29 \
+	MOVQ BX, AX \
+	MOVQ R8, DX \
+	LEAQ (BX)(R11*4), BX \
+	LEAQ (R8)(R13*4), R8 \
+	TAIL(X30) \
+	MOVQ AX, BX \
+	MOVQ DX, R8
+
+// K_X8 is the body of an eight-row K-quant kernel: START and SETUP as the
+// four-row one's, SCALES and BLOCK per block, TAIL the rows' float32 steps
+// (rows 0–3 into acc).
+#define K_X8(START, SETUP, SCALES, BLOCK, TAIL, acc, bytes) \
+	KX4_ARGS \
+	LEAQ (DI)(R9*4), R15 \
+	START \
+	SETUP \
+	VPXORD Z26, Z26, Z26 \
+	VPXORD Z27, Z27, Z27 \
+	VPXORD Z28, Z28, Z28 \
+	VPXORD Z29, Z29, Z29 \
+	VXORPS X30, X30, X30 \
+loop: \
+	K_PREFETCH \
+	SCALES \
+	BLOCK(SM_ROWS8Z) \
+	TAIL(acc) \
+	HI4_TAIL(TAIL) \
+	ADDQ $256, R15 \
+	NEXT(bytes, 256, 32) \
+	MOVQ out+64(FP), DX \
+	VMOVUPS acc, (DX) \
+	VMOVUPS X30, 16(DX) \
 	VZEROUPPER \
 	RET
 
@@ -891,11 +1006,11 @@ TEXT ·dotQ4KAVX2(SB), NOSPLIT, $16-44
 
 // func dotQ4Kx4AVX2(nb int, w *byte, y *int8, ys int, d *float32, ds int, aux unsafe.Pointer, as int, out *float32)
 TEXT ·dotQ4Kx4AVX2(SB), NOSPLIT, $16-72
-	SM_X4(Q4K_BLOCK, SM_ROWS4, 144)
+	SM_X4(Q4K_BLOCK, SM_ROWS4, NOSETUP, 144)
 
 // func dotQ4Kx4AVX512(nb int, w *byte, y *int8, ys int, d *float32, ds int, aux unsafe.Pointer, as int, out *float32)
 TEXT ·dotQ4Kx4AVX512(SB), NOSPLIT, $16-72
-	SM_X4(Q4K_BLOCKZ, SM_ROWS4Z, 144)
+	SM_X4(Q4K_BLOCKZ, SM_ROWS4Z, SM_SETUPZ, 144)
 
 // func dotQ5KAVX2(nb int, w *byte, y *int8, d *float32, aux unsafe.Pointer) float32
 TEXT ·dotQ5KAVX2(SB), NOSPLIT, $16-44
@@ -903,7 +1018,7 @@ TEXT ·dotQ5KAVX2(SB), NOSPLIT, $16-44
 
 // func dotQ5Kx4AVX2(nb int, w *byte, y *int8, ys int, d *float32, ds int, aux unsafe.Pointer, as int, out *float32)
 TEXT ·dotQ5Kx4AVX2(SB), NOSPLIT, $16-72
-	SM_X4(Q5K_BLOCK, SM_ROWS4, 176)
+	SM_X4(Q5K_BLOCK, SM_ROWS4, NOSETUP, 176)
 
 // func dotQ6KAVX2(nb int, w *byte, y *int8, d *float32, aux unsafe.Pointer) float32
 TEXT ·dotQ6KAVX2(SB), NOSPLIT, $32-44
@@ -936,8 +1051,20 @@ TEXT ·dotQ6Kx4AVX512(SB), NOSPLIT, $32-72
 
 // func dotQ8_0AVX512(nb int, w *byte, y *int8, d *float32, aux unsafe.Pointer) float32
 TEXT ·dotQ8_0AVX512(SB), NOSPLIT, $0-44
-	Q8Z(KX1_ARGS, Q8Z_ROWS1, Q8Z_FINISH1)
+	Q8Z(KX1_ARGS, Q8Z_ROWS1, NOADV, Q8Z_FINISH1)
 
 // func dotQ8_0x4AVX512(nb int, w *byte, y *int8, ys int, d *float32, ds int, aux unsafe.Pointer, as int, out *float32)
 TEXT ·dotQ8_0x4AVX512(SB), NOSPLIT, $0-72
-	Q8Z(KX4_ARGS, Q8Z_ROWS4, Q8Z_FINISH4)
+	Q8Z(KX4_ARGS, Q8Z_ROWS4, NOADV, Q8Z_FINISH4)
+
+// func dotQ4Kx8AVX512(nb int, w *byte, y *int8, ys int, d *float32, ds int, aux unsafe.Pointer, as int, out *float32)
+TEXT ·dotQ4Kx8AVX512(SB), NOSPLIT, $16-72
+	K_X8(SM_START4, SM_SETUPZ, Q4K_SCALES, Q4K_BLOCKZ, SM_TAIL, X14, 144)
+
+// func dotQ6Kx8AVX512(nb int, w *byte, y *int8, ys int, d *float32, ds int, aux unsafe.Pointer, as int, out *float32)
+TEXT ·dotQ6Kx8AVX512(SB), NOSPLIT, $32-72
+	K_X8(Q6K_START, Q6K_SETUPZ, Q6K_SCALES, Q6K_BLOCKZ, Q6K_TAIL, X4, 210)
+
+// func dotQ8_0x8AVX512(nb int, w *byte, y *int8, ys int, d *float32, ds int, aux unsafe.Pointer, as int, out *float32)
+TEXT ·dotQ8_0x8AVX512(SB), NOSPLIT, $0-72
+	Q8Z(Q8Z_ARGS8, Q8Z_ROWS8, Q8Z_ADV8, Q8Z_FINISH8)

@@ -19,6 +19,9 @@ type qkern struct {
 	// into out itself: a result array of the caller's would escape to the
 	// heap through the indirect call, once per weight row.
 	dot4 func(w []byte, x *qrows, r0 int, out []float32, ldo int)
+	// dot8, when set, is dot4 for eight rows, each weight block unpacked
+	// once for all of them (the prefill tiles).
+	dot8 func(w []byte, x *qrows, r0 int, out []float32, ldo int)
 }
 
 // rows sets out[(r−r0)·ldo] = w · x[r] for rows r0 ≤ r < r1 of x, four at a
@@ -32,6 +35,19 @@ func (kn qkern) rows(w []byte, x *qrows, r0, r1 int, out []float32, ldo int) {
 	}
 	for ; r < r1; r++ {
 		out[(r-r0)*ldo] = kn.dot(w, x.row(r))
+	}
+}
+
+// tile is rows for prefill: eight rows at a time where the kernel can.
+func (kn qkern) tile(w []byte, x *qrows, r0, r1 int, out []float32, ldo int) {
+	r := r0
+	if kn.dot8 != nil {
+		for ; r+8 <= r1; r += 8 {
+			kn.dot8(w, x, r, out[(r-r0)*ldo:], ldo)
+		}
+	}
+	if r < r1 {
+		kn.rows(w, x, r, r1, out[(r-r0)*ldo:], ldo)
 	}
 }
 

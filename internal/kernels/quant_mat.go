@@ -77,7 +77,7 @@ func qgemm(out, x []float32, m, k int, q *qmat, n int) {
 		for t := lo; t < hi; t++ {
 			i0, j0 := t/colTiles*qgemmRows, t%colTiles*qgemmCols
 			for j := j0; j < min(j0+qgemmCols, n); j++ {
-				kn.rows(q.row(j), xq, i0, min(i0+qgemmRows, m), out[i0*n+j:], n)
+				kn.tile(q.row(j), xq, i0, min(i0+qgemmRows, m), out[i0*n+j:], n)
 			}
 		}
 	})

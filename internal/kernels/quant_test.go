@@ -218,31 +218,34 @@ func TestQuantPathsAgree(t *testing.T) {
 
 // TestQuantKExact checks the K-quant kernels of every implementation give
 // the portable results bit for bit (they scale each block's integer sum
-// with the same float32 steps), on both paths.
+// with the same float32 steps), on both paths: m = 7 is decode, m = 19
+// prefill (eight-row kernels, then four, then one).
 func TestQuantKExact(t *testing.T) {
 	r := rand.New(rand.NewPCG(13, 14))
 	const k, n = 768, 9
-	x := randF32(r, 7*k)
-	for _, qt := range []quant.Type{quant.Q4_K, quant.Q5_K, quant.Q6_K} {
-		a, err := QuantMat(qt, randQuantRows(r, qt, n, k, true), n, k)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var want []float32 // the portable m = 7 product
-		forEachImpl(t, func(t *testing.T) {
-			out := make([]float32, 7*n)
-			a.MatMul(out, x, 7)
-			if want == nil {
-				want = out
+	for _, m := range []int{7, 19} {
+		x := randF32(r, m*k)
+		for _, qt := range []quant.Type{quant.Q4_K, quant.Q5_K, quant.Q6_K} {
+			a, err := QuantMat(qt, randQuantRows(r, qt, n, k, true), n, k)
+			if err != nil {
+				t.Fatal(err)
 			}
-			row := make([]float32, n)
-			a.MatMul(row, x[:k], 1)
-			for i := range out {
-				if math.Float32bits(out[i]) != math.Float32bits(want[i]) || i < n && math.Float32bits(row[i]) != math.Float32bits(want[i]) {
-					t.Fatalf("%v: element %d = %g (m = 1: %g), portable %g", qt, i, out[i], row[i%n], want[i])
+			var want []float32 // the portable product
+			forEachImpl(t, func(t *testing.T) {
+				out := make([]float32, m*n)
+				a.MatMul(out, x, m)
+				if want == nil {
+					want = out
 				}
-			}
-		})
+				row := make([]float32, n)
+				a.MatMul(row, x[:k], 1)
+				for i := range out {
+					if math.Float32bits(out[i]) != math.Float32bits(want[i]) || i < n && math.Float32bits(row[i]) != math.Float32bits(want[i]) {
+						t.Fatalf("%v m=%d: element %d = %g (m = 1: %g), portable %g", qt, m, i, out[i], row[i%n], want[i])
+					}
+				}
+			})
+		}
 	}
 }
 
