@@ -163,6 +163,18 @@ func asmKern(t quant.Type,
 			return x1(nb, &w[0], &x.qs[0], &x.d[0], x.aux(nb))
 		},
 		dot4: asmRows(f, 4, x4),
+		gemv1: func(w []byte, rb, n int, x qrow, out []float32) {
+			nb := len(x.d)
+			if nb == 0 || n == 0 {
+				clear(out[:n])
+				return
+			}
+			_, _, _ = w[(n-1)*rb+f.bytes*nb-1], x.qs[bl*nb-1], out[n-1] // the last row x1 reads
+			y, d, aux := &x.qs[0], &x.d[0], x.aux(nb)
+			for j := range fourStreams(n) {
+				out[j] = x1(nb, &w[j*rb], y, d, aux)
+			}
+		},
 	}
 }
 

@@ -19,6 +19,10 @@ type qkern struct {
 	// into out itself: a result array of the caller's would escape to the
 	// heap through the indirect call, once per weight row.
 	dot4 func(w []byte, x *qrows, r0 int, out []float32, ldo int)
+	// gemv1, when set, sets out[j] = w[j] · x for the n weight rows of w
+	// (rb bytes each), in fourStreams order: decoding's one-row product
+	// without a call through dot per weight row.
+	gemv1 func(w []byte, rb, n int, x qrow, out []float32)
 	// dot8, when set, is dot4 for eight rows, each weight block unpacked
 	// once for all of them (the prefill tiles).
 	dot8 func(w []byte, x *qrows, r0 int, out []float32, ldo int)

@@ -2,6 +2,7 @@ package kernels
 
 import (
 	"fmt"
+	"iter"
 
 	"github.com/gollm/gollm/internal/parallel"
 	"github.com/gollm/gollm/quant"
@@ -47,14 +48,32 @@ func (q *qmat) row(j int) []byte { return q.data[j*q.rowBytes : (j+1)*q.rowBytes
 // more reads in flight than one, as in the float GEMV (docs/kernels.md).
 func (q *qmat) gemv(x *qrows, m, j0, n int, out []float32, ldo int) {
 	kn := active.qdots[q.t]
-	q4 := n / 4
-	for t := 0; t < q4; t++ {
-		for j := t; j < 4*q4; j += q4 {
-			kn.rows(q.row(j0+j), x, 0, m, out[j:], ldo)
-		}
+	if m == 1 && kn.gemv1 != nil {
+		kn.gemv1(q.data[j0*q.rowBytes:(j0+n)*q.rowBytes], q.rowBytes, n, x.row(0), out)
+		return
 	}
-	for j := 4 * q4; j < n; j++ {
+	for j := range fourStreams(n) {
 		kn.rows(q.row(j0+j), x, 0, m, out[j:], ldo)
+	}
+}
+
+// fourStreams yields 0 … n−1 in the order the GEMVs read weight rows: j,
+// j+q, j+2q, j+3q for j < q = n/4, then the last n%4.
+func fourStreams(n int) iter.Seq[int] {
+	return func(yield func(int) bool) {
+		q4 := n / 4
+		for t := 0; t < q4; t++ {
+			for j := t; j < 4*q4; j += q4 {
+				if !yield(j) {
+					return
+				}
+			}
+		}
+		for j := 4 * q4; j < n; j++ {
+			if !yield(j) {
+				return
+			}
+		}
 	}
 }
 
