@@ -13,10 +13,11 @@ import (
 type linear struct {
 	in, out int
 	dtype   weights.DType
-	f32     []float32 // W when stored as F32
-	u16     []uint16  // W when stored as F16 or BF16
-	q       []byte    // W when stored in a block format: out rows of rowBytes
-	bias    []float32 // nil when the layer has none
+	f32     []float32   // W when stored as F32
+	u16     []uint16    // W when stored as F16 or BF16
+	q       []byte      // W when stored in a block format: out rows of rowBytes
+	bias    []float32   // nil when the layer has none
+	m       kernels.Mat // W as the kernels see it, built (and checked) at load
 }
 
 func newLinear(w *weights.Tensor, bias []float32) (linear, error) {
@@ -27,13 +28,19 @@ func newLinear(w *weights.Tensor, bias []float32) (linear, error) {
 	switch w.DType {
 	case weights.F32:
 		l.f32 = w.F32()
-	case weights.F16, weights.BF16:
+		l.m = kernels.F32Mat(l.f32, l.out, l.in)
+	case weights.F16:
 		l.u16 = w.U16()
+		l.m = kernels.F16Mat(l.u16, l.out, l.in)
+	case weights.BF16:
+		l.u16 = w.U16()
+		l.m = kernels.BF16Mat(l.u16, l.out, l.in)
 	default:
-		if _, err := kernels.QuantMat(w.DType, w.Data, l.out, l.in); err != nil {
+		m, err := kernels.QuantMat(w.DType, w.Data, l.out, l.in)
+		if err != nil {
 			return linear{}, fmt.Errorf("tensor %q: %w", w.Name, err)
 		}
-		l.q = w.Data
+		l.q, l.m = w.Data, m
 	}
 	return l, nil
 }
@@ -41,27 +48,9 @@ func newLinear(w *weights.Tensor, bias []float32) (linear, error) {
 // rowBytes is the size of one stored row of a block-format W.
 func (l *linear) rowBytes() int { return len(l.q) / l.out }
 
-// mat is W as the kernels see it.
-func (l *linear) mat() kernels.Mat {
-	switch {
-	case l.q != nil:
-		m, err := kernels.QuantMat(l.dtype, l.q, l.out, l.in)
-		if err != nil {
-			panic(fmt.Sprintf("model: %v (checked at load)", err))
-		}
-		return m
-	case l.dtype == weights.F32:
-		return kernels.F32Mat(l.f32, l.out, l.in)
-	case l.dtype == weights.BF16:
-		return kernels.BF16Mat(l.u16, l.out, l.in)
-	default:
-		return kernels.F16Mat(l.u16, l.out, l.in)
-	}
-}
-
 // apply computes out[m×l.out] = x[m×l.in]·Wᵀ + b.
 func (l *linear) apply(out, x []float32, m int) {
-	l.mat().MatMul(out, x, m)
+	l.m.MatMul(out, x, m)
 	l.addBias(out, m)
 }
 
@@ -79,7 +68,7 @@ func (l *linear) addBias(out []float32, m int) {
 func applyEach(x []float32, m int, ls []*linear, outs ...[]float32) {
 	mats := make([]kernels.Mat, len(ls))
 	for i, l := range ls {
-		mats[i] = l.mat()
+		mats[i] = l.m
 	}
 	kernels.MatMulEach(outs, x, m, mats)
 	for i, l := range ls {

@@ -134,6 +134,7 @@ func splitRows(l linear, qd, kvd int) (q, k, v linear) {
 			rb := l.rowBytes()
 			p.q = l.q[r0*rb : (r0+n)*rb]
 		}
+		p.m = l.m.Rows(r0, n)
 		if l.bias != nil {
 			p.bias = l.bias[r0 : r0+n]
 		}

@@ -21,6 +21,23 @@ func BF16Mat(w []uint16, n, k int) Mat { return Mat{wmat{k: k, u16: w[:n*k], bf1
 // F16Mat views w as an [n×k] matrix of IEEE half-precision bit patterns.
 func F16Mat(w []uint16, n, k int) Mat { return Mat{wmat{k: k, u16: w[:n*k]}, n} }
 
+// Rows returns the view of a's rows r0 … r0+n−1 (0 ≤ r0, r0+n ≤ a's rows):
+// a fused projection cut into its parts without copying.
+func (a Mat) Rows(r0, n int) Mat {
+	w := a.w
+	switch {
+	case w.f32 != nil:
+		w.f32 = w.f32[r0*w.k : (r0+n)*w.k]
+	case w.u16 != nil:
+		w.u16 = w.u16[r0*w.k : (r0+n)*w.k]
+	case w.q != nil:
+		q := *w.q
+		q.data = q.data[r0*q.rowBytes : (r0+n)*q.rowBytes]
+		w.q = &q
+	}
+	return Mat{w, n}
+}
+
 // MatMul computes out[m×n] = x[m×k] · aᵀ. Results do not depend on the
 // thread count.
 func (a Mat) MatMul(out, x []float32, m int) { matmul(out, x, m, a.w.k, a.w, a.n) }

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/gollm/gollm/internal/parallel"
+	"github.com/gollm/gollm/quant"
 	"github.com/x448/float16"
 )
 
@@ -260,4 +261,40 @@ func TestDotRows(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestMatRows: a view of rows r0 … r0+n−1 multiplies as those rows of the
+// whole matrix do, for float, 16-bit and block-quantized weights.
+func TestMatRows(t *testing.T) {
+	const rows, k, m, r0, n = 12, 64, 3, 5, 4
+	r := rand.New(rand.NewPCG(7, 8))
+	w, x := randF32(r, rows*k), randF32(r, m*k)
+	u16 := make([]uint16, len(w))
+	for i, v := range w {
+		u16[i] = uint16(math.Float32bits(v) >> 16)
+	}
+	qd := make([]byte, 0, rows*68)
+	for j := range rows {
+		b := make([]byte, 68)
+		if err := quant.QuantizeRow(quant.Q8_0, b, w[j*k:(j+1)*k]); err != nil {
+			t.Fatal(err)
+		}
+		qd = append(qd, b...)
+	}
+	qm, err := QuantMat(quant.Q8_0, qd, rows, k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, a := range map[string]Mat{"f32": F32Mat(w, rows, k), "bf16": BF16Mat(u16, rows, k), "q8_0": qm} {
+		full, part := make([]float32, m*rows), make([]float32, m*n)
+		a.MatMul(full, x, m)
+		a.Rows(r0, n).MatMul(part, x, m)
+		for i := range m {
+			for j := range n {
+				if part[i*n+j] != full[i*rows+r0+j] {
+					t.Fatalf("%s: row %d of x, view row %d = %v, want %v", name, i, j, part[i*n+j], full[i*rows+r0+j])
+				}
+			}
+		}
+	}
 }
