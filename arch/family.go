@@ -78,6 +78,11 @@ const (
 	LayerNorm                 // (x−mean)/std·w + b
 )
 
+// geluActs are the GELU spellings of transformers' ACT2FN that gollm runs
+// (erf, and the tanh approximation under its three names), for the
+// families with a plain fc→GELU→fc MLP.
+var geluActs = []string{"gelu", "gelu_new", "gelu_pytorch_tanh", "gelu_fast"}
+
 // Accepts reports whether the family runs with activation act.
 func (f *Family) Accepts(act string) bool { return slices.Contains(f.Acts, act) }
 

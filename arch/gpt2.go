@@ -8,7 +8,7 @@ var GPT2 = &Family{
 	ModelType: "gpt2",
 	Class:     "GPT2LMHeadModel",
 	GGUF:      "gpt2",
-	Acts:      []string{"gelu", "gelu_new", "gelu_pytorch_tanh", "gelu_fast"},
+	Acts:      geluActs,
 	Traits:    Traits{Norm: LayerNorm, LearnedPositions: true},
 
 	ReadConfig: readGPT2,

@@ -9,7 +9,7 @@ var Phi = &Family{
 	ModelType:     "phi",
 	Class:         "PhiForCausalLM",
 	GGUF:          "phi2",
-	Acts:          []string{"gelu", "gelu_new", "gelu_pytorch_tanh", "gelu_fast"},
+	Acts:          geluActs,
 	PartialRotary: 0.5,
 	Traits:        Traits{Norm: LayerNorm, ParallelBlock: true},
 
