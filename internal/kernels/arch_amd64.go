@@ -113,11 +113,25 @@ var avx512Impl = func() *impl {
 	return &im
 }()
 
+// amxImpl is avx512 with the quantized prefill product on AMX tiles
+// (amx_amd64.go), where the CPU and the kernel allow them.
+var amxImpl = func() *impl {
+	if !amxUsable() {
+		return nil
+	}
+	im := *avx512Impl
+	im.name = "amx"
+	im.qgemm = qgemmAMX
+	return &im
+}()
+
 func bestImpl() *impl {
 	x := cpu.X86
 	switch {
 	case !x.HasAVX2 || !x.HasFMA || !x.HasF16C:
 		return goImpl
+	case amxImpl != nil:
+		return amxImpl
 	case x.HasAVX512F:
 		return avx512Impl
 	default:
@@ -266,6 +280,9 @@ func supportedImpls() []*impl {
 		ims = append(ims, avx2Impl)
 		if x.HasAVX512F {
 			ims = append(ims, avx512Impl)
+		}
+		if amxImpl != nil {
+			ims = append(ims, amxImpl)
 		}
 	}
 	return ims

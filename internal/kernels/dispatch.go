@@ -26,6 +26,9 @@ type impl struct {
 	// qdots holds the dot products of a block-quantized weight row with
 	// activation rows, for every type QuantMat accepts.
 	qdots map[quant.Type]qkern
+	// qgemm, when set, is a faster prefill product for some quantized
+	// types (AMX tiles); it reports false for those it leaves to qdots.
+	qgemm func(out, x []float32, m, k int, q *qmat, n int) bool
 	// cvtBF16 and cvtF16 widen len(src) values into dst.
 	cvtBF16 func(dst []float32, src []uint16)
 	cvtF16  func(dst []float32, src []uint16)

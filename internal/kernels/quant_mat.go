@@ -87,6 +87,9 @@ const qgemmRows, qgemmCols = 16, 32
 // Every element is the same dot product gemv computes, so results equal
 // the decode path's and do not depend on the thread count.
 func qgemm(out, x []float32, m, k int, q *qmat, n int) {
+	if active.qgemm != nil && active.qgemm(out, x, m, k, q, n) {
+		return
+	}
 	xq := quantizeRows(q.f.act, x, m, k)
 	defer putQrows(xq)
 	kn := active.qdots[q.t]
