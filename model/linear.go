@@ -20,6 +20,9 @@ type linear struct {
 	m       kernels.Mat // W as the kernels see it, built (and checked) at load
 }
 
+// bytes is the size of W as stored.
+func (l *linear) bytes() int64 { return int64(4*len(l.f32) + 2*len(l.u16) + len(l.q)) }
+
 func newLinear(w *weights.Tensor, bias []float32) (linear, error) {
 	if len(w.Shape) != 2 {
 		return linear{}, fmt.Errorf("tensor %q: want 2 dimensions, got shape %v", w.Name, w.Shape)

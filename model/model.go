@@ -76,6 +76,20 @@ func (m *Model) VocabSize() int { return m.head.out }
 // Layers is the number of decoder layers.
 func (m *Model) Layers() int { return len(m.layers) }
 
+// DecodeWeightBytes is the weight bytes one decode step reads: every
+// matrix of the layers and the head in full (of the embedding one row, not
+// counted), as stored after any --weights conversion.
+func (m *Model) DecodeWeightBytes() int64 {
+	n := m.head.bytes()
+	for i := range m.layers {
+		l := &m.layers[i]
+		for _, w := range []*linear{&l.q, &l.k, &l.v, &l.o, &l.gate, &l.up, &l.down, &l.fc1, &l.fc2} {
+			n += w.bytes()
+		}
+	}
+	return n
+}
+
 // HiddenSize is the width of the residual stream.
 func (m *Model) HiddenSize() int { return m.hidden }
 

@@ -49,7 +49,10 @@ or --shape NAME --random: a built-in shape with random bf16 weights (` + benchSh
 --kv-fill N decodes after N positions of random keys and values instead (a
 long cache without its prefill; the shapes allow 131072 positions): one
 untimed step (which indexes the cache under --hyper-decode), then tg timed.
-gflops counts the weight matrix products only (2 × weights × tokens / s).`,
+gflops counts the weight matrix products only (2 × weights × tokens / s).
+With --tg, the copy bandwidth is measured too (as bench memory does, 1 GiB)
+and the decode row's share of the bound it sets (copy GB/s over the weight
+bytes a step reads) is printed after the table (JSON: of_bound).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runModelBench(cmd.OutOrStdout(), o)
@@ -84,6 +87,12 @@ type modelBenchResult struct {
 	GFLOPS    float64 `json:"gflops"`
 	AllLogits bool    `json:"all_logits,omitempty"`
 	Timing    timing  `json:"timing"` // of the whole prefill, or of the tg steps
+	// Decode rows: the weight bytes a step reads, the copy bandwidth, the
+	// tokens/s they allow, and the share of it reached.
+	StepBytes int64   `json:"decode_bytes_per_token,omitempty"`
+	CopyGBs   float64 `json:"copy_gb_per_s,omitempty"`
+	BoundTokS float64 `json:"bound_tokens_per_s,omitempty"`
+	OfBound   float64 `json:"of_bound,omitempty"`
 }
 
 // modelBench is one model under test and what every measurement needs.
@@ -233,8 +242,20 @@ func (b *modelBench) decode(kv weights.DType) error {
 	if o.kvFill > 0 {
 		test += fmt.Sprintf("@d%d", o.kvFill)
 	}
-	return b.emit(modelBenchResult{Model: b.name, Test: test, Threads: parallel.Threads(), KVType: kv.String(),
-		Decode: float64(o.tg) / secs, GFLOPS: flops / secs / 1e9, Timing: tm})
+	r := modelBenchResult{Model: b.name, Test: test, Threads: parallel.Threads(), KVType: kv.String(),
+		Decode: float64(o.tg) / secs, GFLOPS: flops / secs / 1e9, Timing: tm}
+	bw := bandwidth(1024, 3)
+	r.StepBytes, r.CopyGBs = m.DecodeWeightBytes(), bw.Copy
+	r.BoundTokS = bw.Copy * 1e9 / float64(r.StepBytes)
+	r.OfBound = r.Decode / r.BoundTokS
+	if err := b.emit(r); err != nil {
+		return err
+	}
+	if !o.json {
+		fmt.Fprintf(os.Stderr, "decode: %.0f%% of the bandwidth bound (%.1f tokens/s: %.1f GB/s copy over %s of weights a step)\n",
+			100*r.OfBound, r.BoundTokS, r.CopyGBs, infoBytes(r.StepBytes))
+	}
+	return nil
 }
 
 // emit writes one result as JSON or a table row.

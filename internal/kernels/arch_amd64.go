@@ -74,6 +74,31 @@ func weightedSum4F16AVX2(out *float32, p *float32, v *uint16, q, d int)
 //go:noescape
 func weightedSum4BF16AVX2(out *float32, p *float32, v *uint16, q, d int)
 
+//go:noescape
+func quantQ8_1AVX2(x *float32, nb int, qs *int8, d, s *float32)
+
+//go:noescape
+func quantQ8KAVX2(x *float32, nb int, qs *int8, d *float32, bsums *int16)
+
+// quantQ8_1Asm and quantQ8KAsm check the lengths act_amd64.s relies on.
+func quantQ8_1Asm(y qrow, x []float32) {
+	nb := len(y.d)
+	if nb == 0 {
+		return
+	}
+	_, _, _ = x[32*nb-1], y.qs[32*nb-1], y.s[nb-1]
+	quantQ8_1AVX2(&x[0], nb, &y.qs[0], &y.d[0], &y.s[0])
+}
+
+func quantQ8KAsm(y qrow, x []float32) {
+	nb := len(y.d)
+	if nb == 0 {
+		return
+	}
+	_, _, _ = x[256*nb-1], y.qs[256*nb-1], y.bsums[16*nb-1]
+	quantQ8KAVX2(&x[0], nb, &y.qs[0], &y.d[0], &y.bsums[0])
+}
+
 // avx2Impl uses 256-bit FMA (Haswell and later, Zen).
 var avx2Impl = &impl{
 	name: "avx2",
@@ -83,6 +108,8 @@ var avx2Impl = &impl{
 	gemvBF16:    gemvBF16Asm,
 	gemvF16:     gemvF16Asm,
 	qdots:       avx2Qdots,
+	quantQ8_1:   quantQ8_1Asm,
+	quantQ8K:    quantQ8KAsm,
 	cvtBF16:     cvtBF16Asm,
 	cvtF16:      cvtF16Asm,
 	axpy:        axpyAsm,
@@ -121,9 +148,16 @@ var amxImpl = func() *impl {
 	}
 	im := *avx512Impl
 	im.name = "amx"
-	im.qgemm = qgemmAMX
 	return &im
 }()
+
+// The product is attached in init: it reaches active, whose initializer
+// reads amxImpl.
+func init() {
+	if amxImpl != nil {
+		amxImpl.qgemm = qgemmAMX
+	}
+}
 
 func bestImpl() *impl {
 	x := cpu.X86

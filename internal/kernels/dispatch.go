@@ -29,6 +29,9 @@ type impl struct {
 	// qgemm, when set, is a faster prefill product for some quantized
 	// types (AMX tiles); it reports false for those it leaves to qdots.
 	qgemm func(out, x []float32, m, k int, q *qmat, n int) bool
+	// quantQ8_1 and quantQ8K quantize one row of x to act32 and act256
+	// (quant_act.go), the same bytes on every implementation.
+	quantQ8_1, quantQ8K func(y qrow, x []float32)
 	// cvtBF16 and cvtF16 widen len(src) values into dst.
 	cvtBF16 func(dst []float32, src []uint16)
 	cvtF16  func(dst []float32, src []uint16)

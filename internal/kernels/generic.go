@@ -15,6 +15,8 @@ var goImpl = &impl{
 	gemvBF16:        gemvGo(dotBF16Go),
 	gemvF16:         gemvGo(dotF16Go),
 	qdots:           goQdots,
+	quantQ8_1:       quantizeQ8_1,
+	quantQ8K:        quantizeQ8K,
 	cvtBF16:         cvtBF16Go,
 	cvtF16:          cvtF16Go,
 	axpy:            axpyGo,

@@ -81,9 +81,9 @@ func quantizeRows(a act, x []float32, m, k int) *qrows {
 		for r := lo; r < hi; r++ {
 			xr, qr := x[r*k:(r+1)*k], q.row(r)
 			if a == act32 {
-				quantizeQ8_1(qr, xr)
+				active.quantQ8_1(qr, xr)
 			} else {
-				quantizeQ8K(qr, xr)
+				active.quantQ8K(qr, xr)
 			}
 		}
 	})

@@ -306,6 +306,10 @@ func TestQuantKExact(t *testing.T) {
 // TestQuantizeActs checks the activation quantizers give the bytes of the
 // quant package's reference Q8_0 and Q8_K quantizers, and Q8_1's sums.
 func TestQuantizeActs(t *testing.T) {
+	forEachImpl(t, testQuantizeActs)
+}
+
+func testQuantizeActs(t *testing.T) {
 	r := rand.New(rand.NewPCG(11, 12))
 	const k = 1024
 	for trial := range 20 {
@@ -316,6 +320,18 @@ func TestQuantizeActs(t *testing.T) {
 		case 2:
 			for i := range x {
 				x[i] = float32(math.Round(float64(x[i]) * 4)) // ties
+			}
+		case 3: // the largest magnitude twice, negative first
+			for b := 0; b < k; b += 256 {
+				x[b+5], x[b+200] = -9, 9
+			}
+		case 4:
+			for i := range x {
+				x[i] *= 1e-30 // subnormal halves
+			}
+		case 5:
+			for i := range x {
+				x[i] *= 1e30
 			}
 		}
 		want0, wantK := make([]byte, k/32*34), make([]byte, k/256*292)
