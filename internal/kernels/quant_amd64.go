@@ -90,6 +90,9 @@ func dotQ6Kx4AVX2(nb int, w *byte, y *int8, ys int, d *float32, ds int, aux unsa
 func dotQ4Kx4AVX512(nb int, w *byte, y *int8, ys int, d *float32, ds int, aux unsafe.Pointer, as int, out *float32)
 
 //go:noescape
+func dotQ6KAVX512(nb int, w *byte, y *int8, d *float32, aux unsafe.Pointer) float32
+
+//go:noescape
 func dotQ6Kx4AVX512(nb int, w *byte, y *int8, ys int, d *float32, ds int, aux unsafe.Pointer, as int, out *float32)
 
 //go:noescape
@@ -128,7 +131,7 @@ var avx2Qdots = map[quant.Type]qkern{
 var vnniQdots = func() map[quant.Type]qkern {
 	m := maps.Clone(avx2Qdots)
 	m[quant.Q4_K] = withX8(asmKern(quant.Q4_K, dotQ4KAVX2, dotQ4Kx4AVX512), quant.Q4_K, dotQ4Kx8AVX512)
-	m[quant.Q6_K] = withX8(asmKern(quant.Q6_K, dotQ6KAVX2, dotQ6Kx4AVX512), quant.Q6_K, dotQ6Kx8AVX512)
+	m[quant.Q6_K] = withX8(asmKern(quant.Q6_K, dotQ6KAVX512, dotQ6Kx4AVX512), quant.Q6_K, dotQ6Kx8AVX512)
 	m[quant.Q8_0] = withX8(asmKern(quant.Q8_0, dotQ8_0AVX512, dotQ8_0x4AVX512), quant.Q8_0, dotQ8_0x8AVX512)
 	m[quant.Q4_0] = asmKern(quant.Q4_0, dotQ4_0VNNI, dotQ4_0x4VNNI)
 	m[quant.Q5_0] = asmKern(quant.Q5_0, dotQ5_0VNNI, dotQ5_0x4VNNI)
@@ -171,7 +174,16 @@ func asmKern(t quant.Type,
 			}
 			_, _, _ = w[(n-1)*rb+f.bytes*nb-1], x.qs[bl*nb-1], out[n-1] // the last row x1 reads
 			y, d, aux := &x.qs[0], &x.d[0], x.aux(nb)
-			for j := range fourStreams(n) {
+			// fourStreams' order, spelled out: a call per row is the
+			// cost that matters for short rows.
+			q4 := n / 4
+			for t := 0; t < q4; t++ {
+				out[t] = x1(nb, &w[t*rb], y, d, aux)
+				out[t+q4] = x1(nb, &w[(t+q4)*rb], y, d, aux)
+				out[t+2*q4] = x1(nb, &w[(t+2*q4)*rb], y, d, aux)
+				out[t+3*q4] = x1(nb, &w[(t+3*q4)*rb], y, d, aux)
+			}
+			for j := 4 * q4; j < n; j++ {
 				out[j] = x1(nb, &w[j*rb], y, d, aux)
 			}
 		},

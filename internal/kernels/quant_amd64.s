@@ -813,6 +813,14 @@ loop: \
 	ZREDUCE(Z2, Y2) \
 	ZREDUCE(Z3, Y3)
 
+// Q6K_BLOCKZ1 is Q6K_BLOCKZ for the one-row kernel (sums in Z0 only).
+#define Q6K_ROWS1Z(q, sc, y) SM_ROWZ(q, sc, y(DI), Z0)
+#define Q6K_BLOCKZ1 \
+	VMOVDQA64 Z31, Z22 \
+	Q6K_HALFZ(0, 128, Q6K_ROWS1Z, 0) \
+	Q6K_HALFZ(64, 160, Q6K_ROWS1Z, 128) \
+	ZREDUCE(Z0, Y0)
+
 // q6kIdx picks sub-block scale g of four for words 8g … 8g+7.
 DATA q6kIdx<>+0(SB)/8, $0x0000000000000000
 DATA q6kIdx<>+8(SB)/8, $0x0000000000000000
@@ -1029,6 +1037,28 @@ loop:
 	Q6K_SCALES
 	Q6K_CORR((R8), Y0)
 	Q6K_BLOCK(Q6K_ROWS1)
+	// (dy·d)·S, as dotQ6KGo.
+	HSUMI(Y0, X0, X5)
+	VCVTDQ2PS X0, X0
+	VMULSS (BX), X13, X5
+	VMULSS X0, X5, X5
+	VADDSS X5, X4, X4
+	VPXOR Y0, Y0, Y0
+	NEXT(210, 256, 32)
+	VMOVSS X4, ret+40(FP)
+	VZEROUPPER
+	RET
+
+// func dotQ6KAVX512(nb int, w *byte, y *int8, d *float32, aux unsafe.Pointer) float32
+TEXT ·dotQ6KAVX512(SB), NOSPLIT, $32-44
+	KX1_ARGS
+	Q6K_START
+	Q6K_SETUPZ
+loop:
+	K_PREFETCH
+	Q6K_SCALES
+	Q6K_BLOCKZ1
+	Q6K_CORR((R8), Y0)
 	// (dy·d)·S, as dotQ6KGo.
 	HSUMI(Y0, X0, X5)
 	VCVTDQ2PS X0, X0
