@@ -36,6 +36,9 @@ func newByteBPE(ranks map[string]int, rankToID []int, pieces [][]byte, patterns 
 // Encode implements Tokenizer.
 func (b *byteBPE) Encode(text string) []int { return b.encode(text, b.encodeSegment) }
 
+// EncodeText encodes text without the post-processor's ids.
+func (b *byteBPE) EncodeText(text string) []int { return b.encodeText(nil, text, b.encodeSegment) }
+
 // encodeSegment encodes text lying between added tokens.
 func (b *byteBPE) encodeSegment(dst []int, seg string, _ bool) []int {
 	if b.prefixSpace && (seg == "" || seg[0] != ' ') {

@@ -3,6 +3,7 @@ package tokenizer
 import (
 	"encoding/json"
 	"io/fs"
+	"os"
 	"path"
 )
 
@@ -27,9 +28,45 @@ func readTokenizerConfig(fsys fs.FS, dir string) tokenizerConfig {
 	if json.Unmarshal(data, &raw) != nil {
 		return tokenizerConfig{}
 	}
-	var chat string
-	_ = json.Unmarshal(raw.Chat, &chat) // a template given as a string; lists are left out
-	return tokenizerConfig{bos: tokenText(raw.BOS), eos: tokenText(raw.EOS), chatTemplate: chat}
+	cfg := tokenizerConfig{bos: tokenText(raw.BOS), eos: tokenText(raw.EOS), chatTemplate: chatTemplateText(raw.Chat)}
+	if src, err := fs.ReadFile(fsys, path.Join(dir, "chat_template.jinja")); err == nil && len(src) <= maxChatTemplate {
+		cfg.chatTemplate = string(src) // transformers saves the template here since 4.47 and prefers it
+	}
+	return cfg
+}
+
+// maxChatTemplate bounds a chat_template.jinja read (published templates
+// are at most tens of KiB).
+const maxChatTemplate = 1 << 20
+
+// chatTemplateText reads chat_template as transformers does: a string, or
+// a list of {"name", "template"} of which the one named "default" (else
+// the first) is the chat template.
+func chatTemplateText(raw json.RawMessage) string {
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		return s
+	}
+	var named []struct {
+		Name     string `json:"name"`
+		Template string `json:"template"`
+	}
+	if json.Unmarshal(raw, &named) != nil || len(named) == 0 {
+		return ""
+	}
+	for _, n := range named {
+		if n.Name == "default" {
+			return n.Template
+		}
+	}
+	return named[0].Template
+}
+
+// ChatTemplateOf returns the chat template of the HF model folder dir
+// (chat_template.jinja, else tokenizer_config.json's chat_template), ""
+// when it has none.
+func ChatTemplateOf(dir string) string {
+	return readTokenizerConfig(os.DirFS(dir), ".").chatTemplate
 }
 
 // tokenText reads a token given as a string or as {"content": string}.

@@ -28,6 +28,11 @@ func (f *frame) VocabSize() int { return f.vocabSize }
 // post-processor's ids around the result.
 func (f *frame) encode(text string, plain func(dst []int, seg string, first bool) []int) []int {
 	out := append(make([]int, 0, len(f.prefix)+len(f.suffix)+len(text)/3), f.prefix...)
+	return append(f.encodeText(out, text, plain), f.suffix...)
+}
+
+// encodeText appends text's ids to out without the post-processor's.
+func (f *frame) encodeText(out []int, text string, plain func(dst []int, seg string, first bool) []int) []int {
 	if f.added == nil {
 		if text != "" {
 			out = plain(out, text, true)
@@ -42,5 +47,5 @@ func (f *frame) encode(text string, plain func(dst []int, seg string, first bool
 			first = false
 		})
 	}
-	return append(out, f.suffix...)
+	return out
 }

@@ -147,3 +147,8 @@ type nfcTokenizer struct{ *byteBPE }
 
 // Encode implements Tokenizer.
 func (t nfcTokenizer) Encode(text string) []int { return t.byteBPE.Encode(norm.NFC.String(text)) }
+
+// EncodeText is Encode without the post-processor's ids.
+func (t nfcTokenizer) EncodeText(text string) []int {
+	return t.byteBPE.EncodeText(norm.NFC.String(text))
+}

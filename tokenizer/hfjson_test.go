@@ -2,6 +2,7 @@ package tokenizer
 
 import (
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -25,6 +26,9 @@ func TestByteLevelJSON(t *testing.T) {
 		}
 		if got := tok.Decode(c.want[1:]); got != c.text {
 			t.Errorf("Decode(%v) = %q, want %q", c.want[1:], got, c.text)
+		}
+		if got := tok.EncodeText(c.text); !slices.Equal(got, c.want[1:]) {
+			t.Errorf("EncodeText(%q) = %v, want %v (no BOS added; the text's own <s> kept)", c.text, got, c.want[1:])
 		}
 	}
 	if tok.BOS() != 264 || !tok.AddsBOS() || tok.VocabSize() != 265 {

@@ -46,6 +46,9 @@ const (
 // Encode implements Tokenizer.
 func (t *spmBPE) Encode(text string) []int { return t.encode(text, t.encodeSegment) }
 
+// EncodeText encodes text without the post-processor's ids.
+func (t *spmBPE) EncodeText(text string) []int { return t.encodeText(nil, text, t.encodeSegment) }
+
 func (t *spmBPE) encodeSegment(dst []int, seg string, first bool) []int {
 	if t.removeSpaces {
 		seg = strings.Join(strings.FieldsFunc(seg, func(r rune) bool { return r == ' ' }), " ")

@@ -30,6 +30,10 @@ type Tokenizer interface {
 	// from its post-processor) and as tiktoken's encode_ordinary does for an
 	// encoding (special-token text is plain text).
 	Encode(text string) []int
+	// EncodeText is Encode without the post-processor's ids around the
+	// text (HF's add_special_tokens=False): how a rendered chat prompt,
+	// which carries its own special tokens, is tokenized.
+	EncodeText(text string) []int
 	// Decode joins the bytes of ids. Bytes that do not form valid UTF-8 are
 	// kept as they are; unknown ids decode to nothing.
 	Decode(ids []int) string

@@ -31,6 +31,7 @@ func init() {
 	var gf genFlags
 	var prompt, promptFile, truncate string
 	var out runOutput
+	var cf chatFlags
 	cmd := &cobra.Command{
 		Use:   "run [PROMPT]",
 		Short: "Generate a continuation of a prompt",
@@ -55,6 +56,13 @@ func init() {
 				return fmt.Errorf("run: %w", errNoHyperLayers)
 			}
 			ids := l.tok.Encode(text)
+			if cf.on {
+				if ids, err = cf.prompt(l, text); err != nil {
+					return fmt.Errorf("run: %w", err)
+				}
+			} else if cf.system != "" || cf.templateFile != "" {
+				return fmt.Errorf("run: --system and --chat-template-file need --chat")
+			}
 			if len(ids) == 0 {
 				return fmt.Errorf("run: the prompt encodes to no tokens")
 			}
@@ -69,6 +77,7 @@ func init() {
 	}
 	mf.register(cmd.Flags())
 	f := cmd.Flags()
+	cf.register(f)
 	f.StringVar(&prompt, "prompt", "", "prompt text (or give it as the argument)")
 	f.StringVar(&promptFile, "prompt-file", "", "read the prompt from a file")
 	f.IntVar(&gf.maxTokens, "max-tokens", 128, "new tokens to generate at most")

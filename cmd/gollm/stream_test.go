@@ -9,7 +9,8 @@ import (
 // pieceTokenizer decodes id i to pieces[i]; enough for the stream tests.
 type pieceTokenizer []string
 
-func (p pieceTokenizer) Encode(string) []int { return nil }
+func (p pieceTokenizer) Encode(string) []int     { return nil }
+func (p pieceTokenizer) EncodeText(string) []int { return nil }
 func (p pieceTokenizer) Decode(ids []int) string {
 	s := ""
 	for _, id := range ids {

@@ -1,0 +1,55 @@
+package main
+
+import (
+	"encoding/json"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestRunChat renders the prompt with the folder's chat template, or with
+// --chat-template-file, and tokenizes the result without added ids; and
+// refuses a model without a template and chat flags without --chat.
+func TestRunChat(t *testing.T) {
+	dir := tinyModel(t)
+	promptIDs := func(args ...string) string {
+		t.Helper()
+		out, errs, code := runCLI(t, "", append([]string{"run", "--model", dir, "--max-tokens", "1", "--json"}, args...)...)
+		if code != 0 {
+			t.Fatalf("%v: exit %d: %s", args, code, errs)
+		}
+		var res runResult
+		if err := json.Unmarshal([]byte(out), &res); err != nil {
+			t.Fatal(err)
+		}
+		b := make([]byte, len(res.PromptIDs))
+		for i, id := range res.PromptIDs {
+			b[i] = byte(id)
+		}
+		return string(b)
+	}
+	_, errs, code := runCLI(t, "", "run", "--model", dir, "--chat", "hi")
+	if code == 0 || !strings.Contains(errs, "no chat template") {
+		t.Errorf("--chat without a template: exit %d, %q", code, errs)
+	}
+	_, errs, code = runCLI(t, "", "run", "--model", dir, "--system", "S", "hi")
+	if code == 0 || !strings.Contains(errs, "need --chat") {
+		t.Errorf("--system without --chat: exit %d, %q", code, errs)
+	}
+	tmpl := `{% for m in messages %}[{{ m.role }}]{{ m.content }}{% endfor %}{% if add_generation_prompt %}>{% endif %}`
+	cfg, _ := json.Marshal(map[string]any{"chat_template": tmpl})
+	write(t, filepath.Join(dir, "tokenizer_config.json"), cfg)
+	if got, want := promptIDs("--chat", "--system", "S", "hi"), "[system]S[user]hi>"; got != want {
+		t.Errorf("--chat prompt %q, want %q", got, want)
+	}
+	file := filepath.Join(t.TempDir(), "t.jinja")
+	write(t, file, []byte(`{{ messages[-1].content | upper }}{% if add_generation_prompt %}:{% endif %}`))
+	if got, want := promptIDs("--chat", "--chat-template-file", file, "hi"), "HI:"; got != want {
+		t.Errorf("--chat-template-file prompt %q, want %q", got, want)
+	}
+	write(t, file, []byte(`{{ raise_exception("only one turn") }}`))
+	_, errs, code = runCLI(t, "", "run", "--model", dir, "--chat", "--chat-template-file", file, "hi")
+	if code == 0 || !strings.Contains(errs, "only one turn") {
+		t.Errorf("a template that raises: exit %d, %q", code, errs)
+	}
+}
