@@ -213,3 +213,16 @@ func TestInterruptKeepsOutput(t *testing.T) {
 		t.Errorf("output file holds %q, stdout streamed %q", saved, streamed.String())
 	}
 }
+
+// TestBackendFlag runs the tiny model on the portable kernels and refuses
+// a kernel set the CPU lacks.
+func TestBackendFlag(t *testing.T) {
+	dir := tinyModel(t)
+	if _, errs, code := runCLI(t, "", "run", "--backend", "go", "--model", dir, "--max-tokens", "2", "hi"); code != 0 {
+		t.Errorf("--backend go: exit %d: %s", code, errs)
+	}
+	_, errs, code := runCLI(t, "", "run", "--backend", "nope", "--model", dir, "hi")
+	if code == 0 || !strings.Contains(errs, "--backend") {
+		t.Errorf("--backend nope: exit %d, %q", code, errs)
+	}
+}

@@ -5,8 +5,11 @@
 package main
 
 import (
+	"strings"
+
 	"errors"
 	"fmt"
+	"github.com/gollm/gollm/internal/kernels"
 	"os"
 	"runtime/pprof"
 
@@ -24,9 +27,19 @@ var rootCmd = &cobra.Command{
 // command, for finding where time goes.
 var cpuProfile string
 
+// backend is the --backend flag: the kernel set to use instead of the best
+// this CPU runs (to compare them on one machine).
+var backend string
+
 func init() {
 	rootCmd.PersistentFlags().StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile (pprof) of the command to this file")
+	rootCmd.PersistentFlags().StringVar(&backend, "backend", "", "kernel set to use instead of the best for this CPU: one of "+strings.Join(kernels.Backends(), ", "))
 	rootCmd.PersistentPreRunE = func(*cobra.Command, []string) error {
+		if backend != "" {
+			if _, err := kernels.SetBackend(backend); err != nil {
+				return fmt.Errorf("--backend: %w", err)
+			}
+		}
 		if cpuProfile == "" {
 			return nil
 		}
