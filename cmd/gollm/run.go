@@ -14,6 +14,7 @@ import (
 	"github.com/gollm/gollm/loader"
 	"github.com/gollm/gollm/model"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
 // genFlags are the sampling flags; a flag the user did not set falls back to
@@ -24,6 +25,16 @@ type genFlags struct {
 	topK        int
 	topP, minP  float64
 	repeat      float64
+}
+
+// register adds the sampling flags.
+func (g *genFlags) register(f *pflag.FlagSet) {
+	f.IntVar(&g.maxTokens, "max-tokens", 128, "new tokens to generate at most")
+	f.Float64Var(&g.temperature, "temperature", 0, "sampling temperature; 0 is greedy (default: generation_config.json, else greedy)")
+	f.IntVar(&g.topK, "top-k", 0, "keep the K most likely tokens (0: off)")
+	f.Float64Var(&g.topP, "top-p", 1, "keep the smallest set with probability ≥ P (1: off)")
+	f.Float64Var(&g.minP, "min-p", 0, "drop tokens below P × the top probability (0: off)")
+	f.Float64Var(&g.repeat, "repeat-penalty", 1, "HF repetition penalty on tokens already seen (1: off)")
 }
 
 func init() {
@@ -80,12 +91,7 @@ func init() {
 	cf.register(f)
 	f.StringVar(&prompt, "prompt", "", "prompt text (or give it as the argument)")
 	f.StringVar(&promptFile, "prompt-file", "", "read the prompt from a file")
-	f.IntVar(&gf.maxTokens, "max-tokens", 128, "new tokens to generate at most")
-	f.Float64Var(&gf.temperature, "temperature", 0, "sampling temperature; 0 is greedy (default: generation_config.json, else greedy)")
-	f.IntVar(&gf.topK, "top-k", 0, "keep the K most likely tokens (0: off)")
-	f.Float64Var(&gf.topP, "top-p", 1, "keep the smallest set with probability ≥ P (1: off)")
-	f.Float64Var(&gf.minP, "min-p", 0, "drop tokens below P × the top probability (0: off)")
-	f.Float64Var(&gf.repeat, "repeat-penalty", 1, "HF repetition penalty on tokens already seen (1: off)")
+	gf.register(f)
 	f.StringVar(&truncate, "truncate", "", "\"left\": drop the start of a prompt that does not fit the context")
 	f.BoolVar(&out.json, "json", false, "print one JSON line with text, ids, prompt_ids and timings instead of streaming")
 	f.StringVar(&out.file, "output", "", "also write the generated text to this file (atomically, at the end or on Ctrl-C)")
@@ -210,14 +216,37 @@ func stopIDs(l *loaded) map[int]bool {
 }
 
 func generate(ctx context.Context, l *loaded, prompt []int, maxTokens int, sc model.SamplerConfig, o runOutput) error {
+	res, err := generateText(ctx, l, prompt, maxTokens, sc, o)
+	if res == nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "gollm: prompt %d tokens, first token after %.2f s (prefill %.1f tokens/s), %d tokens generated at %.1f tokens/s, KV cache %s, stopped: %s\n",
+		len(prompt), res.TTFT, res.PrefillTPS, len(res.IDs), res.DecodeTPS, sysmem.Format(res.KVBytes), res.Stopped)
+	if o.file != "" {
+		if werr := writeFileAtomic(o.file, []byte(res.Text)); werr != nil && err == nil {
+			err = werr
+		}
+	}
+	if o.json {
+		if jerr := json.NewEncoder(os.Stdout).Encode(res); jerr != nil && err == nil {
+			err = jerr
+		}
+	}
+	return err
+}
+
+// generateText prefills prompt into a fresh cache and decodes up to
+// maxTokens, printing the text as it comes (unless o.json); the result is
+// nil only when nothing could start.
+func generateText(ctx context.Context, l *loaded, prompt []int, maxTokens int, sc model.SamplerConfig, o runOutput) (*runResult, error) {
 	capacity := len(prompt) + maxTokens
 	kv, err := o.kvType.resolve(len(prompt))
 	if err != nil {
-		return fmt.Errorf("run: %w", err)
+		return nil, fmt.Errorf("run: %w", err)
 	}
 	if err := sysmem.Check(l.model.StateBytes(capacity, kv), fmt.Sprintf("a %s KV cache and scratch for %d tokens", kv, capacity),
 		"use a shorter prompt, a smaller --max-tokens or --kv-type f16"); err != nil {
-		return err
+		return nil, err
 	}
 	st := l.model.NewStateOf(capacity, kv)
 	st.Ctx = ctx
@@ -271,19 +300,7 @@ func generate(ctx context.Context, l *loaded, prompt []int, maxTokens int, sc mo
 			res.DecodeTPS = float64(len(out)-1) / end.Sub(firstAt).Seconds()
 		}
 	}
-	fmt.Fprintf(os.Stderr, "gollm: prompt %d tokens, first token after %.2f s (prefill %.1f tokens/s), %d tokens generated at %.1f tokens/s, KV cache %s, stopped: %s\n",
-		len(prompt), res.TTFT, res.PrefillTPS, len(out), res.DecodeTPS, sysmem.Format(res.KVBytes), res.Stopped)
-	if o.file != "" {
-		if werr := writeFileAtomic(o.file, []byte(res.Text)); werr != nil && err == nil {
-			err = werr
-		}
-	}
-	if o.json {
-		if jerr := json.NewEncoder(os.Stdout).Encode(res); jerr != nil && err == nil {
-			err = jerr
-		}
-	}
-	return err
+	return &res, err
 }
 
 // errStopString ends generation when the text reaches a --stop string.
