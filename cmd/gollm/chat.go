@@ -64,19 +64,27 @@ func (c *chatFlags) template(l *loaded) (*chat.Template, error) {
 	return t, nil
 }
 
-// prompt renders text as a user turn (after --system) and tokenizes it as
-// transformers' apply_chat_template(tokenize=True) does: the template's
-// own special tokens, none added around it.
+// prompt renders text as a user turn (after --system) and tokenizes it.
 func (c *chatFlags) prompt(l *loaded, text string) ([]int, error) {
 	t, err := c.template(l)
 	if err != nil {
 		return nil, err
 	}
-	var msgs []chat.Message
-	if c.system != "" {
-		msgs = append(msgs, chat.Message{Role: "system", Content: c.system})
+	return c.render(l, t, append(c.start(), chat.Message{Role: "user", Content: text}))
+}
+
+// start is a conversation's opening: the --system message, if any.
+func (c *chatFlags) start() []chat.Message {
+	if c.system == "" {
+		return nil
 	}
-	msgs = append(msgs, chat.Message{Role: "user", Content: text})
+	return []chat.Message{{Role: "system", Content: c.system}}
+}
+
+// render renders msgs with the generation prompt and tokenizes the text as
+// transformers' apply_chat_template(tokenize=True) does: the template's
+// own special tokens, none added around it.
+func (c *chatFlags) render(l *loaded, t *chat.Template, msgs []chat.Message) ([]int, error) {
 	special := map[string]string{}
 	if b := l.tok.BOS(); b >= 0 {
 		special["bos_token"] = l.tok.Decode([]int{b})

@@ -53,3 +53,23 @@ func TestRunChat(t *testing.T) {
 		t.Errorf("a template that raises: exit %d, %q", code, errs)
 	}
 }
+
+// TestChatSession drives gollm chat through standard input: two turns,
+// /tokens, /reset, and a prompt that outgrows the tiny context.
+func TestChatSession(t *testing.T) {
+	dir := tinyModel(t)
+	tmpl := `{% for m in messages %}[{{ m.role }}]{{ m.content }}{% endfor %}{% if add_generation_prompt %}>{% endif %}`
+	cfg, _ := json.Marshal(map[string]any{"chat_template": tmpl})
+	write(t, filepath.Join(dir, "tokenizer_config.json"), cfg)
+	in := "hi\n/tokens\nagain\n/reset\n/tokens\n" + strings.Repeat("x", 100) + "\n/exit\nnever read\n"
+	_, errs, code := runCLI(t, in, "chat", "--model", dir, "--max-tokens", "3", "--system", "S")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	// After /reset the prompt is "[system]S>": 10 byte tokens.
+	for _, want := range []string{"tokens of 64 in the prompt", "(conversation cleared)", "(10 tokens of 64", "does not fit the context"} {
+		if !strings.Contains(errs, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, errs)
+		}
+	}
+}
