@@ -42,6 +42,9 @@ conversation again (no prompt cache yet).`,
 				return err
 			}
 			defer l.close()
+			if n := l.ckpt.Config.MaxPositions; gf.maxTokens >= n {
+				return fmt.Errorf("chat: --max-tokens %d leaves no room for the conversation in the context of %d tokens", gf.maxTokens, n)
+			}
 			t, err := cf.template(l)
 			if err != nil {
 				return fmt.Errorf("chat: %w", err)
