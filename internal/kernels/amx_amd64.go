@@ -81,9 +81,9 @@ var amxPanels sync.Pool
 func getAMXPanel(k, nsub, g int) *amxPanel {
 	p, _ := amxPanels.Get().(*amxPanel)
 	if p == nil {
-		p = &amxPanel{tmpBuf: make([]int32, 512+16)}
-		off := (64 - int(uintptr(unsafe.Pointer(&p.tmpBuf[0]))%64)) % 64 / 4
-		p.tmp = p.tmpBuf[off : off+512]
+		buf := make([]int32, 512+16)
+		off := (64 - int(uintptr(unsafe.Pointer(&buf[0]))%64)) % 64 / 4
+		p = &amxPanel{tmp: buf[off : off+512]}
 	}
 	p.q = grow(p.q, amxRows*k)
 	p.wt = grow(p.wt, nsub*2*amxRows)
@@ -171,31 +171,36 @@ func amxActScales(x qrow, g int, tab []float32, t int) {
 	}
 }
 
+// pad zeroes the unpacked panel's rows from nr on: their quants and
+// their scales and offsets in all nsub sub-blocks, so that they add
+// nothing.
+func (p *amxPanel) pad(k, nr, nsub int) {
+	for r := nr; r < amxRows; r++ {
+		clear(p.q[r*k : (r+1)*k])
+		for j := range nsub {
+			p.wt[j*32+r], p.wt[j*32+16+r] = 0, 0
+		}
+	}
+}
+
 // amxPanelQ8_0 points tile A at the weights' own bytes (a Q8_0 block is a
 // half scale then 32 signed bytes); the last, short panel is copied so
 // that tile loads stay inside the matrix.
 func amxPanelQ8_0(w *qmat, k, j0, nr int, p *amxPanel) {
 	nsub := k / quant.QK
-	for r := range amxRows {
+	for r := range nr {
+		row := w.row(j0 + r)
 		for j := range nsub {
-			var d float32
-			if r < nr {
-				d = quant.FP16ToFP32(binary.LittleEndian.Uint16(w.data[(j0+r)*w.rowBytes+34*j:]))
-			}
-			p.wt[j*32+r], p.wt[j*32+16+r] = d, 0
+			p.wt[j*32+r], p.wt[j*32+16+r] = half(row[34*j:]), 0
 		}
 	}
 	if nr == amxRows {
 		p.a, p.lda, p.astep = &w.data[j0*w.rowBytes+2], w.rowBytes, 34
 		return
 	}
-	for r := range amxRows {
-		dst := p.q[r*k : (r+1)*k]
-		if r >= nr {
-			clear(dst)
-			continue
-		}
-		row := w.row(j0 + r)
+	p.pad(k, nr, nsub)
+	for r := range nr {
+		dst, row := p.q[r*k:(r+1)*k], w.row(j0+r)
 		for j := range nsub {
 			copy(dst[32*j:32*j+32], row[34*j+2:34*j+34])
 		}
@@ -208,23 +213,15 @@ func amxPanelQ8_0(w *qmat, k, j0, nr int, p *amxPanel) {
 func amxPanelQ4K(w *qmat, k, j0, nr int, p *amxPanel) {
 	nb := k / quant.QKK
 	const lo4 = 0x0f0f0f0f0f0f0f0f
-	for r := range amxRows {
-		dst := p.q[r*k : (r+1)*k]
-		if r >= nr {
-			clear(dst)
-			for j := range nb * 8 {
-				p.wt[j*32+r], p.wt[j*32+16+r] = 0, 0
-			}
-			continue
-		}
-		row := w.row(j0 + r)
+	p.pad(k, nr, 8*nb)
+	for r := range nr {
+		dst, row := p.q[r*k:(r+1)*k], w.row(j0+r)
 		for b := range nb {
 			blk := row[144*b : 144*(b+1)]
-			d := quant.FP16ToFP32(binary.LittleEndian.Uint16(blk))
-			dmin := quant.FP16ToFP32(binary.LittleEndian.Uint16(blk[2:]))
+			d, dmin := half(blk), half(blk[2:])
 			sc := blk[4:16]
 			for j := range 8 {
-				s, m := scaleMinK4(j, sc)
+				s, m := scaleMin(j, sc)
 				p.wt[(8*b+j)*32+r] = d * float32(s)
 				p.wt[(8*b+j)*32+16+r] = -dmin * float32(m)
 			}
@@ -247,19 +244,12 @@ func amxPanelQ4K(w *qmat, k, j0, nr int, p *amxPanel) {
 func amxPanelQ6K(w *qmat, k, j0, nr int, p *amxPanel) {
 	nb := k / quant.QKK
 	const lo4, lo2 = 0x0f0f0f0f0f0f0f0f, 0x0303030303030303
-	for r := range amxRows {
-		dst := p.q[r*k : (r+1)*k]
-		if r >= nr {
-			clear(dst)
-			for j := range nb * 16 {
-				p.wt[j*32+r], p.wt[j*32+16+r] = 0, 0
-			}
-			continue
-		}
-		row := w.row(j0 + r)
+	p.pad(k, nr, 16*nb)
+	for r := range nr {
+		dst, row := p.q[r*k:(r+1)*k], w.row(j0+r)
 		for b := range nb {
 			blk := row[210*b : 210*(b+1)]
-			d := quant.FP16ToFP32(binary.LittleEndian.Uint16(blk[208:]))
+			d := half(blk[208:])
 			for j := range 16 {
 				s := d * float32(int8(blk[192+j]))
 				p.wt[(16*b+j)*32+r], p.wt[(16*b+j)*32+16+r] = s, -32*s
@@ -280,15 +270,6 @@ func amxPanelQ6K(w *qmat, k, j0, nr int, p *amxPanel) {
 		}
 	}
 	p.a, p.lda, p.astep = &p.q[0], k, 16
-}
-
-// scaleMinK4 is ggml's get_scale_min_k4: sub-block j's 6-bit scale and
-// min from a K-quant block's 12 packed bytes.
-func scaleMinK4(j int, q []byte) (sc, m byte) {
-	if j < 4 {
-		return q[j] & 63, q[j+4] & 63
-	}
-	return q[j+4]&0xf | q[j-4]>>6<<4, q[j+4]>>4 | q[j]>>6<<4
 }
 
 // qgemmAMX computes out[m×n] = x[m×k] · wᵀ on AMX tiles for the types in
