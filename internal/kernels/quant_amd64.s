@@ -821,6 +821,28 @@ loop: \
 	Q6K_HALFZ(64, 160, Q6K_ROWS1Z, 128) \
 	ZREDUCE(Z0, Y0)
 
+// Q6K_X1 is the body of a one-row Q6_K kernel: per block (dy·d)·S, as
+// dotQ6KGo (the offset term joins the block's integer sums first).
+#define Q6K_X1(SETUP, BLOCK) \
+	KX1_ARGS \
+	Q6K_START \
+	SETUP \
+loop: \
+	K_PREFETCH \
+	Q6K_SCALES \
+	BLOCK \
+	Q6K_CORR((R8), Y0) \
+	HSUMI(Y0, X0, X5) \
+	VCVTDQ2PS X0, X0 \
+	VMULSS (BX), X13, X5 \
+	VMULSS X0, X5, X5 \
+	VADDSS X5, X4, X4 \
+	VPXOR Y0, Y0, Y0 \
+	NEXT(210, 256, 32) \
+	VMOVSS X4, ret+40(FP) \
+	VZEROUPPER \
+	RET
+
 // q6kIdx picks sub-block scale g of four for words 8g … 8g+7.
 DATA q6kIdx<>+0(SB)/8, $0x0000000000000000
 DATA q6kIdx<>+8(SB)/8, $0x0000000000000000
@@ -1030,46 +1052,11 @@ TEXT ·dotQ5Kx4AVX2(SB), NOSPLIT, $16-72
 
 // func dotQ6KAVX2(nb int, w *byte, y *int8, d *float32, aux unsafe.Pointer) float32
 TEXT ·dotQ6KAVX2(SB), NOSPLIT, $32-44
-	KX1_ARGS
-	Q6K_START
-loop:
-	K_PREFETCH
-	Q6K_SCALES
-	Q6K_CORR((R8), Y0)
-	Q6K_BLOCK(Q6K_ROWS1)
-	// (dy·d)·S, as dotQ6KGo.
-	HSUMI(Y0, X0, X5)
-	VCVTDQ2PS X0, X0
-	VMULSS (BX), X13, X5
-	VMULSS X0, X5, X5
-	VADDSS X5, X4, X4
-	VPXOR Y0, Y0, Y0
-	NEXT(210, 256, 32)
-	VMOVSS X4, ret+40(FP)
-	VZEROUPPER
-	RET
+	Q6K_X1(NOSETUP, Q6K_BLOCK(Q6K_ROWS1))
 
 // func dotQ6KAVX512(nb int, w *byte, y *int8, d *float32, aux unsafe.Pointer) float32
 TEXT ·dotQ6KAVX512(SB), NOSPLIT, $32-44
-	KX1_ARGS
-	Q6K_START
-	Q6K_SETUPZ
-loop:
-	K_PREFETCH
-	Q6K_SCALES
-	Q6K_BLOCKZ1
-	Q6K_CORR((R8), Y0)
-	// (dy·d)·S, as dotQ6KGo.
-	HSUMI(Y0, X0, X5)
-	VCVTDQ2PS X0, X0
-	VMULSS (BX), X13, X5
-	VMULSS X0, X5, X5
-	VADDSS X5, X4, X4
-	VPXOR Y0, Y0, Y0
-	NEXT(210, 256, 32)
-	VMOVSS X4, ret+40(FP)
-	VZEROUPPER
-	RET
+	Q6K_X1(Q6K_SETUPZ, Q6K_BLOCKZ1)
 
 // func dotQ6Kx4AVX2(nb int, w *byte, y *int8, ys int, d *float32, ds int, aux unsafe.Pointer, as int, out *float32)
 TEXT ·dotQ6Kx4AVX2(SB), NOSPLIT, $32-72
