@@ -2,6 +2,8 @@ package tokenizer
 
 import (
 	"encoding/json"
+	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path"
@@ -29,15 +31,42 @@ func readTokenizerConfig(fsys fs.FS, dir string) tokenizerConfig {
 		return tokenizerConfig{}
 	}
 	cfg := tokenizerConfig{bos: tokenText(raw.BOS), eos: tokenText(raw.EOS), chatTemplate: chatTemplateText(raw.Chat)}
-	if src, err := fs.ReadFile(fsys, path.Join(dir, "chat_template.jinja")); err == nil && len(src) <= maxChatTemplate {
-		cfg.chatTemplate = string(src) // transformers saves the template here since 4.47 and prefers it
+	if f, err := fsys.Open(path.Join(dir, "chat_template.jinja")); err == nil {
+		// transformers saves the template here since 4.47 and prefers it
+		if src, err := readChatTemplate(f, "chat_template.jinja"); err == nil {
+			cfg.chatTemplate = src
+		}
+		f.Close()
 	}
 	return cfg
 }
 
-// maxChatTemplate bounds a chat_template.jinja read (published templates
-// are at most tens of KiB).
-const maxChatTemplate = 1 << 20
+// MaxChatTemplate bounds a chat template file: published templates are at
+// most tens of KiB.
+const MaxChatTemplate = 1 << 20
+
+// ReadChatTemplateFile reads the chat template file at path, refusing one
+// longer than MaxChatTemplate.
+func ReadChatTemplateFile(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	return readChatTemplate(f, path)
+}
+
+// readChatTemplate reads at most MaxChatTemplate bytes of r (named name).
+func readChatTemplate(r io.Reader, name string) (string, error) {
+	b, err := io.ReadAll(io.LimitReader(r, MaxChatTemplate+1))
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", name, err)
+	}
+	if len(b) > MaxChatTemplate {
+		return "", fmt.Errorf("%s: longer than %d bytes; not a chat template", name, MaxChatTemplate)
+	}
+	return string(b), nil
+}
 
 // chatTemplateText reads chat_template as transformers does: a string, or
 // a list of {"name", "template"} of which the one named "default" (else

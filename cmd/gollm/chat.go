@@ -2,8 +2,6 @@ package main
 
 import (
 	"fmt"
-	"io"
-	"os"
 
 	"github.com/gollm/gollm/chat"
 	"github.com/gollm/gollm/tokenizer"
@@ -32,20 +30,11 @@ func (c *chatFlags) template(l *loaded) (*chat.Template, error) {
 	var src string
 	switch {
 	case c.templateFile != "":
-		f, err := os.Open(c.templateFile)
+		s, err := tokenizer.ReadChatTemplateFile(c.templateFile)
 		if err != nil {
 			return nil, fmt.Errorf("--chat-template-file: %w", err)
 		}
-		defer f.Close()
-		const max = 1 << 20
-		b, err := io.ReadAll(io.LimitReader(f, max+1))
-		if err != nil {
-			return nil, fmt.Errorf("--chat-template-file %s: %w", c.templateFile, err)
-		}
-		if len(b) > max {
-			return nil, fmt.Errorf("--chat-template-file %s: longer than %d bytes; not a chat template", c.templateFile, max)
-		}
-		src = string(b)
+		src = s
 	case l.ckpt.GGUF != nil:
 		if l.ckpt.GGUF.Has("tokenizer.chat_template") {
 			s, err := l.ckpt.GGUF.String("tokenizer.chat_template")

@@ -73,3 +73,27 @@ func TestChatSession(t *testing.T) {
 		}
 	}
 }
+
+// TestChatBadInput feeds the chat commands' bad inputs: a template file
+// that is missing or far too long, and --max-tokens out of range.
+func TestChatBadInput(t *testing.T) {
+	dir := tinyModel(t)
+	long := filepath.Join(t.TempDir(), "long.jinja")
+	write(t, long, []byte(strings.Repeat("x", 1<<20+1)))
+	cases := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"run", "--chat", "--chat-template-file", filepath.Join(dir, "none.jinja"), "hi"}, "no such file"},
+		{[]string{"run", "--chat", "--chat-template-file", long, "hi"}, "longer than 1048576 bytes"},
+		{[]string{"chat", "--max-tokens", "8", "--chat-template-file", long}, "longer than 1048576 bytes"},
+		{[]string{"chat", "--max-tokens", "0"}, "--max-tokens must be ≥ 1"},
+		{[]string{"chat", "--max-tokens", "64"}, "leaves no room for the conversation in the context of 64"},
+	}
+	for _, c := range cases {
+		_, errs, code := runCLI(t, "", append(c.args[:1:1], append([]string{"--model", dir}, c.args[1:]...)...)...)
+		if code != 1 || !strings.Contains(errs, c.want) || strings.Contains(errs, "panic") {
+			t.Errorf("%v: exit %d, stderr %q; want exit 1 and %q", c.args, code, errs, c.want)
+		}
+	}
+}
