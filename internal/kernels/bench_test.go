@@ -92,7 +92,17 @@ func BenchmarkQuantGEMM(b *testing.B) {
 	benchQuant(b, 512, [][2]int{{8192, 2048}, {2048, 8192}})
 }
 
+// benchQuant times every type and shape on each backend but the portable
+// one (sub-benchmarks BACKEND/TYPE/NxK), so one run compares them.
 func benchQuant(b *testing.B, m int, shapes [][2]int) {
+	for _, im := range supportedImpls()[1:] {
+		prev := useImpl(im)
+		b.Run(im.name, func(b *testing.B) { benchQuantTypes(b, m, shapes) })
+		useImpl(prev)
+	}
+}
+
+func benchQuantTypes(b *testing.B, m int, shapes [][2]int) {
 	for _, qt := range qTypes {
 		for _, s := range shapes {
 			n, k := s[0], s[1]
