@@ -87,55 +87,97 @@ func (s *State) KVBytes() int64 {
 // normalised hidden states [len(ids)×HiddenSize]. Turn them into logits
 // with Logits. plan chooses each layer's attention kernel (nil: exact).
 func (m *Model) Forward(s *State, ids []int, plan *attention.Plan) ([]float32, error) {
-	n := len(ids)
-	if n == 0 {
-		return nil, fmt.Errorf("model: no tokens to run")
-	}
-	if s.n+n > s.Cap() {
-		return nil, fmt.Errorf("model: %d tokens do not fit the KV cache (%d cached, capacity %d)", n, s.n, s.Cap())
-	}
-	if w := m.Config.SlidingWindow; w > 0 && s.n+n > w {
-		return nil, fmt.Errorf("model: %d tokens exceed the sliding attention window of %d, which gollm does not implement (keep the context within %d tokens)", s.n+n, w, w)
-	}
-	if m.posEmb != nil && s.n+n > m.posEmb.out {
-		return nil, fmt.Errorf("model: position %d is beyond the %d learned positions", s.n+n-1, m.posEmb.out)
+	return m.ForwardBatch([]Seq{{State: s, IDs: ids, Plan: plan}})
+}
+
+// Seq is one sequence of a batched forward pass: IDs to run after what
+// State holds, attending as Plan says (nil: exact).
+type Seq struct {
+	State *State
+	IDs   []int
+	Plan  *attention.Plan
+}
+
+// ForwardBatch runs several sequences in one pass. Their rows are stacked,
+// [Σ len(IDs) × HiddenSize], so every projection and the MLP read the
+// weights once for all of them (the decode step of continuous batching),
+// while each sequence attends to its own cache with its own plan. It
+// returns the final hidden states of all rows, sequence after sequence.
+// On an error no cache is changed.
+func (m *Model) ForwardBatch(seqs []Seq) ([]float32, error) {
+	n := 0
+	for i, sq := range seqs {
+		if err := m.fits(sq.State, len(sq.IDs)); err != nil {
+			if len(seqs) > 1 {
+				err = fmt.Errorf("sequence %d: %w", i, err)
+			}
+			return nil, err
+		}
+		for _, other := range seqs[:i] {
+			if other.State == sq.State {
+				return nil, fmt.Errorf("model: sequence %d repeats the State of an earlier one", i)
+			}
+		}
+		n += len(sq.IDs)
 	}
 	vocab := m.embed.out
 	h := m.hidden
 	x := make([]float32, n*h)
 	row := make([]float32, h)
-	for i, id := range ids {
-		if id < 0 || id >= vocab {
-			return nil, fmt.Errorf("model: token id %d out of range [0, %d)", id, vocab)
-		}
-		m.embed.row(x[i*h:(i+1)*h], id)
-		if m.posEmb != nil {
-			m.posEmb.row(row, s.n+i)
-			kernels.Add(x[i*h:(i+1)*h], row)
+	r := 0
+	for _, sq := range seqs {
+		for i, id := range sq.IDs {
+			if id < 0 || id >= vocab {
+				return nil, fmt.Errorf("model: token id %d out of range [0, %d)", id, vocab)
+			}
+			m.embed.row(x[r*h:(r+1)*h], id)
+			if m.posEmb != nil {
+				m.posEmb.row(row, sq.State.n+i)
+				kernels.Add(x[r*h:(r+1)*h], row)
+			}
+			r++
 		}
 	}
-	w := m.newWork(n)
-	if m.rope != nil {
-		w.rot = m.rope.prepare(s.n, n)
-	}
-	w.plan = plan
+	w := m.newWork(seqs, n)
 	for li := range m.layers {
-		var kern attention.Kernel = attention.Exact{}
-		if plan != nil {
-			kern = plan.Kernel(li)
+		m.layerForward(li, x, n, w)
+		for _, sq := range seqs {
+			if sq.State.OnLayer != nil {
+				sq.State.OnLayer(li+1, len(m.layers))
+			}
 		}
-		m.layerForward(li, s, x, n, w, kern)
-		if s.OnLayer != nil {
-			s.OnLayer(li+1, len(m.layers))
-		}
-		if s.Ctx != nil && s.Ctx.Err() != nil {
-			s.truncate(s.n) // the layers done so far appended their keys
-			return nil, s.Ctx.Err()
+		for _, sq := range seqs {
+			if c := sq.State.Ctx; c != nil && c.Err() != nil {
+				for _, q := range seqs {
+					q.State.truncate(q.State.n) // the layers done so far appended their keys
+				}
+				return nil, c.Err()
+			}
 		}
 	}
 	m.final.apply(x, x, n)
-	s.n += n
+	for _, sq := range seqs {
+		sq.State.n += len(sq.IDs)
+	}
 	return x, nil
+}
+
+// fits checks that n more tokens fit s: its cache, the model's learned
+// positions and its sliding window.
+func (m *Model) fits(s *State, n int) error {
+	if n == 0 {
+		return fmt.Errorf("model: no tokens to run")
+	}
+	if s.n+n > s.Cap() {
+		return fmt.Errorf("model: %d tokens do not fit the KV cache (%d cached, capacity %d)", n, s.n, s.Cap())
+	}
+	if w := m.Config.SlidingWindow; w > 0 && s.n+n > w {
+		return fmt.Errorf("model: %d tokens exceed the sliding attention window of %d, which gollm does not implement (keep the context within %d tokens)", s.n+n, w, w)
+	}
+	if m.posEmb != nil && s.n+n > m.posEmb.out {
+		return fmt.Errorf("model: position %d is beyond the %d learned positions", s.n+n-1, m.posEmb.out)
+	}
+	return nil
 }
 
 // Logits writes the output projection of rows hidden states into dst
@@ -151,16 +193,22 @@ const rowChunk = 512
 
 // work holds the scratch buffers of one forward pass.
 type work struct {
-	qh, oh                 []float32           // head-major queries and attention output, all n rows
+	seqs                   []seqWork           // the pass's sequences, in row order
+	qh, oh                 []float32           // queries and attention output, all n rows: per sequence [heads][its rows][head dim]
 	wide                   attention.KVScratch // one layer of a narrow (not f32) cache, widened for a prefill
 	xn, q, k, v, att, proj []float32           // one chunk of rows
 	ff1, ff2               []float32           // one chunk of MLP activations
-	plan                   *attention.Plan     // of this pass (its HyperDecode)
-
-	rot *rotations // RoPE of this pass's positions (nil: learned positions)
 }
 
-func (m *Model) newWork(n int) *work {
+// seqWork is one sequence of a pass: its rows r0 … r0+n−1 of the batch.
+type seqWork struct {
+	s     *State
+	r0, n int
+	plan  *attention.Plan
+	rot   *rotations // RoPE of its positions (nil: learned positions)
+}
+
+func (m *Model) newWork(seqs []Seq, n int) *work {
 	qd, kvd := m.heads*m.headDim, m.kvHeads*m.headDim
 	inter := m.Config.Intermediate
 	c := min(n, rowChunk)
@@ -174,27 +222,52 @@ func (m *Model) newWork(n int) *work {
 	if m.traits.GatedMLP {
 		w.ff2 = make([]float32, c*inter)
 	}
+	r0 := 0
+	for _, sq := range seqs {
+		sw := seqWork{s: sq.State, r0: r0, n: len(sq.IDs), plan: sq.Plan}
+		if m.rope != nil {
+			sw.rot = m.rope.prepare(sq.State.n, sw.n)
+		}
+		w.seqs = append(w.seqs, sw)
+		r0 += sw.n
+	}
 	return w
 }
 
+// spans calls f for each sequence with rows in the chunk c0 … c0+rows−1:
+// its rows a … b−1 of the batch lie in the chunk.
+func (w *work) spans(c0, rows int, f func(sq *seqWork, a, b int)) {
+	for i := range w.seqs {
+		sq := &w.seqs[i]
+		if a, b := max(c0, sq.r0), min(c0+rows, sq.r0+sq.n); a < b {
+			f(sq, a, b)
+		}
+	}
+}
+
 // layerForward runs decoder layer li over the n rows of x in place.
-func (m *Model) layerForward(li int, s *State, x []float32, n int, w *work, kern attention.Kernel) {
+func (m *Model) layerForward(li int, x []float32, n int, w *work) {
 	l := &m.layers[li]
 	h := m.hidden
 	for r0 := 0; r0 < n; r0 += rowChunk {
 		rows := min(rowChunk, n-r0)
-		m.projectQKV(li, l, s, x[r0*h:(r0+rows)*h], r0, rows, n, w)
+		m.projectQKV(li, l, x[r0*h:(r0+rows)*h], r0, rows, w)
 	}
-	hd := m.headDim
-	m.attend(li, s, n, w, kern)
+	hd, qd := m.headDim, m.heads*m.headDim
+	for i := range w.seqs {
+		m.attend(li, &w.seqs[i], w)
+	}
 	for r0 := 0; r0 < n; r0 += rowChunk {
 		rows := min(rowChunk, n-r0)
 		xc := x[r0*h : (r0+rows)*h]
-		for i := 0; i < rows; i++ { // [heads][n][hd] → [rows][heads·hd]
-			for hh := 0; hh < m.heads; hh++ {
-				copy(w.att[(i*m.heads+hh)*hd:][:hd], w.oh[(hh*n+r0+i)*hd:][:hd])
+		w.spans(r0, rows, func(sq *seqWork, a, b int) {
+			oh := w.oh[sq.r0*qd:]
+			for r := a; r < b; r++ { // [heads][n][hd] → [rows][heads·hd]
+				for hh := 0; hh < m.heads; hh++ {
+					copy(w.att[((r-r0)*m.heads+hh)*hd:][:hd], oh[(hh*sq.n+r-sq.r0)*hd:][:hd])
+				}
 			}
-		}
+		})
 		if m.traits.ParallelBlock { // phi: x + attn(ln x) + mlp(ln x)
 			l.attnNorm.apply(w.xn, xc, rows)
 			m.mlp(l, w.xn, rows, w)
@@ -211,41 +284,54 @@ func (m *Model) layerForward(li int, s *State, x []float32, n int, w *work, kern
 	}
 }
 
-// attend runs layer li's attention of the n new queries (w.qh) against the
-// cache into w.oh.
-func (m *Model) attend(li int, s *State, n int, w *work, kern attention.Kernel) {
+// attend runs layer li's attention of one sequence's new queries (its
+// block of w.qh) against its cache into its block of w.oh.
+func (m *Model) attend(li int, sq *seqWork, w *work) {
+	s := sq.s
+	var kern attention.Kernel = attention.Exact{}
+	if sq.plan != nil {
+		kern = sq.plan.Kernel(li)
+	}
 	p := attention.Params{Scale: m.attentionScale(), Causal: true, Offset: s.n}
 	if s.OnAttention != nil {
 		defer func(start time.Time) { s.OnAttention(time.Since(start)) }(time.Now())
 	}
-	if m.hyperDecode(li, s, n, w, kern, p) {
+	qd := m.heads * m.headDim
+	qh, oh := w.qh[sq.r0*qd:(sq.r0+sq.n)*qd], w.oh[sq.r0*qd:(sq.r0+sq.n)*qd]
+	if m.hyperDecode(li, sq, kern, p, qh, oh) {
 		return
 	}
-	s.kv[li].Attend(kern, w.oh, nil, w.qh, m.heads, p, &w.wide)
+	s.kv[li].Attend(kern, oh, nil, qh, m.heads, p, &w.wide)
 }
 
-// projectQKV normalises the rows of xc (positions r0.. of this pass),
-// projects them to q, k and v, applies q/k norms and rotary embeddings,
-// writes q head-major into w.qh and appends k and v to layer li's cache.
-func (m *Model) projectQKV(li int, l *layer, s *State, xc []float32, r0, rows, n int, w *work) {
+// projectQKV normalises the rows of xc (rows c0.. of the batch), projects
+// them to q, k and v, applies q/k norms and rotary embeddings, writes q
+// into each sequence's head-major block of w.qh and appends k and v to the
+// sequence's layer-li cache.
+func (m *Model) projectQKV(li int, l *layer, xc []float32, c0, rows int, w *work) {
 	hd, nh, nkv := m.headDim, m.heads, m.kvHeads
+	qd, kvd := nh*hd, nkv*hd
 	l.attnNorm.apply(w.xn, xc, rows)
 	applyEach(w.xn, rows, []*linear{&l.q, &l.k, &l.v}, w.q, w.k, w.v)
 	if l.qNorm != nil {
 		l.qNorm.apply(w.q, w.q, rows*nh)
 		l.kNorm.apply(w.k, w.k, rows*nkv)
 	}
-	pos := s.n + r0
-	if w.rot != nil {
-		w.rot.apply(w.q, rows, nh, hd, pos)
-		w.rot.apply(w.k, rows, nkv, hd, pos)
-	}
-	for i := 0; i < rows; i++ {
-		for hh := 0; hh < nh; hh++ {
-			copy(w.qh[(hh*n+r0+i)*hd:][:hd], w.q[(i*nh+hh)*hd:][:hd])
+	w.spans(c0, rows, func(sq *seqWork, a, b int) {
+		q, k, v := w.q[(a-c0)*qd:(b-c0)*qd], w.k[(a-c0)*kvd:(b-c0)*kvd], w.v[(a-c0)*kvd:(b-c0)*kvd]
+		if sq.rot != nil {
+			pos := sq.s.n + a - sq.r0
+			sq.rot.apply(q, b-a, nh, hd, pos)
+			sq.rot.apply(k, b-a, nkv, hd, pos)
 		}
-	}
-	s.kv[li].Append(w.k[:rows*nkv*hd], w.v[:rows*nkv*hd])
+		qh := w.qh[sq.r0*qd:]
+		for r := a; r < b; r++ {
+			for hh := 0; hh < nh; hh++ {
+				copy(qh[(hh*sq.n+r-sq.r0)*hd:][:hd], q[((r-a)*nh+hh)*hd:][:hd])
+			}
+		}
+		sq.s.kv[li].Append(k, v)
+	})
 }
 
 // mlp computes the feed-forward block of the rows of the normed input xn
