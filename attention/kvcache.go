@@ -105,6 +105,23 @@ func (c *KVCache) Bytes() int64 { return KVCacheBytes(c.dtype, c.heads, c.dim, c
 // empties the cache.
 func (c *KVCache) Truncate(n int) { c.n = min(c.n, max(n, 0)) }
 
+// CopyFrom makes the cache hold the first n positions of src, which must
+// have the same storage type, heads and dimension (its capacity may
+// differ); the positions are copied as stored, not rounded again.
+func (c *KVCache) CopyFrom(src *KVCache, n int) error {
+	if src.dtype != c.dtype || src.heads != c.heads || src.dim != c.dim {
+		return fmt.Errorf("attention: cannot copy a %s cache of %d×%d heads into a %s cache of %d×%d", src.dtype, src.heads, src.dim, c.dtype, c.heads, c.dim)
+	}
+	if n < 0 || n > src.n || n > c.cap {
+		return fmt.Errorf("attention: cannot copy %d positions (source holds %d, capacity %d)", n, src.n, c.cap)
+	}
+	for h := range c.heads {
+		c.store.copyFrom(src.store, h*c.cap*c.dim, h*src.cap*src.dim, n*c.dim)
+	}
+	c.n = n
+	return nil
+}
+
 // Append stores the keys and values of len(k)/(KVHeads·Dim) new positions,
 // k and v laid out [positions][KVHeads][Dim] (a projection's output rows).
 // It panics when they do not fit.

@@ -32,6 +32,9 @@ type kvStore interface {
 	touchRows(base, d int, pos []int32)
 	// from is the store seen from element off on.
 	from(off int) kvStore
+	// copyFrom copies n stored elements of src (the same storage type)
+	// from element from to element at, as they are.
+	copyFrom(src kvStore, at, from, n int)
 	// elemBytes is the bytes of one stored element (what decoding's chunks
 	// are sized by).
 	elemBytes() int
@@ -82,6 +85,12 @@ func (c kvF32) touchRows(base, d int, pos []int32) {
 
 func (c kvF32) from(off int) kvStore { return kvF32{c.k[off:], c.v[off:]} }
 
+func (c kvF32) copyFrom(src kvStore, at, from, n int) {
+	s := src.(kvF32)
+	copy(c.k[at:at+n], s.k[from:from+n])
+	copy(c.v[at:at+n], s.v[from:from+n])
+}
+
 func (kvF32) elemBytes() int { return 4 }
 
 // kv16 stores half-precision (bf16 false) or bfloat16 (bf16 true) bits.
@@ -128,6 +137,12 @@ func (c kv16) touchRows(base, d int, pos []int32) {
 }
 
 func (c kv16) from(off int) kvStore { return kv16{c.k[off:], c.v[off:], c.bf16} }
+
+func (c kv16) copyFrom(src kvStore, at, from, n int) {
+	s := src.(kv16)
+	copy(c.k[at:at+n], s.k[from:from+n])
+	copy(c.v[at:at+n], s.v[from:from+n])
+}
 
 func (kv16) elemBytes() int { return 2 }
 

@@ -58,10 +58,38 @@ func (s *State) Len() int { return s.n }
 // Cap is the number of tokens the cache can hold.
 func (s *State) Cap() int { return s.kv[0].Cap() }
 
+// KVType is the storage type of the cache.
+func (s *State) KVType() weights.DType { return s.kv[0].DType() }
+
 // Reset empties the cache for a new sequence (the memory is kept).
 func (s *State) Reset() {
 	s.truncate(0)
 	s.hyper = nil
+}
+
+// Truncate keeps the first n cached positions and drops the rest (a prefix
+// kept for reuse); sublinear decoders are rebuilt on their next use.
+func (s *State) Truncate(n int) {
+	if n < s.n {
+		s.truncate(n)
+		s.hyper = nil
+	}
+}
+
+// CopyFrom makes s hold the first n positions of src's cache, which must
+// be of the same model and cache type.
+func (s *State) CopyFrom(src *State, n int) error {
+	if len(src.kv) != len(s.kv) {
+		return fmt.Errorf("model: cannot copy a State of %d layers into one of %d", len(src.kv), len(s.kv))
+	}
+	for i, c := range s.kv {
+		if err := c.CopyFrom(src.kv[i], n); err != nil {
+			return err
+		}
+	}
+	s.n = n
+	s.hyper = nil
+	return nil
 }
 
 // truncate drops the cached positions from n on (what a pass appended

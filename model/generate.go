@@ -12,6 +12,10 @@ type GenerateOptions struct {
 	Stop      func(id int) bool // true ends generation before emitting id (e.g. EOS); nil: never
 	Plan      *attention.Plan
 	Sampler   *Sampler
+	// OnLogits, when set, sees each step's raw logits before the sampler
+	// changes them (e.g. to compute log-probabilities); it must not keep
+	// the slice, which is reused.
+	OnLogits func(logits []float32)
 }
 
 // Generate prefills prompt into s, then samples up to opts.MaxTokens new
@@ -22,7 +26,6 @@ func (m *Model) Generate(s *State, prompt []int, opts GenerateOptions, emit func
 	if len(prompt) == 0 {
 		return nil, fmt.Errorf("model: empty prompt")
 	}
-	history := append([]int(nil), prompt...)
 	logits := make([]float32, m.VocabSize())
 	hidden, err := m.Forward(s, prompt, opts.Plan)
 	if err != nil {
@@ -32,12 +35,14 @@ func (m *Model) Generate(s *State, prompt []int, opts GenerateOptions, emit func
 	var out []int
 	for len(out) < opts.MaxTokens {
 		m.Logits(logits, last, 1)
-		id := opts.Sampler.Next(logits, history)
+		if opts.OnLogits != nil {
+			opts.OnLogits(logits)
+		}
+		id := opts.Sampler.Next(logits, prompt, out)
 		if opts.Stop != nil && opts.Stop(id) {
 			break
 		}
 		out = append(out, id)
-		history = append(history, id)
 		if emit != nil {
 			if err := emit(id); err != nil {
 				return out, err

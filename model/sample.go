@@ -1,6 +1,7 @@
 package model
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"sort"
@@ -9,6 +10,9 @@ import (
 // SamplerConfig chooses the next token the way HF transformers' generate
 // does: repetition penalty first, then temperature, top-k, top-p and min-p,
 // then a draw from the remaining distribution. Temperature 0 is greedy.
+// The OpenAI API's logit bias, when set, comes first, and its presence and
+// frequency penalties right after the repetition penalty, as vLLM applies
+// them.
 type SamplerConfig struct {
 	Temperature       float64 // 0: greedy (argmax)
 	TopK              int     // 0: off
@@ -16,6 +20,53 @@ type SamplerConfig struct {
 	MinP              float64 // 0: off
 	RepetitionPenalty float64 // 1 (or 0): off
 	Seed              uint64
+
+	// LogitBias is added to the logits of its ids (OpenAI logit_bias).
+	LogitBias map[int]float64
+	// PresencePenalty is subtracted once from the logit of every id
+	// generated so far; FrequencyPenalty once per time it was generated
+	// (OpenAI's definitions; the prompt does not count). 0: off.
+	PresencePenalty, FrequencyPenalty float64
+}
+
+// Validate checks every value against its range: temperature ≥ 0,
+// 0 ≤ top_p ≤ 1, 0 ≤ min_p ≤ 1, top_k ≥ 0, repetition penalty ≥ 0,
+// penalties in [−2, 2] (OpenAI's range), biases in [−100, 100] on ids
+// below vocab; all finite. Errors name the field as OpenAI's API does.
+func (c SamplerConfig) Validate(vocab int) error {
+	finite := func(name string, v, lo, hi float64) error {
+		switch {
+		case !math.IsNaN(v) && !math.IsInf(v, 0) && v >= lo && v <= hi:
+			return nil
+		case hi == math.MaxFloat64:
+			return fmt.Errorf("%s must be a finite number ≥ %g, got %g", name, lo, v)
+		}
+		return fmt.Errorf("%s must be a finite number in [%g, %g], got %g", name, lo, hi, v)
+	}
+	for _, e := range []error{
+		finite("temperature", c.Temperature, 0, math.MaxFloat64),
+		finite("top_p", c.TopP, 0, 1),
+		finite("min_p", c.MinP, 0, 1),
+		finite("repetition_penalty", c.RepetitionPenalty, 0, math.MaxFloat64),
+		finite("presence_penalty", c.PresencePenalty, -2, 2),
+		finite("frequency_penalty", c.FrequencyPenalty, -2, 2),
+	} {
+		if e != nil {
+			return e
+		}
+	}
+	if c.TopK < 0 {
+		return fmt.Errorf("top_k must be ≥ 0, got %d", c.TopK)
+	}
+	for id, b := range c.LogitBias {
+		if id < 0 || id >= vocab {
+			return fmt.Errorf("logit_bias: token id %d is not in the vocabulary [0, %d)", id, vocab)
+		}
+		if err := finite(fmt.Sprintf("logit_bias[%d]", id), b, -100, 100); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Sampler draws tokens from logits; it owns its random stream, so the same
@@ -32,21 +83,41 @@ func NewSampler(cfg SamplerConfig) *Sampler {
 	return &Sampler{cfg: cfg, rng: rand.New(rand.NewPCG(cfg.Seed, 0x9e3779b97f4a7c15))}
 }
 
-// Next picks a token from logits (modified in place) given the ids seen so
-// far (prompt and generated), which the repetition penalty reads.
-func (s *Sampler) Next(logits []float32, history []int) int {
+// Next picks a token from logits (modified in place) given the prompt and
+// the ids generated so far: the repetition penalty reads both, the
+// presence and frequency penalties only the generated ones.
+func (s *Sampler) Next(logits []float32, prompt, generated []int) int {
+	for id, b := range s.cfg.LogitBias {
+		if id >= 0 && id < len(logits) {
+			logits[id] += float32(b)
+		}
+	}
 	if p := s.cfg.RepetitionPenalty; p > 0 && p != 1 {
 		// Each distinct id is penalised once, however often it occurred.
-		seen := make(map[int]bool, len(history))
-		for _, id := range history {
-			if id < 0 || id >= len(logits) || seen[id] {
-				continue
+		seen := make(map[int]bool, len(prompt)+len(generated))
+		for _, ids := range [][]int{prompt, generated} {
+			for _, id := range ids {
+				if id < 0 || id >= len(logits) || seen[id] {
+					continue
+				}
+				seen[id] = true
+				if v := logits[id]; v < 0 {
+					logits[id] = v * float32(p)
+				} else {
+					logits[id] = v / float32(p)
+				}
 			}
-			seen[id] = true
-			if v := logits[id]; v < 0 {
-				logits[id] = v * float32(p)
-			} else {
-				logits[id] = v / float32(p)
+		}
+	}
+	if s.cfg.PresencePenalty != 0 || s.cfg.FrequencyPenalty != 0 {
+		// logit[j] −= count[j]·frequency + (count[j] > 0)·presence
+		count := make(map[int]int, len(generated))
+		for _, id := range generated {
+			count[id]++
+		}
+		for id, c := range count {
+			if id >= 0 && id < len(logits) {
+				logits[id] -= float32(float64(c)*s.cfg.FrequencyPenalty + s.cfg.PresencePenalty)
 			}
 		}
 	}
@@ -157,4 +228,47 @@ func normalise(p []float64) {
 	for i := range p {
 		p[i] /= s
 	}
+}
+
+// TokenLogprob is one token and its log-probability.
+type TokenLogprob struct {
+	ID      int
+	Logprob float64
+}
+
+// Logprobs returns the log-probability of id under the softmax of logits
+// (the model's own distribution, before any sampler setting) and the top
+// most likely tokens, most likely first (ties: lower id first).
+func Logprobs(logits []float32, id, top int) (float64, []TokenLogprob) {
+	mx := math.Inf(-1)
+	for _, v := range logits {
+		mx = math.Max(mx, float64(v))
+	}
+	var sum float64
+	for _, v := range logits {
+		sum += math.Exp(float64(v) - mx)
+	}
+	lse := mx + math.Log(sum)
+	lp := func(i int) float64 { return float64(logits[i]) - lse }
+	top = min(top, len(logits))
+	best := make([]TokenLogprob, 0, top+1)
+	for i, v := range logits {
+		if len(best) == top && (top == 0 || v <= logits[best[top-1].ID]) {
+			continue
+		}
+		j := len(best)
+		if j == top {
+			j--
+		} else {
+			best = append(best, TokenLogprob{})
+		}
+		for ; j > 0 && logits[best[j-1].ID] < v; j-- {
+			best[j] = best[j-1]
+		}
+		best[j] = TokenLogprob{ID: i}
+	}
+	for i := range best {
+		best[i].Logprob = lp(best[i].ID)
+	}
+	return lp(id), best
 }

@@ -1,0 +1,251 @@
+package engine
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/gollm/gollm/model"
+)
+
+// slot is one sequence's place: its cache, the ids whose keys and values
+// the cache holds, and the job using it (nil: idle, its cache kept for a
+// later request that starts the same way).
+type slot struct {
+	state   *model.State
+	tokens  []int
+	planKey string
+	used    int64 // when it last finished a job (least recently used: smallest)
+
+	job     *job
+	pending []int // prompt ids still to run
+	next    int   // the last sampled id, run at the next step
+	out     []int // ids generated
+	sampler *model.Sampler
+}
+
+// loop owns the model and the slots: between steps it drops cancelled
+// queued jobs, gives idle slots to queued jobs, and runs a step while any
+// slot has a job.
+func (e *Engine) loop(slots []*slot, cache *promptCache) {
+	defer close(e.done)
+	var clock int64
+	for {
+		e.mu.Lock()
+		if e.closed {
+			for _, j := range e.queue {
+				j.err = ErrClosed
+				close(j.end)
+			}
+			e.queue = nil
+			e.mu.Unlock()
+			for _, s := range slots {
+				if s.job != nil {
+					e.finish(s, "", ErrClosed, &clock)
+				}
+			}
+			return
+		}
+		kept := e.queue[:0]
+		for _, j := range e.queue {
+			if j.cancelled() || j.ctx.Err() != nil {
+				close(j.end)
+				continue
+			}
+			kept = append(kept, j)
+		}
+		e.queue = kept
+		idle := 0
+		for _, s := range slots {
+			if s.job == nil {
+				idle++
+			}
+		}
+		take := e.queue[:min(idle, len(e.queue))]
+		e.queue = append([]*job(nil), e.queue[len(take):]...)
+		e.stats.Queued = len(e.queue)
+		e.stats.Active = len(slots) - idle + len(take)
+		e.mu.Unlock()
+
+		for _, j := range take {
+			e.admit(j, slots, cache)
+		}
+		e.mu.Lock()
+		e.stats.CachedPrefixes, e.stats.CacheBytes = len(cache.entries), cache.used
+		e.mu.Unlock()
+		if e.stats.Active == 0 {
+			<-e.wake
+			continue
+		}
+		e.step(slots, &clock)
+	}
+}
+
+// admit gives job j the idle slot whose cache shares the longest prefix
+// with its prompt (least recently used among equals), or copies a longer
+// saved prefix from the prompt cache into the least recently used idle
+// slot. What a slot held beyond the part reused is saved first.
+func (e *Engine) admit(j *job, slots []*slot, cache *promptCache) {
+	prompt := j.req.Prompt
+	usable := len(prompt) - 1 // the last prompt id always runs: its logits choose the first token
+	var best *slot
+	reuse := -1
+	for _, s := range slots {
+		if s.job != nil {
+			continue
+		}
+		n := 0
+		if s.planKey == j.req.PlanKey {
+			n = min(commonPrefix(s.tokens, prompt), usable)
+		}
+		if n > reuse || (n == reuse && s.used < best.used) {
+			best, reuse = s, n
+		}
+	}
+	entry, fromCache := cache.best(prompt, j.req.PlanKey)
+	fromCache = min(fromCache, usable)
+	if fromCache > reuse {
+		for _, s := range slots { // the least recently used idle slot takes it
+			if s.job == nil && s.used < best.used {
+				best = s
+			}
+		}
+		reuse = fromCache
+	} else {
+		entry = nil
+	}
+	s := best
+	if keep := reuse; entry != nil || keep < len(s.tokens) {
+		if entry != nil {
+			keep = 0
+		}
+		cache.save(e.m, s, keep)
+	}
+	if entry != nil {
+		if err := s.state.CopyFrom(entry.state, reuse); err != nil {
+			panic(err) // the cache only holds States made like the slots'
+		}
+		s.tokens = append(s.tokens[:0], entry.tokens[:reuse]...)
+		cache.touch(entry)
+	} else {
+		s.state.Truncate(reuse)
+		s.tokens = s.tokens[:reuse]
+	}
+	s.planKey = j.req.PlanKey
+	s.job, s.pending, s.out = j, prompt[reuse:], nil
+	s.sampler = model.NewSampler(j.req.Sampler)
+	j.res.PromptTokens, j.res.CachedTokens = len(prompt), reuse
+}
+
+// step runs one batched forward pass over every slot with a job — the
+// rest of a new prompt, or the last sampled token — and samples each
+// one's next token. A panic fails the jobs of the step (their slots are
+// emptied), not the engine.
+func (e *Engine) step(slots []*slot, clock *int64) {
+	var seqs []model.Seq
+	var run []*slot
+	for _, s := range slots {
+		if s.job == nil {
+			continue
+		}
+		if s.job.cancelled() || s.job.ctx.Err() != nil {
+			e.finish(s, "", nil, clock)
+			continue
+		}
+		ids := s.pending
+		if len(ids) == 0 {
+			ids = []int{s.next}
+		}
+		seqs = append(seqs, model.Seq{State: s.state, IDs: ids, Plan: s.job.req.Plan})
+		run = append(run, s)
+	}
+	if len(run) == 0 {
+		return
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			for _, s := range run {
+				if s.job != nil {
+					s.state.Truncate(0)
+					s.tokens = s.tokens[:0]
+					e.finish(s, "", fmt.Errorf("engine: internal error: %v", r), clock)
+				}
+			}
+		}
+	}()
+	if e.onStep != nil {
+		e.onStep()
+	}
+	hidden, err := e.m.ForwardBatch(seqs)
+	if err != nil {
+		for _, s := range run {
+			e.finish(s, "", err, clock)
+		}
+		return
+	}
+	h, vocab := e.m.Config.Hidden, e.m.VocabSize()
+	last := make([]float32, len(run)*h) // each sequence's last row: one head product for all
+	row := 0
+	for i, sq := range seqs {
+		row += len(sq.IDs)
+		copy(last[i*h:(i+1)*h], hidden[(row-1)*h:row*h])
+	}
+	logits := make([]float32, len(run)*vocab)
+	e.m.Logits(logits, last, len(run))
+	for i, s := range run {
+		s.tokens = append(s.tokens, seqs[i].IDs...)
+		s.pending = nil
+		e.sample(s, logits[i*vocab:(i+1)*vocab], clock)
+	}
+}
+
+// sample chooses slot s's next token from its logits, sends it to the
+// job and ends the job at EOS or its token budget.
+func (e *Engine) sample(s *slot, logits []float32, clock *int64) {
+	j := s.job
+	var raw []float32
+	if j.req.Logprobs {
+		raw = append([]float32(nil), logits...) // the sampler changes logits in place
+	}
+	id := s.sampler.Next(logits, j.req.Prompt, s.out)
+	if e.opts.EOS[id] && !j.req.IgnoreEOS {
+		e.finish(s, "stop", nil, clock)
+		return
+	}
+	t := Token{ID: id}
+	if raw != nil {
+		t.Logprob, t.Top = model.Logprobs(raw, id, j.req.TopLogprobs)
+	}
+	if len(s.out) == 0 {
+		j.res.TimeToFirstToken = time.Since(j.start)
+	}
+	s.out = append(s.out, id)
+	j.tokens <- t
+	if len(s.out) == j.req.MaxTokens {
+		e.finish(s, "length", nil, clock)
+		return
+	}
+	s.next = id
+}
+
+// finish ends slot s's job with a finish reason or an error; the slot
+// keeps its cache for reuse.
+func (e *Engine) finish(s *slot, reason string, err error, clock *int64) {
+	j := s.job
+	j.res.FinishReason, j.err = reason, err
+	close(j.end)
+	s.job, s.pending, s.out, s.sampler = nil, nil, nil, nil
+	*clock++
+	s.used = *clock
+	e.mu.Lock()
+	e.stats.Active--
+	e.mu.Unlock()
+}
+
+// commonPrefix is the number of leading ids a and b share.
+func commonPrefix(a, b []int) int {
+	n := 0
+	for n < len(a) && n < len(b) && a[n] == b[n] {
+		n++
+	}
+	return n
+}
