@@ -98,13 +98,13 @@ type Engine struct {
 	m    *model.Model
 	opts Options
 
-	mu      sync.Mutex
-	queue   []*job
-	closed  bool
-	wake    chan struct{} // a job was queued or cancelled, or Close was called
-	done    chan struct{} // the loop has ended
-	stats   Stats
-	onStep  func() // test hook: called in every step before its forward pass
+	mu     sync.Mutex
+	queue  []*job
+	closed bool
+	wake   chan struct{} // a job was queued or cancelled, or Close was called
+	done   chan struct{} // the loop has ended
+	stats  Stats
+	onStep func() // test hook: called in every step before its forward pass
 }
 
 // job is a Request in flight: what the loop and Generate share.

@@ -155,7 +155,10 @@ func TestBusyCancelClose(t *testing.T) {
 	}()
 	<-started
 	queued := make(chan error)
-	go func() { _, _, err := collect(e, context.Background(), Request{Prompt: ids[:5], MaxTokens: 3}); queued <- err }()
+	go func() {
+		_, _, err := collect(e, context.Background(), Request{Prompt: ids[:5], MaxTokens: 3})
+		queued <- err
+	}()
 	for e.Stats().Queued == 0 {
 		time.Sleep(time.Millisecond)
 	}
@@ -170,7 +173,10 @@ func TestBusyCancelClose(t *testing.T) {
 		t.Errorf("queued request after the cancel: %v", err)
 	}
 
-	go func() { _, err := e.Generate(context.Background(), long, func(Token) error { return nil }); first <- err }()
+	go func() {
+		_, err := e.Generate(context.Background(), long, func(Token) error { return nil })
+		first <- err
+	}()
 	for e.Stats().Active == 0 {
 		time.Sleep(time.Millisecond)
 	}
