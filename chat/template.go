@@ -112,3 +112,13 @@ func (t *Template) Render(msgs []Message, o Options) (string, error) {
 	}
 	return out, nil
 }
+
+// ChatML is the ChatML template (<|im_start|>role\n…<|im_end|>), which
+// gollm serve falls back to for a model without a template, as
+// llama-server does.
+const ChatML = `{%- for message in messages -%}
+{{- '<|im_start|>' + message['role'] + '\n' + message['content'] + '<|im_end|>\n' -}}
+{%- endfor -%}
+{%- if add_generation_prompt -%}
+{{- '<|im_start|>assistant\n' -}}
+{%- endif -%}`

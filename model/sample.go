@@ -1,10 +1,11 @@
 package model
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"sort"
+	"slices"
 )
 
 // SamplerConfig chooses the next token the way HF transformers' generate
@@ -75,6 +76,7 @@ type Sampler struct {
 	cfg   SamplerConfig
 	rng   *rand.Rand
 	probs []float64
+	tmp   []float64
 	order []int
 }
 
@@ -142,6 +144,7 @@ func (s *Sampler) draw(logits []float32) int {
 	n := len(logits)
 	if cap(s.probs) < n {
 		s.probs = make([]float64, n)
+		s.tmp = make([]float64, n)
 		s.order = make([]int, n)
 	}
 	p := s.probs[:n]
@@ -150,7 +153,7 @@ func (s *Sampler) draw(logits []float32) int {
 		p[i] = float64(v) / t
 	}
 	if k := s.cfg.TopK; k > 0 && k < n {
-		kth := kthLargest(p, k)
+		kth := kthLargest(p, s.tmp, k)
 		for i, v := range p {
 			if v < kth {
 				p[i] = math.Inf(-1)
@@ -160,16 +163,20 @@ func (s *Sampler) draw(logits []float32) int {
 	softmax(p)
 	if tp := s.cfg.TopP; tp > 0 && tp < 1 {
 		// HF: sort ascending, drop tokens whose cumulative probability
-		// stays ≤ 1−top_p, always keep the most likely one.
-		order := s.order[:n]
-		for i := range order {
-			order[i] = i
+		// stays ≤ 1−top_p, always keep the most likely one. Tokens of
+		// probability 0 (cut by top-k) would add nothing: only the others
+		// are sorted.
+		order := s.order[:0]
+		for i, v := range p {
+			if v > 0 {
+				order = append(order, i)
+			}
 		}
-		sort.SliceStable(order, func(a, b int) bool { return p[order[a]] < p[order[b]] })
+		slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(p[a], p[b]) })
 		var cum float64
 		for j, i := range order {
 			cum += p[i]
-			if cum <= 1-tp && j < n-1 {
+			if cum <= 1-tp && j < len(order)-1 {
 				p[i] = 0
 			}
 		}
@@ -203,10 +210,40 @@ func (s *Sampler) draw(logits []float32) int {
 	return last
 }
 
-func kthLargest(p []float64, k int) float64 {
-	c := append([]float64(nil), p...)
-	sort.Sort(sort.Reverse(sort.Float64Slice(c)))
-	return c[k-1]
+// kthLargest returns the k-th largest value of p (k from 1), selecting in
+// a copy in tmp (quickselect: linear time, where sorting the vocabulary
+// for top-k took milliseconds a token).
+func kthLargest(p, tmp []float64, k int) float64 {
+	c := append(tmp[:0], p...)
+	want := k - 1 // its index in descending order
+	lo, hi := 0, len(c)-1
+	for lo < hi {
+		a, b, m := c[lo], c[hi], c[(lo+hi)/2]
+		pivot := max(min(a, b), min(max(a, b), m)) // the median of the three
+		i, j := lo, hi
+		for i <= j { // Hoare partition, descending: c[lo..j] ≥ pivot ≥ c[i..hi]
+			for c[i] > pivot {
+				i++
+			}
+			for c[j] < pivot {
+				j--
+			}
+			if i <= j {
+				c[i], c[j] = c[j], c[i]
+				i++
+				j--
+			}
+		}
+		switch {
+		case want <= j:
+			hi = j
+		case want >= i:
+			lo = i
+		default:
+			return c[want] // between j and i every value is the pivot
+		}
+	}
+	return c[want]
 }
 
 func softmax(p []float64) {

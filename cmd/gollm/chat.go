@@ -74,6 +74,15 @@ func (c *chatFlags) start() []chat.Message {
 // transformers' apply_chat_template(tokenize=True) does: the template's
 // own special tokens, none added around it.
 func (c *chatFlags) render(l *loaded, t *chat.Template, msgs []chat.Message) ([]int, error) {
+	rendered, err := t.Render(msgs, chat.Options{AddGenerationPrompt: true, Special: c.special(l)})
+	if err != nil {
+		return nil, err
+	}
+	return l.tok.EncodeText(rendered), nil
+}
+
+// special is the text of the template's bos_token and eos_token.
+func (c *chatFlags) special(l *loaded) map[string]string {
 	special := map[string]string{}
 	if b := l.tok.BOS(); b >= 0 {
 		special["bos_token"] = l.tok.Decode([]int{b})
@@ -81,9 +90,5 @@ func (c *chatFlags) render(l *loaded, t *chat.Template, msgs []chat.Message) ([]
 	if e := l.tok.EOS(); len(e) > 0 {
 		special["eos_token"] = l.tok.Decode(e[:1])
 	}
-	rendered, err := t.Render(msgs, chat.Options{AddGenerationPrompt: true, Special: special})
-	if err != nil {
-		return nil, err
-	}
-	return l.tok.EncodeText(rendered), nil
+	return special
 }

@@ -45,13 +45,16 @@ conversation again (no prompt cache yet).`,
 			if n := l.ckpt.Config.MaxPositions; gf.maxTokens >= n {
 				return fmt.Errorf("chat: --max-tokens %d leaves no room for the conversation in the context of %d tokens", gf.maxTokens, n)
 			}
+			sc, err := samplerConfig(cmd, gf, l.ckpt.Generation, mf.seed, l.model.VocabSize())
+			if err != nil {
+				return fmt.Errorf("chat: %w", err)
+			}
 			t, err := cf.template(l)
 			if err != nil {
 				return fmt.Errorf("chat: %w", err)
 			}
-			sc := samplerConfig(cmd, gf, l.ckpt.Generation, mf.seed)
 			return chatLoop(cmd.InOrStdin(), l, &cf, t, gf.maxTokens, func(ctx context.Context, ids []int) (*runResult, error) {
-				return generateText(ctx, l, ids, gf.maxTokens, sc, out)
+				return generateText(ctx, l, ids, gf, sc, out)
 			})
 		},
 	}

@@ -7,12 +7,15 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gollm/gollm/attention"
 	"github.com/gollm/gollm/internal/sysmem"
 	"github.com/gollm/gollm/loader"
 	"github.com/gollm/gollm/model"
+	"github.com/gollm/gollm/tokenizer"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 )
@@ -20,11 +23,14 @@ import (
 // genFlags are the sampling flags; a flag the user did not set falls back to
 // the model's generation_config.json, then to greedy decoding (HF's default).
 type genFlags struct {
-	maxTokens   int
-	temperature float64
-	topK        int
-	topP, minP  float64
-	repeat      float64
+	maxTokens           int
+	temperature         float64
+	topK                int
+	topP, minP          float64
+	repeat              float64
+	presence, frequency float64
+	logitBias           []string // ID=BIAS
+	ignoreEOS           bool
 }
 
 // register adds the sampling flags.
@@ -35,6 +41,10 @@ func (g *genFlags) register(f *pflag.FlagSet) {
 	f.Float64Var(&g.topP, "top-p", 1, "keep the smallest set with probability ≥ P (1: off)")
 	f.Float64Var(&g.minP, "min-p", 0, "drop tokens below P × the top probability (0: off)")
 	f.Float64Var(&g.repeat, "repeat-penalty", 1, "HF repetition penalty on tokens already seen (1: off)")
+	f.Float64Var(&g.presence, "presence-penalty", 0, "subtract P in [-2, 2] from the logit of every token generated so far (OpenAI's presence_penalty; 0: off)")
+	f.Float64Var(&g.frequency, "frequency-penalty", 0, "subtract F in [-2, 2] per time a token was generated so far (OpenAI's frequency_penalty; 0: off)")
+	f.StringArrayVar(&g.logitBias, "logit-bias", nil, "ID=BIAS: add BIAS in [-100, 100] to the logit of token ID (repeatable)")
+	f.BoolVar(&g.ignoreEOS, "ignore-eos", false, "do not stop at end-of-sequence tokens: generate --max-tokens")
 }
 
 func init() {
@@ -58,11 +68,23 @@ func init() {
 			if gf.maxTokens < 0 {
 				return fmt.Errorf("run: --max-tokens must be ≥ 0, got %d", gf.maxTokens)
 			}
+			if out.logprobs = cmd.Flags().Changed("logprobs"); out.logprobs {
+				if !out.json {
+					return fmt.Errorf("run: --logprobs needs --json")
+				}
+				if out.topLogprobs < 0 || out.topLogprobs > maxTopLogprobs {
+					return fmt.Errorf("run: --logprobs must be in [0, %d], got %d", maxTopLogprobs, out.topLogprobs)
+				}
+			}
 			l, err := mf.open()
 			if err != nil {
 				return err
 			}
 			defer l.close()
+			sc, err := samplerConfig(cmd, gf, l.ckpt.Generation, mf.seed, l.model.VocabSize())
+			if err != nil {
+				return fmt.Errorf("run: %w", err)
+			}
 			if mf.plan.HyperDecode && l.plan.HyperLayers() == 0 {
 				return fmt.Errorf("run: %w", errNoHyperLayers)
 			}
@@ -80,10 +102,9 @@ func init() {
 			if ids, err = fitContext(ids, gf.maxTokens, l.ckpt.Config.MaxPositions, truncate == "left"); err != nil {
 				return err
 			}
-			sc := samplerConfig(cmd, gf, l.ckpt.Generation, mf.seed)
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt)
 			defer stop()
-			return generate(ctx, l, ids, gf.maxTokens, sc, out)
+			return generate(ctx, l, ids, gf, sc, out)
 		},
 	}
 	mf.register(cmd.Flags())
@@ -94,6 +115,7 @@ func init() {
 	gf.register(f)
 	f.StringVar(&truncate, "truncate", "", "\"left\": drop the start of a prompt that does not fit the context")
 	f.BoolVar(&out.json, "json", false, "print one JSON line with text, ids, prompt_ids and timings instead of streaming")
+	f.IntVar(&out.topLogprobs, "logprobs", 0, fmt.Sprintf("with --json: each generated token's log-probability and the N most likely tokens at its step, N in [0, %d]", maxTopLogprobs))
 	f.StringVar(&out.file, "output", "", "also write the generated text to this file (atomically, at the end or on Ctrl-C)")
 	f.StringArrayVar(&out.stops, "stop", nil, "stop when the generated text contains this string (repeatable); it is not printed")
 	out.kvType.register(f, fmt.Sprintf("for prompts over %d tokens", attention.AutoF16Positions))
@@ -144,13 +166,71 @@ func fitContext(ids []int, maxTokens, limit int, truncate bool) ([]int, error) {
 	return ids[len(ids)-keep:], nil
 }
 
-// samplerConfig merges the flags the user set with generation_config.json.
-func samplerConfig(cmd *cobra.Command, gf genFlags, gc *loader.GenerationConfig, seed uint64) model.SamplerConfig {
-	sc := model.SamplerConfig{Temperature: gf.temperature, TopK: gf.topK, TopP: gf.topP, MinP: gf.minP, RepetitionPenalty: gf.repeat, Seed: seed}
-	if gc == nil {
-		return sc
+// samplerConfig merges the flags the user set with generation_config.json
+// and validates the result for a vocabulary of vocab ids; an error names
+// the flag, or the generation_config.json field, that is out of range.
+func samplerConfig(cmd *cobra.Command, gf genFlags, gc *loader.GenerationConfig, seed uint64, vocab int) (model.SamplerConfig, error) {
+	sc := model.SamplerConfig{Temperature: gf.temperature, TopK: gf.topK, TopP: gf.topP, MinP: gf.minP, RepetitionPenalty: gf.repeat, Seed: seed,
+		PresencePenalty: gf.presence, FrequencyPenalty: gf.frequency}
+	for _, kv := range gf.logitBias {
+		id, bias, err := parseLogitBias(kv)
+		if err != nil {
+			return sc, err
+		}
+		if sc.LogitBias == nil {
+			sc.LogitBias = map[int]float64{}
+		}
+		sc.LogitBias[id] = bias
 	}
 	set := cmd.Flags().Changed
+	if set("top-p") && !(gf.topP > 0 && gf.topP <= 1) { // Validate takes 0 as off too
+		return sc, fmt.Errorf("--top-p must be in (0, 1], got %g (1 turns it off)", gf.topP)
+	}
+	mergeGenerationConfig(&sc, gc, set)
+	if err := sc.Validate(vocab); err != nil {
+		msg := err.Error()
+		for _, p := range samplerFlagNames {
+			if rest, ok := strings.CutPrefix(msg, p.field); ok {
+				if !set(p.flag) { // not a flag: the value came from the model's folder
+					return sc, fmt.Errorf("generation_config.json: %s%s", p.field, rest)
+				}
+				if id, more, ok := strings.Cut(rest, "]"); ok && strings.HasPrefix(id, "[") {
+					rest = " for token " + id[1:] + more // logit_bias[ID] must be …
+				}
+				return sc, fmt.Errorf("--%s%s", p.flag, rest)
+			}
+		}
+		return sc, err
+	}
+	return sc, nil
+}
+
+// samplerFlagNames pairs the field names in SamplerConfig.Validate's errors
+// with the flags that set them.
+var samplerFlagNames = []struct{ field, flag string }{
+	{"temperature", "temperature"}, {"top_k", "top-k"}, {"top_p", "top-p"}, {"min_p", "min-p"},
+	{"repetition_penalty", "repeat-penalty"}, {"presence_penalty", "presence-penalty"},
+	{"frequency_penalty", "frequency-penalty"}, {"logit_bias", "logit-bias"},
+}
+
+// parseLogitBias reads one --logit-bias value, ID=BIAS; the ranges are
+// SamplerConfig.Validate's to check.
+func parseLogitBias(kv string) (int, float64, error) {
+	ids, bs, ok := strings.Cut(kv, "=")
+	id, err1 := strconv.Atoi(strings.TrimSpace(ids))
+	bias, err2 := strconv.ParseFloat(strings.TrimSpace(bs), 64)
+	if !ok || err1 != nil || err2 != nil {
+		return 0, 0, fmt.Errorf("--logit-bias %q: want ID=BIAS, a token id and a number (e.g. 50256=-100)", kv)
+	}
+	return id, bias, nil
+}
+
+// mergeGenerationConfig fills the sampling values whose flags were not set
+// from generation_config.json, as HF generate does.
+func mergeGenerationConfig(sc *model.SamplerConfig, gc *loader.GenerationConfig, set func(string) bool) {
+	if gc == nil {
+		return
+	}
 	sampling := gc.DoSample != nil && *gc.DoSample
 	if !set("temperature") && sampling {
 		sc.Temperature = 1
@@ -173,7 +253,6 @@ func samplerConfig(cmd *cobra.Command, gf genFlags, gc *loader.GenerationConfig,
 	if !set("repeat-penalty") && gc.RepetitionPenalty != nil {
 		sc.RepetitionPenalty = *gc.RepetitionPenalty
 	}
-	return sc
 }
 
 // runResult is the --json output of run.
@@ -186,15 +265,47 @@ type runResult struct {
 	TTFT       float64 `json:"time_to_first_token_s"`
 	KVBytes    int64   `json:"kv_cache_bytes"`
 	Stopped    string  `json:"stopped"` // eos, max_tokens, stop_string or interrupted
+	// Logprobs has one entry per id of IDs, with --logprobs only.
+	Logprobs []tokenLogprobs `json:"logprobs,omitzero"`
+}
+
+// maxTopLogprobs bounds --logprobs, as OpenAI's API bounds top_logprobs.
+const maxTopLogprobs = 20
+
+// tokenLogprob is a token and its log-probability under the model's own
+// distribution (the softmax of the raw logits, before any sampling flag).
+type tokenLogprob struct {
+	ID      int     `json:"id"`
+	Token   string  `json:"token"`
+	Logprob float64 `json:"logprob"`
+}
+
+// tokenLogprobs is a generated token's entry in --json's "logprobs": the
+// token and the --logprobs N most likely ones at its step, most likely first.
+type tokenLogprobs struct {
+	tokenLogprob
+	Top []tokenLogprob `json:"top_logprobs"`
+}
+
+// logprobsOf is the entry of token id chosen from raw logits.
+func logprobsOf(tok tokenizer.Tokenizer, logits []float32, id, top int) tokenLogprobs {
+	lp, best := model.Logprobs(logits, id, top)
+	e := tokenLogprobs{tokenLogprob{id, tok.Decode([]int{id}), lp}, make([]tokenLogprob, len(best))}
+	for i, b := range best {
+		e.Top[i] = tokenLogprob{b.ID, tok.Decode([]int{b.ID}), b.Logprob}
+	}
+	return e
 }
 
 // runOutput says where generated text goes besides stdout, and how the
 // run keeps its KV cache.
 type runOutput struct {
-	json   bool
-	file   string // --output: written atomically at the end, also on interrupt
-	stops  []string
-	kvType kvTypeFlag
+	json        bool
+	file        string // --output: written atomically at the end, also on interrupt
+	stops       []string
+	kvType      kvTypeFlag
+	logprobs    bool // --logprobs given: the result carries Logprobs
+	topLogprobs int  // --logprobs N
 }
 
 // stopIDs gathers the end-of-sequence ids of the tokenizer, config.json and
@@ -215,8 +326,8 @@ func stopIDs(l *loaded) map[int]bool {
 	return eos
 }
 
-func generate(ctx context.Context, l *loaded, prompt []int, maxTokens int, sc model.SamplerConfig, o runOutput) error {
-	res, err := generateText(ctx, l, prompt, maxTokens, sc, o)
+func generate(ctx context.Context, l *loaded, prompt []int, gf genFlags, sc model.SamplerConfig, o runOutput) error {
+	res, err := generateText(ctx, l, prompt, gf, sc, o)
 	if res == nil {
 		return err
 	}
@@ -236,9 +347,10 @@ func generate(ctx context.Context, l *loaded, prompt []int, maxTokens int, sc mo
 }
 
 // generateText prefills prompt into a fresh cache and decodes up to
-// maxTokens, printing the text as it comes (unless o.json); the result is
-// nil only when nothing could start.
-func generateText(ctx context.Context, l *loaded, prompt []int, maxTokens int, sc model.SamplerConfig, o runOutput) (*runResult, error) {
+// gf.maxTokens, printing the text as it comes (unless o.json); the result
+// is nil only when nothing could start.
+func generateText(ctx context.Context, l *loaded, prompt []int, gf genFlags, sc model.SamplerConfig, o runOutput) (*runResult, error) {
+	maxTokens := gf.maxTokens
 	capacity := len(prompt) + maxTokens
 	kv, err := o.kvType.resolve(len(prompt))
 	if err != nil {
@@ -253,31 +365,40 @@ func generateText(ctx context.Context, l *loaded, prompt []int, maxTokens int, s
 	bar := newProgress(stderrIsTerminal() && len(prompt) >= 2048, fmt.Sprintf("prefill %d tokens", len(prompt)))
 	st.OnLayer = bar.update
 	eos := stopIDs(l)
-	text := newTextStream(l.tok, o.stops)
+	text := tokenizer.NewStopStream(l.tok, o.stops)
 	res := runResult{PromptIDs: prompt, IDs: []int{}, Stopped: "max_tokens"}
 	start := time.Now()
 	var firstAt time.Time
+	var raw []float32 // this step's logits before sampling, for --logprobs
 	emit := func(id int) error {
+		if o.logprobs {
+			res.Logprobs = append(res.Logprobs, logprobsOf(l.tok, raw, id, o.topLogprobs))
+		}
 		if firstAt.IsZero() {
 			firstAt = time.Now()
 			bar.done()
 			st.OnLayer = nil
 		}
-		if piece := text.add(id); !o.json {
+		if piece := text.Add(id); !o.json {
 			fmt.Print(piece)
 		}
-		if text.stopped {
+		if text.Stopped() {
 			return errStopString
 		}
 		return ctx.Err()
 	}
 	opts := model.GenerateOptions{MaxTokens: maxTokens, Plan: l.plan, Sampler: model.NewSampler(sc),
 		Stop: func(id int) bool {
-			if eos[id] {
+			if eos[id] && !gf.ignoreEOS {
 				res.Stopped = "eos"
+				return true
 			}
-			return eos[id]
+			return false
 		}}
+	if o.logprobs {
+		res.Logprobs = []tokenLogprobs{}
+		opts.OnLogits = func(logits []float32) { raw = append(raw[:0], logits...) }
+	}
 	out, err := l.model.Generate(st, prompt, opts, emit)
 	end := time.Now()
 	bar.done()
@@ -287,11 +408,11 @@ func generateText(ctx context.Context, l *loaded, prompt []int, maxTokens int, s
 	case ctx.Err() != nil:
 		res.Stopped, err = "interrupted", errInterrupted
 	}
-	if rest := text.flush(); !o.json {
+	if rest := text.Flush(); !o.json {
 		fmt.Println(rest)
 	}
 	res.IDs = append(res.IDs, out...)
-	res.Text = text.out.String()
+	res.Text = text.Text()
 	res.KVBytes = st.KVBytes()
 	if !firstAt.IsZero() {
 		res.TTFT = firstAt.Sub(start).Seconds()

@@ -1,10 +1,6 @@
-package main
+package tokenizer
 
-import (
-	"testing"
-
-	"github.com/gollm/gollm/tokenizer"
-)
+import "testing"
 
 // pieceTokenizer decodes id i to pieces[i]; enough for the stream tests.
 type pieceTokenizer []string
@@ -23,9 +19,9 @@ func (p pieceTokenizer) AddsBOS() bool  { return false }
 func (p pieceTokenizer) EOS() []int     { return nil }
 func (p pieceTokenizer) VocabSize() int { return len(p) }
 
-var _ tokenizer.Tokenizer = pieceTokenizer{}
+var _ Tokenizer = pieceTokenizer{}
 
-func TestTextStreamStops(t *testing.T) {
+func TestStopStream(t *testing.T) {
 	tok := pieceTokenizer{"Hello", " wor", "ld", "\n\n", "User", ":", " more"}
 	cases := []struct {
 		stops []string
@@ -39,17 +35,17 @@ func TestTextStreamStops(t *testing.T) {
 		{[]string{"world"}, []int{0, 1, 2, 6}, "Hello ", true},
 	}
 	for _, c := range cases {
-		s := newTextStream(tok, c.stops)
+		s := NewStopStream(tok, c.stops)
 		var got string
 		for _, id := range c.ids {
-			got += s.add(id)
-			if s.stopped {
+			got += s.Add(id)
+			if s.Stopped() {
 				break
 			}
 		}
-		got += s.flush()
-		if got != c.want || s.stopped != c.stop || s.out.String() != c.want {
-			t.Errorf("stops %q ids %v: got %q (stopped %v), want %q (stopped %v)", c.stops, c.ids, got, s.stopped, c.want, c.stop)
+		got += s.Flush()
+		if got != c.want || s.Stopped() != c.stop || s.Text() != c.want {
+			t.Errorf("stops %q ids %v: got %q (stopped %v), want %q (stopped %v)", c.stops, c.ids, got, s.Stopped(), c.want, c.stop)
 		}
 	}
 }
