@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/gollm/gollm/internal/parallel"
 	"github.com/gollm/gollm/model"
 )
 
@@ -191,40 +192,52 @@ func (e *Engine) step(slots []*slot, clock *int64) {
 	}
 	logits := make([]float32, len(run)*vocab)
 	e.m.Logits(logits, last, len(run))
+	chosen := make([]Token, len(run))
+	parallel.For(len(run), 1, func(lo, hi int) { // each sampler is its slot's own
+		for i := lo; i < hi; i++ {
+			chosen[i] = run[i].choose(logits[i*vocab : (i+1)*vocab])
+		}
+	})
 	for i, s := range run {
 		s.tokens = append(s.tokens, seqs[i].IDs...)
 		s.pending = nil
-		e.sample(s, logits[i*vocab:(i+1)*vocab], clock)
+		e.deliver(s, chosen[i], clock)
 	}
 }
 
-// sample chooses slot s's next token from its logits, sends it to the
-// job and ends the job at EOS or its token budget.
-func (e *Engine) sample(s *slot, logits []float32, clock *int64) {
+// choose samples slot s's next token from its logits (with its
+// log-probabilities when the job asks for them).
+func (s *slot) choose(logits []float32) Token {
 	j := s.job
 	var raw []float32
 	if j.req.Logprobs {
 		raw = append([]float32(nil), logits...) // the sampler changes logits in place
 	}
-	id := s.sampler.Next(logits, j.req.Prompt, s.out)
-	if e.opts.EOS[id] && !j.req.IgnoreEOS {
+	t := Token{ID: s.sampler.Next(logits, j.req.Prompt, s.out)}
+	if raw != nil {
+		t.Logprob, t.Top = model.Logprobs(raw, t.ID, j.req.TopLogprobs)
+	}
+	return t
+}
+
+// deliver sends token t to slot s's job, or ends the job at EOS or its
+// token budget.
+func (e *Engine) deliver(s *slot, t Token, clock *int64) {
+	j := s.job
+	if e.opts.EOS[t.ID] && !j.req.IgnoreEOS {
 		e.finish(s, "stop", nil, clock)
 		return
-	}
-	t := Token{ID: id}
-	if raw != nil {
-		t.Logprob, t.Top = model.Logprobs(raw, id, j.req.TopLogprobs)
 	}
 	if len(s.out) == 0 {
 		j.res.TimeToFirstToken = time.Since(j.start)
 	}
-	s.out = append(s.out, id)
+	s.out = append(s.out, t.ID)
 	j.tokens <- t
 	if len(s.out) == j.req.MaxTokens {
 		e.finish(s, "length", nil, clock)
 		return
 	}
-	s.next = id
+	s.next = t.ID
 }
 
 // finish ends slot s's job with a finish reason or an error; the slot

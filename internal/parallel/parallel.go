@@ -59,6 +59,9 @@ func For(n, grain int, fn func(lo, hi int)) {
 	if !j.run() {
 		j.wait()
 	}
+	if p := j.panicked.Load(); p != nil {
+		panic(p.value) // on the caller, once every chunk has ended
+	}
 }
 
 // spinFor is how long an idle goroutine polls for work (a helper for the
@@ -130,6 +133,22 @@ type job struct {
 	next     atomic.Int64 // next chunk to claim
 	finished atomic.Int64 // chunks completed
 	done     chan struct{}
+	panicked atomic.Pointer[panicValue] // the first chunk's panic, raised again by For
+}
+
+// panicValue is what a chunk panicked with.
+type panicValue struct{ value any }
+
+// call runs fn on one chunk; a panic is kept for For to raise on its
+// caller's goroutine (a helper's panic would otherwise end the process,
+// where the caller can recover it).
+func (j *job) call(lo, hi int) {
+	defer func() {
+		if r := recover(); r != nil {
+			j.panicked.CompareAndSwap(nil, &panicValue{r})
+		}
+	}()
+	j.fn(lo, hi)
 }
 
 // run claims and executes chunks until none are left. It reports whether
@@ -142,7 +161,7 @@ func (j *job) run() bool {
 			return last
 		}
 		lo := int(c) * j.grain
-		j.fn(lo, min(lo+j.grain, j.n))
+		j.call(lo, min(lo+j.grain, j.n))
 		if j.finished.Add(1) == j.chunks {
 			close(j.done)
 			last = true

@@ -107,3 +107,26 @@ func BenchmarkForHandoff(b *testing.B) {
 		}
 	})
 }
+
+// TestForPanic checks that a panic in any chunk, a helper's included,
+// reaches For's caller (where it can be recovered) after every chunk ends.
+func TestForPanic(t *testing.T) {
+	SetThreads(4)
+	defer SetThreads(0)
+	for bad := range 8 {
+		var ran atomic.Int64
+		got := func() (r any) {
+			defer func() { r = recover() }()
+			For(8, 1, func(lo, hi int) {
+				ran.Add(1)
+				if lo == bad {
+					panic(bad)
+				}
+			})
+			return nil
+		}()
+		if got != bad || ran.Load() != 8 {
+			t.Errorf("panic in chunk %d: recovered %v after %d chunks, want %d after 8", bad, got, ran.Load(), bad)
+		}
+	}
+}
