@@ -34,7 +34,7 @@ type serveBenchOpts struct {
 	ctx          int
 	kvType       kvTypeFlag
 	url          string // --url: drive this server instead of an in-process one
-	vocab        int    // --vocab: the random prompts' id range with --url
+	text         string // --text: prompts are windows of this file's tokens
 	json         bool
 }
 
@@ -55,27 +55,33 @@ document with one question, then the same document with another; the row
 gives both times to first token (the second reuses the cached document).
 --url drives another OpenAI-compatible server instead (gollm serve, or
 llama-server started with -np N for the same side by side: it must accept
-token-id prompts, ignore_eos and stream_options.include_usage); --vocab then
-bounds the random ids.`,
+token-id prompts, ignore_eos and stream_options.include_usage); the model
+flags then name the model that server runs (for its tokenizer). --text FILE
+takes the prompts (and the document) from consecutive windows of the file's
+tokens instead of random ids.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := o.check(); err != nil {
 				return err
-			}
-			if o.url != "" {
-				return runServeBench(cmd.OutOrStdout(), strings.TrimSuffix(o.url, "/")+"/v1/completions", o.vocab, mf.seed, o)
 			}
 			l, err := mf.open()
 			if err != nil {
 				return err
 			}
 			defer l.close()
-			url, vocab, stop, err := startBenchServer(l, &mf, o)
+			next, err := benchPrompts(l, o.text, mf.seed)
 			if err != nil {
 				return err
 			}
-			defer stop()
-			return runServeBench(cmd.OutOrStdout(), url, vocab, mf.seed, o)
+			url := strings.TrimSuffix(o.url, "/") + "/v1/completions"
+			if o.url == "" {
+				var stop func()
+				if url, stop, err = startBenchServer(l, &mf, o); err != nil {
+					return err
+				}
+				defer stop()
+			}
+			return runServeBench(cmd.OutOrStdout(), url, next, o)
 		},
 	}
 	mf.register(cmd.Flags())
@@ -88,7 +94,7 @@ bounds the random ids.`,
 	f.IntVar(&o.ctx, "ctx", 0, "tokens per slot (0: what the rows need)")
 	f.BoolVar(&o.json, "json", false, "one JSON object per row on stdout")
 	f.StringVar(&o.url, "url", "", "drive the server at this base URL (e.g. http://127.0.0.1:8081) instead of starting one")
-	f.IntVar(&o.vocab, "vocab", 32000, "with --url: random prompt ids are below this")
+	f.StringVar(&o.text, "text", "", "take the prompts from this text file's tokens (default: random ids)")
 	o.kvType.register(f, fmt.Sprintf("for a --ctx over %d tokens", attention.AutoF16Positions))
 	benchCmd.AddCommand(cmd)
 }
@@ -108,8 +114,6 @@ func (o serveBenchOpts) check() error {
 		return fmt.Errorf("bench serve: --prompt-tokens must be in [1, %d], got %d", 1<<20, o.promptTokens)
 	case o.doc < 0 || o.doc > 1<<20:
 		return fmt.Errorf("bench serve: --doc must be in [0, %d], got %d", 1<<20, o.doc)
-	case o.vocab < 1:
-		return fmt.Errorf("bench serve: --vocab must be ≥ 1, got %d", o.vocab)
 	case o.reps < 1 || o.reps > 1000:
 		return fmt.Errorf("bench serve: --reps must be in [1, 1000], got %d", o.reps)
 	}
@@ -128,10 +132,44 @@ type serveBenchRow struct {
 	Timing    timing  `json:"timing"`
 }
 
+// benchPrompts returns the source of prompt ids: consecutive windows of
+// the text file's tokens (wrapping around), or random ids of the model's
+// vocabulary.
+func benchPrompts(l *loaded, file string, seed uint64) (func(n int) []int, error) {
+	rng := rand.New(rand.NewPCG(seed, 1))
+	vocab := l.model.VocabSize()
+	if file == "" {
+		return func(n int) []int {
+			ids := make([]int, n)
+			for i := range ids {
+				ids[i] = rng.IntN(vocab)
+			}
+			return ids
+		}, nil
+	}
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return nil, fmt.Errorf("bench serve: %w", err)
+	}
+	toks := l.tok.EncodeText(string(b))
+	if len(toks) == 0 {
+		return nil, fmt.Errorf("bench serve: %s has no tokens", file)
+	}
+	at := 0
+	return func(n int) []int {
+		ids := make([]int, n)
+		for i := range ids {
+			ids[i] = toks[at]
+			at = (at + 1) % len(toks)
+		}
+		return ids
+	}, nil
+}
+
 // startBenchServer serves l in-process on a free 127.0.0.1 port with as
-// many slots as the largest --streams; it returns the completions URL, the
-// vocabulary size and a function that stops the server.
-func startBenchServer(l *loaded, mf *modelFlags, o serveBenchOpts) (string, int, func(), error) {
+// many slots as the largest --streams; it returns the completions URL and
+// a function that stops the server.
+func startBenchServer(l *loaded, mf *modelFlags, o serveBenchOpts) (string, func(), error) {
 	slots := slices.Max(o.streams)
 	ctxLen := o.ctx
 	if ctxLen == 0 {
@@ -140,39 +178,31 @@ func startBenchServer(l *loaded, mf *modelFlags, o serveBenchOpts) (string, int,
 	sf := &serveFlags{parallel: slots, ctx: ctxLen, maxBody: 64 << 20, kvType: o.kvType}
 	cfg, eng, err := newServer(l, mf, sf)
 	if err != nil {
-		return "", 0, nil, err
+		return "", nil, err
 	}
 	cfg.Log = nil
 	h, err := server.New(cfg)
 	if err != nil {
 		eng.Close()
-		return "", 0, nil, err
+		return "", nil, err
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		eng.Close()
-		return "", 0, nil, err
+		return "", nil, err
 	}
 	hs := &http.Server{Handler: h, ReadHeaderTimeout: readHeaderTimeout}
 	go hs.Serve(ln)
 	fmt.Fprintf(os.Stderr, "gollm bench serve: %s on %s, %d slots × %d tokens\n", cfg.ModelID, ln.Addr(), slots, ctxLen)
-	return "http://" + ln.Addr().String() + "/v1/completions", cfg.Vocab, func() { hs.Close(); eng.Close() }, nil
+	return "http://" + ln.Addr().String() + "/v1/completions", func() { hs.Close(); eng.Close() }, nil
 }
 
 // runServeBench drives the completions endpoint at url and reports the rows.
-func runServeBench(w io.Writer, url string, vocab int, seed uint64, o serveBenchOpts) error {
+func runServeBench(w io.Writer, url string, randomIDs func(n int) []int, o serveBenchOpts) error {
 	rep, err := newBenchReport(w, o.json, benchColumn{"test", -8}, benchColumn{"streams", 7}, benchColumn{"tokens/s", 10},
 		benchColumn{"ratio", 6}, benchColumn{"ttft s", 8}, benchColumn{"2nd ttft s", 10})
 	if err != nil {
 		return err
-	}
-	rng := rand.New(rand.NewPCG(seed, 1))
-	randomIDs := func(n int) []int {
-		ids := make([]int, n)
-		for i := range ids {
-			ids[i] = rng.IntN(vocab)
-		}
-		return ids
 	}
 	var first float64
 	for _, n := range o.streams {
