@@ -243,6 +243,7 @@ func (s *Server) generate(w http.ResponseWriter, r *http.Request, req *request, 
 	stream := tokenizer.NewStopStream(s.cfg.Tokenizer, o.stops)
 	if echo != "" {
 		out.content(echo, nil)
+		out.textOffset = len(echo) // text_offset counts from the start of the text, the echo in it
 	}
 	res, err := s.cfg.Engine.Generate(r.Context(), o.eng, func(t engine.Token) error {
 		piece := stream.Add(t.ID)

@@ -129,11 +129,13 @@ func serve(ctx context.Context, l *loaded, mf *modelFlags, sf *serveFlags) error
 		fmt.Fprintf(os.Stderr, "gollm serve: warning: listening on %s without --api-key: anyone who can reach it can use the model\n", sf.host)
 	}
 	hs := &http.Server{Handler: h, ReadHeaderTimeout: readHeaderTimeout, ReadTimeout: readTimeout, IdleTimeout: idleTimeout}
+	// Signals are caught before the address is printed: whoever waits for
+	// that line may stop the server at once.
+	sig, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
 	fmt.Fprintf(os.Stderr, "gollm serve: %s on http://%s (%d slots × %d tokens, queue %d, prompt cache %d MiB)\n",
 		srvCfg.ModelID, ln.Addr(), sf.parallel, srvCfg.Context, sf.queue, sf.cacheMiB)
 
-	sig, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	failed := make(chan error, 1)
 	go func() { failed <- hs.Serve(ln) }()
 	select {
@@ -148,6 +150,11 @@ func serve(ctx context.Context, l *loaded, mf *modelFlags, sf *serveFlags) error
 	if err := hs.Shutdown(wait); errors.Is(err, context.DeadlineExceeded) {
 		fmt.Fprintln(os.Stderr, "gollm serve: cancelling the requests still running")
 		eng.Close() // their Generate calls end with ErrClosed
+		// Let their handlers write that (a 503, or an error event ending a
+		// stream) before the connections close.
+		last, cancelLast := context.WithTimeout(context.Background(), time.Second)
+		hs.Shutdown(last)
+		cancelLast()
 		hs.Close()
 	}
 	fmt.Fprintln(os.Stderr, "gollm serve: stopped")
