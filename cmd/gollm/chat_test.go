@@ -1,10 +1,15 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/gollm/gollm/attention"
+	"github.com/gollm/gollm/model"
 )
 
 // TestRunChat renders the prompt with the folder's chat template, or with
@@ -95,5 +100,41 @@ func TestChatBadInput(t *testing.T) {
 		if code != 1 || !strings.Contains(errs, c.want) || strings.Contains(errs, "panic") {
 			t.Errorf("%v: exit %d, stderr %q; want exit 1 and %q", c.args, code, errs, c.want)
 		}
+	}
+}
+
+// TestChatSessionReuse checks that a chat turn runs only what is new: the
+// second turn's prompt extends the first turn's prompt and answer, so the
+// kept cache supplies all of that, and the answer equals a fresh cache's.
+func TestChatSessionReuse(t *testing.T) {
+	mf := modelFlags{plan: attention.DefaultPlanSpec()}
+	l, err := mf.open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.close()
+	gf := genFlags{maxTokens: 6}
+	sc := model.SamplerConfig{}
+	o := runOutput{json: true, kvType: kvTypeFlag{"auto"}, session: &chatSession{}}
+	first := l.tok.Encode("The sea was calm that morning, and")
+	res, err := generateText(context.Background(), l, first, gf, sc, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	second := append(append(slices.Clone(first), res.IDs...), l.tok.EncodeText(" Then the captain said")...)
+	got, err := generateText(context.Background(), l, second, gf, sc, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := len(first) + len(res.IDs) - 1; got.CachedTokens != want {
+		t.Errorf("second turn reused %d tokens, want %d (the first prompt and all but its last answer token)", got.CachedTokens, want)
+	}
+	o.session = nil
+	fresh, err := generateText(context.Background(), l, second, gf, sc, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(got.IDs, fresh.IDs) || fresh.CachedTokens != 0 {
+		t.Errorf("with the kept cache %v, fresh %v (cached %d)", got.IDs, fresh.IDs, fresh.CachedTokens)
 	}
 }

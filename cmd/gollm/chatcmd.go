@@ -30,8 +30,9 @@ model's answer, keeping the conversation. Commands: /reset (forget the
 conversation, keep --system), /tokens (the prompt's size against the
 context), /exit. Ctrl-C stops the answer being written; at the prompt it
 exits. When the conversation outgrows the context the oldest turns are
-dropped, and a line on stderr says so. Each turn prefills the whole
-conversation again (no prompt cache yet).`,
+dropped, and a line on stderr says so. The conversation's KV cache is kept
+between turns, so each turn runs only what is new (the user's message; all
+of it again after oldest turns are dropped).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if gf.maxTokens < 1 {
@@ -53,6 +54,7 @@ conversation again (no prompt cache yet).`,
 			if err != nil {
 				return fmt.Errorf("chat: %w", err)
 			}
+			out.session = &chatSession{}
 			return chatLoop(cmd.InOrStdin(), l, &cf, t, gf.maxTokens, func(ctx context.Context, ids []int) (*runResult, error) {
 				return generateText(ctx, l, ids, gf, sc, out)
 			})

@@ -16,6 +16,7 @@ import (
 	"github.com/gollm/gollm/loader"
 	"github.com/gollm/gollm/model"
 	"github.com/gollm/gollm/tokenizer"
+	"github.com/gollm/gollm/weights"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 )
@@ -264,7 +265,10 @@ type runResult struct {
 	DecodeTPS  float64 `json:"decode_tokens_per_s"`
 	TTFT       float64 `json:"time_to_first_token_s"`
 	KVBytes    int64   `json:"kv_cache_bytes"`
-	Stopped    string  `json:"stopped"` // eos, max_tokens, stop_string or interrupted
+	// CachedTokens is how many prompt tokens an earlier turn's cache
+	// supplied (gollm chat); they were not run again.
+	CachedTokens int    `json:"cached_tokens,omitempty"`
+	Stopped      string `json:"stopped"` // eos, max_tokens, stop_string or interrupted
 	// Logprobs has one entry per id of IDs, with --logprobs only.
 	Logprobs []tokenLogprobs `json:"logprobs,omitzero"`
 }
@@ -304,8 +308,9 @@ type runOutput struct {
 	file        string // --output: written atomically at the end, also on interrupt
 	stops       []string
 	kvType      kvTypeFlag
-	logprobs    bool // --logprobs given: the result carries Logprobs
-	topLogprobs int  // --logprobs N
+	logprobs    bool         // --logprobs given: the result carries Logprobs
+	topLogprobs int          // --logprobs N
+	session     *chatSession // gollm chat: the cache kept between turns (nil: a fresh cache)
 }
 
 // stopIDs gathers the end-of-sequence ids of the tokenizer, config.json and
@@ -360,13 +365,18 @@ func generateText(ctx context.Context, l *loaded, prompt []int, gf genFlags, sc 
 		"use a shorter prompt, a smaller --max-tokens or --kv-type f16"); err != nil {
 		return nil, err
 	}
-	st := l.model.NewStateOf(capacity, kv)
+	st, cached := l.model.NewStateOf(capacity, kv), 0
+	if o.session != nil {
+		if st, cached, err = o.session.reuse(l.model, prompt, capacity, kv); err != nil {
+			return nil, err
+		}
+	}
 	st.Ctx = ctx
 	bar := newProgress(stderrIsTerminal() && len(prompt) >= 2048, fmt.Sprintf("prefill %d tokens", len(prompt)))
 	st.OnLayer = bar.update
 	eos := stopIDs(l)
 	text := tokenizer.NewStopStream(l.tok, o.stops)
-	res := runResult{PromptIDs: prompt, IDs: []int{}, Stopped: "max_tokens"}
+	res := runResult{PromptIDs: prompt, IDs: []int{}, Stopped: "max_tokens", CachedTokens: cached}
 	start := time.Now()
 	var firstAt time.Time
 	var raw []float32 // this step's logits before sampling, for --logprobs
@@ -387,7 +397,7 @@ func generateText(ctx context.Context, l *loaded, prompt []int, gf genFlags, sc 
 		}
 		return ctx.Err()
 	}
-	opts := model.GenerateOptions{MaxTokens: maxTokens, Plan: l.plan, Sampler: model.NewSampler(sc),
+	opts := model.GenerateOptions{MaxTokens: maxTokens, Plan: l.plan, Sampler: model.NewSampler(sc), Cached: cached,
 		Stop: func(id int) bool {
 			if eos[id] && !gf.ignoreEOS {
 				res.Stopped = "eos"
@@ -412,16 +422,56 @@ func generateText(ctx context.Context, l *loaded, prompt []int, gf genFlags, sc 
 		fmt.Println(rest)
 	}
 	res.IDs = append(res.IDs, out...)
+	if o.session != nil {
+		o.session.keep(st, prompt, out)
+	}
 	res.Text = text.Text()
 	res.KVBytes = st.KVBytes()
 	if !firstAt.IsZero() {
 		res.TTFT = firstAt.Sub(start).Seconds()
-		res.PrefillTPS = float64(len(prompt)) / res.TTFT
+		res.PrefillTPS = float64(len(prompt)-cached) / res.TTFT
 		if len(out) > 1 {
 			res.DecodeTPS = float64(len(out)-1) / end.Sub(firstAt).Seconds()
 		}
 	}
 	return &res, err
+}
+
+// chatSession keeps a conversation's KV cache from one turn to the next,
+// so that a turn runs only the part of its prompt that is new.
+type chatSession struct {
+	st  *model.State
+	ids []int // what st holds
+}
+
+// reuse returns a cache of at least capacity positions holding the longest
+// prefix of prompt the session has (all of prompt but its last id at
+// most), and that prefix's length.
+func (c *chatSession) reuse(m *model.Model, prompt []int, capacity int, kv weights.DType) (*model.State, int, error) {
+	n := 0
+	if c.st != nil && c.st.KVType() == kv {
+		for n < len(c.ids) && n < len(prompt)-1 && c.ids[n] == prompt[n] {
+			n++
+		}
+	}
+	if c.st != nil && c.st.KVType() == kv && c.st.Cap() >= capacity {
+		c.st.Truncate(n)
+		return c.st, n, nil
+	}
+	st := m.NewStateOf(capacity, kv)
+	if n > 0 {
+		if err := st.CopyFrom(c.st, n); err != nil {
+			return nil, 0, err
+		}
+	}
+	return st, n, nil
+}
+
+// keep records what st holds after a turn: the prompt and the generated
+// ids that were run (the last one chosen never is).
+func (c *chatSession) keep(st *model.State, prompt, out []int) {
+	c.st = st
+	c.ids = append(append(c.ids[:0], prompt...), out...)[:st.Len()]
 }
 
 // errStopString ends generation when the text reaches a --stop string.
