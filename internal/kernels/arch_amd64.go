@@ -38,6 +38,59 @@ func gemvF16AVX2(x *float32, w *uint16, ld, k int, out *float32, q, qs int)
 //go:noescape
 func gemv2F16AVX2(x *float32, ldx int, w *uint16, ld, k int, out *float32, ldo, q, qs int)
 
+// The AVX-512 GEMV kernels (ZGEMV in vec_amd64.s) take the rows of w as
+// the AVX2 ones do (four streams of q rows, qs rows apart) against N rows
+// of x: gemvN…AVX512 with N = 2, 4, 6 or 8 reads x laid out by pairRows
+// (N rows, the last one padding whose outputs are not stored when odd is
+// set), output row i at out + i·ldo. gemv1…AVX512 reads one row of x as
+// it is against eight streams, the last four stored as a second row at
+// out + ldo (so ldo = 4·qs; odd must be 0). k is a multiple of 8.
+
+//go:noescape
+func gemv1F32AVX512(x *float32, w *float32, ld, k int, out *float32, ldo, q, qs, odd int)
+
+//go:noescape
+func gemv2F32AVX512(x *float32, w *float32, ld, k int, out *float32, ldo, q, qs, odd int)
+
+//go:noescape
+func gemv4F32AVX512(x *float32, w *float32, ld, k int, out *float32, ldo, q, qs, odd int)
+
+//go:noescape
+func gemv6F32AVX512(x *float32, w *float32, ld, k int, out *float32, ldo, q, qs, odd int)
+
+//go:noescape
+func gemv8F32AVX512(x *float32, w *float32, ld, k int, out *float32, ldo, q, qs, odd int)
+
+//go:noescape
+func gemv1BF16AVX512(x *float32, w *uint16, ld, k int, out *float32, ldo, q, qs, odd int)
+
+//go:noescape
+func gemv2BF16AVX512(x *float32, w *uint16, ld, k int, out *float32, ldo, q, qs, odd int)
+
+//go:noescape
+func gemv4BF16AVX512(x *float32, w *uint16, ld, k int, out *float32, ldo, q, qs, odd int)
+
+//go:noescape
+func gemv6BF16AVX512(x *float32, w *uint16, ld, k int, out *float32, ldo, q, qs, odd int)
+
+//go:noescape
+func gemv8BF16AVX512(x *float32, w *uint16, ld, k int, out *float32, ldo, q, qs, odd int)
+
+//go:noescape
+func gemv1F16AVX512(x *float32, w *uint16, ld, k int, out *float32, ldo, q, qs, odd int)
+
+//go:noescape
+func gemv2F16AVX512(x *float32, w *uint16, ld, k int, out *float32, ldo, q, qs, odd int)
+
+//go:noescape
+func gemv4F16AVX512(x *float32, w *uint16, ld, k int, out *float32, ldo, q, qs, odd int)
+
+//go:noescape
+func gemv6F16AVX512(x *float32, w *uint16, ld, k int, out *float32, ldo, q, qs, odd int)
+
+//go:noescape
+func gemv8F16AVX512(x *float32, w *uint16, ld, k int, out *float32, ldo, q, qs, odd int)
+
 //go:noescape
 func cvtBF16AVX2(dst *float32, src *uint16, n int)
 
@@ -129,14 +182,20 @@ var avx2Impl = &impl{
 	tileMulAdd: tileMulAddAsm,
 }
 
-// avx512Impl widens the GEMM tile to 512-bit registers; the memory-bound
-// loops keep their AVX2 form.
+// avx512Impl widens the GEMM tile to 512-bit registers, and the float
+// GEMV to all of x's rows in one pass (given AVX-512BW and VL, which its
+// bf16 and f16 widening use); the other memory-bound loops keep their
+// AVX2 form.
 var avx512Impl = func() *impl {
 	im := *avx2Impl
 	im.name = "avx512"
 	im.mr, im.nr, im.mc, im.nc = 12, 32, 144, 4096
 	im.gemm = gemmAsm(12, 32, gemm12x32AVX512)
 	im.qdots = avx512Qdots()
+	if cpu.X86.HasAVX512BW && cpu.X86.HasAVX512VL {
+		im.gemvF32, im.gemvBF16, im.gemvF16 = gemvF32Z, gemvBF16Z, gemvF16Z
+		im.pairX = true
+	}
 	return &im
 }()
 
@@ -186,16 +245,91 @@ func gemmAsm(mr, nr int, k func(kc int, a, b, c *float32, ldc int, acc int)) fun
 	}
 }
 
-func gemvF32Asm(x []float32, m int, w []float32, n int, out []float32, ldo int) {
+func gemvF32Asm(x, _ []float32, m int, w []float32, n int, out []float32, ldo int) {
 	gemvAsm(x, m, w, n, out, ldo, gemvF32AVX2, gemv2F32AVX2, dotF32Go)
 }
 
-func gemvBF16Asm(x []float32, m int, w []uint16, n int, out []float32, ldo int) {
+func gemvBF16Asm(x, _ []float32, m int, w []uint16, n int, out []float32, ldo int) {
 	gemvAsm(x, m, w, n, out, ldo, gemvBF16AVX2, gemv2BF16AVX2, dotBF16Go)
 }
 
-func gemvF16Asm(x []float32, m int, w []uint16, n int, out []float32, ldo int) {
+func gemvF16Asm(x, _ []float32, m int, w []uint16, n int, out []float32, ldo int) {
 	gemvAsm(x, m, w, n, out, ldo, gemvF16AVX2, gemv2F16AVX2, dotF16Go)
+}
+
+// zkern is an AVX-512 GEMV kernel; zkerns[0] takes one row of x, zkerns[p]
+// p pairs.
+type (
+	zkern[W float32 | uint16]  func(x *float32, w *W, ld, k int, out *float32, ldo, q, qs, odd int)
+	zkerns[W float32 | uint16] [5]zkern[W]
+)
+
+var (
+	f32Z  = zkerns[float32]{gemv1F32AVX512, gemv2F32AVX512, gemv4F32AVX512, gemv6F32AVX512, gemv8F32AVX512}
+	bf16Z = zkerns[uint16]{gemv1BF16AVX512, gemv2BF16AVX512, gemv4BF16AVX512, gemv6BF16AVX512, gemv8BF16AVX512}
+	f16Z  = zkerns[uint16]{gemv1F16AVX512, gemv2F16AVX512, gemv4F16AVX512, gemv6F16AVX512, gemv8F16AVX512}
+)
+
+func gemvF32Z(x, xp []float32, m int, w []float32, n int, out []float32, ldo int) {
+	gemvAsmZ(x, xp, m, w, n, out, ldo, &f32Z, dotF32Go)
+}
+
+func gemvBF16Z(x, xp []float32, m int, w []uint16, n int, out []float32, ldo int) {
+	gemvAsmZ(x, xp, m, w, n, out, ldo, &bf16Z, dotBF16Go)
+}
+
+func gemvF16Z(x, xp []float32, m int, w []uint16, n int, out []float32, ldo int) {
+	gemvAsmZ(x, xp, m, w, n, out, ldo, &f16Z, dotF16Go)
+}
+
+// gemvAsmZ is gemvAsm on the AVX-512 kernels: up to gemvMaxRows rows of x
+// in one call per four streams (x laid out by pairRows, from xp when the
+// caller did it), every output bit-identical to the AVX2 two-row kernel's.
+func gemvAsmZ[W float32 | uint16](x, xp []float32, m int, w []W, n int, out []float32, ldo int,
+	kerns *zkerns[W], tail func([]float32, []W) float32) {
+	if m == 0 || n == 0 {
+		return
+	}
+	k := len(x) / m
+	if m > gemvMaxRows { // DotRows: gemvMaxRows rows at a time
+		for r0 := 0; r0 < m; r0 += gemvMaxRows {
+			mg := min(gemvMaxRows, m-r0)
+			gemvAsmZ(x[r0*k:(r0+mg)*k], nil, mg, w, n, out[r0*ldo:], ldo, kerns, tail)
+		}
+		return
+	}
+	w = w[:n*k]
+	_ = out[(m-1)*ldo+n-1]
+	k8 := k &^ 7
+	if k8 == 0 {
+		for r := range m {
+			clear(out[r*ldo:][:n])
+		}
+	} else {
+		// One row takes eight streams, the second four stored as a second
+		// row; pairs take four.
+		kern, xs, streams, odd := kerns[0], x, 8, 0
+		if m > 1 {
+			if xp == nil {
+				b := getPairs(x, m, k)
+				defer releasePairs(b)
+				xp = b.v
+			}
+			kern, xs, streams, odd = kerns[(m+1)/2], xp[:(m+1)&^1*k8], 4, m&1
+		}
+		q := n / streams
+		ld, ld1 := ldo, ldo // the output row strides of the streams and of the last rows
+		if m == 1 {
+			ld, ld1 = 4*q, 0
+		}
+		if q > 0 {
+			kern(&xs[0], &w[0], k, k8, &out[0], ld, q, q, odd)
+		}
+		for j := streams * q; j < n; j++ {
+			kern(&xs[0], &w[j*k], k, k8, &out[j], ld1, 1, 0, odd)
+		}
+	}
+	gemvTail(x, m, k, w, n, out, ldo, tail)
 }
 
 // gemvAsm runs the assembly GEMV over the multiple-of-8 prefix of each row
@@ -235,11 +369,18 @@ func gemvAsm[W float32 | uint16](x []float32, m int, w []W, n int, out []float32
 			streams(func(w *W, o *float32, q, qs int) { kern1(&x[r*k], w, k, k8, o, q, qs) })
 		}
 	}
-	if k8 < k {
-		for r := range m {
-			for j := range n {
-				out[r*ldo+j] += tail(x[r*k+k8:(r+1)*k], w[j*k+k8:(j+1)*k])
-			}
+	gemvTail(x, m, k, w, n, out, ldo, tail)
+}
+
+// gemvTail adds the last k%8 products of each output in Go.
+func gemvTail[W float32 | uint16](x []float32, m, k int, w []W, n int, out []float32, ldo int, tail func([]float32, []W) float32) {
+	k8 := k &^ 7
+	if k8 == k {
+		return
+	}
+	for r := range m {
+		for j := range n {
+			out[r*ldo+j] += tail(x[r*k+k8:(r+1)*k], w[j*k+k8:(j+1)*k])
 		}
 	}
 }

@@ -124,3 +124,34 @@ func benchQuantTypes(b *testing.B, m int, shapes [][2]int) {
 		}
 	}
 }
+
+// BenchmarkGEMV times batched decode products against bf16 weights (m = 1,
+// 2, 4 and 8 rows of x: that many sequences decoding together) at the
+// shapes of a small model's output layer and of its MLP, on each backend
+// but the portable one (sub-benchmarks BACKEND/m=M/KxN).
+func BenchmarkGEMV(b *testing.B) {
+	for _, im := range supportedImpls()[1:] {
+		prev := useImpl(im)
+		b.Run(im.name, func(b *testing.B) {
+			for _, s := range [][2]int{{256, 50257}, {256, 768}} {
+				k, n := s[0], s[1]
+				r := rand.New(rand.NewPCG(1, 1))
+				w := make([]uint16, n*k)
+				for i := range w {
+					w[i] = uint16(0x3c00 + r.IntN(0x400))
+				}
+				a := BF16Mat(w, n, k)
+				for _, m := range []int{1, 2, 4, 8} {
+					b.Run(fmt.Sprintf("m=%d/%dx%d", m, k, n), func(b *testing.B) {
+						x, out := randF32(r, m*k), make([]float32, m*n)
+						for b.Loop() {
+							a.MatMul(out, x, m)
+						}
+						reportMatMul(b, m, k, n, 2)
+					})
+				}
+			}
+		})
+		useImpl(prev)
+	}
+}

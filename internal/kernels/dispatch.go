@@ -19,10 +19,16 @@ type impl struct {
 	gemm func(kc int, a, b, c []float32, ldc int, acc bool)
 	// gemvF32, gemvBF16 and gemvF16 set out[r·ldo + j] = x[r] · w[j] for
 	// the m rows of x (each k = len(x)/m long, k ≥ 1) and the n rows of w
-	// (len(w) = n·k).
-	gemvF32  func(x []float32, m int, w []float32, n int, out []float32, ldo int)
-	gemvBF16 func(x []float32, m int, w []uint16, n int, out []float32, ldo int)
-	gemvF16  func(x []float32, m int, w []uint16, n int, out []float32, ldo int)
+	// (len(w) = n·k). xp is nil or, where pairX is set and 2 ≤ m ≤
+	// gemvMaxRows, x laid out by pairRows, which the kernels then read
+	// instead of laying x out themselves.
+	gemvF32  func(x, xp []float32, m int, w []float32, n int, out []float32, ldo int)
+	gemvBF16 func(x, xp []float32, m int, w []uint16, n int, out []float32, ldo int)
+	gemvF16  func(x, xp []float32, m int, w []uint16, n int, out []float32, ldo int)
+	// pairX marks gemv functions that take up to gemvMaxRows rows of x in
+	// one pass over the weights, reading them in the pairs of pairRows;
+	// others read each weight row once per pair of x's rows.
+	pairX bool
 	// qdots holds the dot products of a block-quantized weight row with
 	// activation rows, for every type QuantMat accepts.
 	qdots map[quant.Type]qkern

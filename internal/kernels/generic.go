@@ -70,8 +70,8 @@ func gemm4x4Go(kc int, a, b, c []float32, ldc int, acc bool) {
 }
 
 // gemvGo builds a GEMV from a dot product: out[r·ldo + j] = x[r] · w[j].
-func gemvGo[W float32 | uint16](dot func([]float32, []W) float32) func([]float32, int, []W, int, []float32, int) {
-	return func(x []float32, m int, w []W, n int, out []float32, ldo int) {
+func gemvGo[W float32 | uint16](dot func([]float32, []W) float32) func([]float32, []float32, int, []W, int, []float32, int) {
+	return func(x, _ []float32, m int, w []W, n int, out []float32, ldo int) {
 		k := len(x) / m
 		for r := range m {
 			xr, or := x[r*k:(r+1)*k], out[r*ldo:][:n]

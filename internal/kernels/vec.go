@@ -21,19 +21,19 @@ func WeightedSumBF16(out, p []float32, v []uint16) { active.weightedSumBF16(out,
 // against a run of cached keys, each key read once for all of them.
 func DotRows(out, x []float32, m int, w []float32) {
 	n, k := len(out)/m, len(x)/m
-	active.gemvF32(x, m, w[:n*k], n, out, n)
+	active.gemvF32(x, nil, m, w[:n*k], n, out, n)
 }
 
 // DotRowsF16 is DotRows with w stored as half-precision bits.
 func DotRowsF16(out, x []float32, m int, w []uint16) {
 	n, k := len(out)/m, len(x)/m
-	active.gemvF16(x, m, w[:n*k], n, out, n)
+	active.gemvF16(x, nil, m, w[:n*k], n, out, n)
 }
 
 // DotRowsBF16 is DotRows with w stored as bfloat16 bits.
 func DotRowsBF16(out, x []float32, m int, w []uint16) {
 	n, k := len(out)/m, len(x)/m
-	active.gemvBF16(x, m, w[:n*k], n, out, n)
+	active.gemvBF16(x, nil, m, w[:n*k], n, out, n)
 }
 
 // ExpSub replaces x[i] by exp(x[i] − m) and returns their sum (the

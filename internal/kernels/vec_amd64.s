@@ -23,23 +23,28 @@
 	PREFETCHT1 PFD(c) \
 	PREFETCHT1 PFD(d)
 
+// STORE4 stores the four floats of x at dst, dst+R14, dst+2·R14 and
+// dst+3·R14 (one per stream), clobbering dst.
+#define STORE4(x, dst) \
+	VMOVSS x, (dst) \
+	ADDQ R14, dst \
+	VEXTRACTPS $1, x, (dst) \
+	ADDQ R14, dst \
+	VEXTRACTPS $2, x, (dst) \
+	ADDQ R14, dst \
+	VEXTRACTPS $3, x, (dst)
+
 // HSUM4_STORE reduces the accumulators a, b, c and d (one row of x
-// against four streams' rows) to a float each and stores them at dst,
-// dst+R14, dst+2·R14 and dst+3·R14. xa is a's low half; xt (the low half
-// of b) is scratch; b, c, d and dst are clobbered.
+// against four streams' rows) to a float each and stores them with
+// STORE4. xa is a's low half; xt (the low half of b) is scratch; b, c, d
+// and dst are clobbered.
 #define HSUM4_STORE(a, b, c, d, xa, xt, dst) \
 	VHADDPS b, a, a \
 	VHADDPS d, c, c \
 	VHADDPS c, a, a \
 	VEXTRACTF128 $1, a, xt \
 	VADDPS xt, xa, xa \
-	VMOVSS xa, (dst) \
-	ADDQ R14, dst \
-	VEXTRACTPS $1, xa, (dst) \
-	ADDQ R14, dst \
-	VEXTRACTPS $2, xa, (dst) \
-	ADDQ R14, dst \
-	VEXTRACTPS $3, xa, (dst)
+	STORE4(xa, dst)
 
 // GEMV4_START loads the GEMV arguments at the given frame offsets: SI the
 // first weight row, R10 the row stride and DX the stream stride in bytes,
@@ -155,6 +160,16 @@ sum: \
 // GEMV4X2 is GEMV4 for two rows of x at once (x and x + ldx elements,
 // into out and out + ldo): every weight row is read once for both. One
 // accumulator per row of x and stream, 8 elements a step.
+// STREAMS_NEXT moves the four weight streams (BX, R12, R13, R8) on by
+// step bytes and loops back to loop while CX counts down.
+#define STREAMS_NEXT(step) \
+	ADDQ $step, BX \
+	ADDQ $step, R12 \
+	ADDQ $step, R13 \
+	ADDQ $step, R8 \
+	DECQ CX \
+	JNZ loop
+
 #define GEMV4X2(esh, step, WIDEN) \
 	MOVQ ldx+8(FP), R9 \
 	SHLQ $2, R9 \
@@ -177,17 +192,213 @@ loop: \
 	VFMADD231PS Y13, Y8, Y3 \
 	VFMADD231PS Y13, Y9, Y7 \
 	ADDQ $32, AX \
-	ADDQ $step, BX \
-	ADDQ $step, R12 \
-	ADDQ $step, R13 \
-	ADDQ $step, R8 \
-	DECQ CX \
-	JNZ loop \
+	STREAMS_NEXT(step) \
 	MOVQ DI, CX \
 	HSUM4_STORE(Y0, Y1, Y2, Y3, X0, X1, CX) \
 	MOVQ ldo+48(FP), CX \
 	LEAQ (DI)(CX*4), CX \
 	HSUM4_STORE(Y4, Y5, Y6, Y7, X4, X5, CX) \
+	GEMV4_NEXT
+
+// The AVX-512 GEMV (avx512 and amx backends) takes up to eight rows of x,
+// as pairs, against GEMV4's four weight streams in one pass, so every
+// weight row is read and widened once for all of them. A zmm accumulator
+// holds one pair against one stream: lanes 0–7 are row 2p's, lanes 8–15
+// row 2p+1's, and lane j of each half sums x[i]·w[i] over i ≡ j (mod 8),
+// i ascending, exactly as a lane of GEMV4X2's ymm accumulators does; both
+// halves are then reduced at once in HSUM4_STORE's order (ZPAIR). So each
+// row's outputs are bit-identical to the two-row AVX2 kernel's, whatever
+// rows share the call. Registers: Z(4p+s) accumulates pair p against
+// stream s (BX, R12, R13, R8 for s = 0…3); Z16+p holds pair p's 16 values
+// of x for the step (8 of each row, laid out so by pairRows in Go); Z20+s
+// holds stream s's 8 weights widened into both halves; Z24 the bf16
+// shuffle.
+//
+// A lone row of x in that form would waste half of each FMA and leave one
+// dependent chain per accumulator, each step waiting out the FMA latency:
+// its kernel instead reads eight streams, stream s+4 (at s's pointer +
+// 4·DX) into the high halves, against x broadcast into both, and stores
+// those sums as a second row of out (the caller passes ldo = 4·qs). Each
+// output is still the same lane sums in the same order. It prefetches
+// only streams 0–3: prefetching all eight was slower (the loop is short
+// of load slots), none no faster.
+
+// zbf16Shuf is the VPSHUFB control that, applied to 8 bf16 values
+// repeated in each 128-bit lane, puts values 0–3 (lanes 0 and 2) or 4–7
+// (lanes 1 and 3) in the high half of each 32-bit element and zeroes the
+// low half: the float32 values [w0 … w7 | w0 … w7].
+DATA zbf16Shuf<>+0(SB)/8, $0x0302808001008080
+DATA zbf16Shuf<>+8(SB)/8, $0x0706808005048080
+DATA zbf16Shuf<>+16(SB)/8, $0x0b0a808009088080
+DATA zbf16Shuf<>+24(SB)/8, $0x0f0e80800d0c8080
+DATA zbf16Shuf<>+32(SB)/8, $0x0302808001008080
+DATA zbf16Shuf<>+40(SB)/8, $0x0706808005048080
+DATA zbf16Shuf<>+48(SB)/8, $0x0b0a808009088080
+DATA zbf16Shuf<>+56(SB)/8, $0x0f0e80800d0c8080
+GLOBL zbf16Shuf<>(SB), RODATA|NOPTR, $64
+
+// ZSETUP_SHUF loads the bf16 widening's shuffle into Z24; ZSETUP_SHUF2
+// also sets K1 to the dword lanes 8–15 (for ZWIDEN2_BF16).
+#define ZSETUP_SHUF VMOVDQU64 zbf16Shuf<>(SB), Z24
+#define ZSETUP_SHUF2 \
+	ZSETUP_SHUF \
+	MOVL $0xff00, R9 \
+	KMOVW R9, K1
+
+#define ZNONE
+
+// ZWIDEN_F32, ZWIDEN_F16 and ZWIDEN_BF16 load the 8 elements at base as
+// float32 into both 256-bit halves of z (y and x are its low 256 and 128
+// bits): a broadcast load, then for f16 a conversion, for bf16 one
+// shuffle (Z24).
+#define ZWIDEN_F32(base, z, y, x) VBROADCASTF64X4 (base), z
+#define ZWIDEN_F16(base, z, y, x) \
+	VBROADCASTI32X4 (base), z \
+	VCVTPH2PS y, z
+#define ZWIDEN_BF16(base, z, y, x) \
+	VBROADCASTI32X4 (base), z \
+	VPSHUFB Z24, z, z
+
+// ZWIDEN2_F32, ZWIDEN2_F16 and ZWIDEN2_BF16 load 8 elements at base into
+// z's low half and the 8 at base + 4·DX (stream s+4) into its high half,
+// as float32; bf16 broadcasts each stream's into its two 128-bit lanes
+// (the second under the mask K1 of ZSETUP_SHUF2), then shuffles as
+// ZWIDEN_BF16.
+#define ZWIDEN2_F32(base, z, y, x) \
+	VMOVUPS (base), y \
+	VINSERTF64X4 $1, (base)(DX*4), z, z
+#define ZWIDEN2_F16(base, z, y, x) \
+	VMOVDQU32 (base), x \
+	VINSERTI32X4 $1, (base)(DX*4), y, y \
+	VCVTPH2PS y, z
+#define ZWIDEN2_BF16(base, z, y, x) \
+	VBROADCASTI32X4 (base), z \
+	VBROADCASTI32X4 (base)(DX*4), K1, z \
+	VPSHUFB Z24, z, z
+
+// ZPF4 prefetches streams 0–3 PFD bytes ahead.
+#define ZPF4 PF4(BX, R12, R13, R8)
+
+// ZX2 … ZX8 load the step's x for 1 … 4 pairs (64 bytes each, from AX)
+// into Z16–Z19; ZX1 broadcasts one row's 8 values (32 bytes) into both
+// halves of Z16.
+#define ZX1 VBROADCASTF64X4 (AX), Z16
+#define ZX2 VMOVUPS (AX), Z16
+#define ZX4 \
+	ZX2 \
+	VMOVUPS 64(AX), Z17
+#define ZX6 \
+	ZX4 \
+	VMOVUPS 128(AX), Z18
+#define ZX8 \
+	ZX6 \
+	VMOVUPS 192(AX), Z19
+
+// ZFMA2 … ZFMA8(w, a0, a1, a2, a3) compute a_p += (Z16+p)·w for the
+// first 1 … 4 pairs p: one stream's widened weights w against each pair.
+#define ZFMA2(w, a0, a1, a2, a3) VFMADD231PS w, Z16, a0
+#define ZFMA4(w, a0, a1, a2, a3) \
+	ZFMA2(w, a0, a1, a2, a3) \
+	VFMADD231PS w, Z17, a1
+#define ZFMA6(w, a0, a1, a2, a3) \
+	ZFMA4(w, a0, a1, a2, a3) \
+	VFMADD231PS w, Z18, a2
+#define ZFMA8(w, a0, a1, a2, a3) \
+	ZFMA6(w, a0, a1, a2, a3) \
+	VFMADD231PS w, Z19, a3
+
+// ZHADD(b, a, t, dst) computes dst = VHADDPS b, a in each 128-bit lane
+// of zmm registers (VHADDPS has no EVEX form): [a1+a0, a3+a2, b1+b0,
+// b3+b2], each sum with the same operand order. t is scratch; dst may be a.
+#define ZHADD(b, a, t, dst) \
+	VSHUFPS $0x88, b, a, t \
+	VSHUFPS $0xdd, b, a, dst \
+	VADDPS t, dst, dst
+
+// ZPAIR(r, a, b, c, d, xa, LAST) reduces the pair in accumulators a–d
+// (streams 0–3) and stores it as rows r and r+1 of out (stride ldo): the
+// steps of HSUM4_STORE on both halves at once, a's four 128-bit lanes
+// ending as [row r, ·, row r+1, ·] (xa is a's low 128 bits; Z16 and Z17
+// are scratch). LAST goes between the two rows' stores: ZNONE, or ZODD for
+// the call's last pair.
+#define ZPAIR(r, a, b, c, d, xa, LAST) \
+	ZHADD(b, a, Z16, a) \
+	ZHADD(d, c, Z16, c) \
+	ZHADD(c, a, Z16, a) \
+	VSHUFF32X4 $0xb1, a, a, Z16 \
+	VADDPS Z16, a, a \
+	VEXTRACTF32X4 $2, a, X17 \
+	MOVQ ldo+40(FP), R9 \
+	IMULQ $(r), R9 \
+	LEAQ (DI)(R9*4), R9 \
+	STORE4(xa, R9) \
+	LAST \
+	MOVQ ldo+40(FP), R9 \
+	IMULQ $(r+1), R9 \
+	LEAQ (DI)(R9*4), R9 \
+	STORE4(X17, R9)
+
+// ZODD skips the last row's store when it is padding (odd set: m odd).
+#define ZODD \
+	CMPQ odd+64(FP), $0 \
+	JNE stored
+
+// ZSUMS2 … ZSUMS8 store the outputs of a step for 2 … 8 rows of x.
+#define ZSUMS2 ZPAIR(0, Z0, Z1, Z2, Z3, X0, ZODD)
+#define ZSUMS4 \
+	ZPAIR(0, Z0, Z1, Z2, Z3, X0, ZNONE) \
+	ZPAIR(2, Z4, Z5, Z6, Z7, X4, ZODD)
+#define ZSUMS6 \
+	ZPAIR(0, Z0, Z1, Z2, Z3, X0, ZNONE) \
+	ZPAIR(2, Z4, Z5, Z6, Z7, X4, ZNONE) \
+	ZPAIR(4, Z8, Z9, Z10, Z11, X8, ZODD)
+#define ZSUMS8 \
+	ZPAIR(0, Z0, Z1, Z2, Z3, X0, ZNONE) \
+	ZPAIR(2, Z4, Z5, Z6, Z7, X4, ZNONE) \
+	ZPAIR(4, Z8, Z9, Z10, Z11, X8, ZNONE) \
+	ZPAIR(6, Z12, Z13, Z14, Z15, X12, ZODD)
+
+// ZGEMV is the body of the AVX-512 GEMV kernels: for r < q, s < 4 and the
+// rows i of x, out[i·ldo + r + s·qs] = Σ_{p<k} x_i[p]·w[(r + s·qs)·ld + p]
+// (k a multiple of 8), each accumulator updated per step of 8 as
+// acc(pair, s) += x(pair) · WIDEN(8 weights of stream s). SETUP loads
+// WIDEN's constants; XLOAD (x advancing xstep bytes a step), FMA and SUMS
+// pick the number of rows; the streams advance step bytes (8 elements of
+// 1<<esh bytes), and PF prefetches them once per 64 bytes (the steps
+// where CX&pfmask = 0).
+#define ZGEMV(esh, step, pfmask, SETUP, PF, WIDEN, XLOAD, xstep, FMA, SUMS) \
+	GEMV4_START(esh, 8, 16, 56, 32, 48) \
+	SETUP \
+row: \
+	GEMV4_ROW \
+	VXORPS Y8, Y8, Y8 \
+	VXORPS Y9, Y9, Y9 \
+	VXORPS Y10, Y10, Y10 \
+	VXORPS Y11, Y11, Y11 \
+	VXORPS Y12, Y12, Y12 \
+	VXORPS Y13, Y13, Y13 \
+	VXORPS Y14, Y14, Y14 \
+	VXORPS Y15, Y15, Y15 \
+	MOVQ k+24(FP), CX \
+	SHRQ $3, CX \
+loop: \
+	TESTQ $pfmask, CX \
+	JNZ fetched \
+	PF \
+fetched: \
+	XLOAD \
+	WIDEN(BX, Z20, Y20, X20) \
+	FMA(Z20, Z0, Z4, Z8, Z12) \
+	WIDEN(R12, Z21, Y21, X21) \
+	FMA(Z21, Z1, Z5, Z9, Z13) \
+	WIDEN(R13, Z22, Y22, X22) \
+	FMA(Z22, Z2, Z6, Z10, Z14) \
+	WIDEN(R8, Z23, Y23, X23) \
+	FMA(Z23, Z3, Z7, Z11, Z15) \
+	ADDQ $xstep, AX \
+	STREAMS_NEXT(step) \
+	SUMS \
+stored: \
 	GEMV4_NEXT
 
 // WSUM4_ROW adds p·(the 64 columns of v at base) into Y0–Y7, p a
@@ -330,6 +541,66 @@ TEXT ·gemvBF16AVX2(SB), NOSPLIT, $0-56
 // func gemvF16AVX2(x *float32, w *uint16, ld, k int, out *float32, q, qs int)
 TEXT ·gemvF16AVX2(SB), NOSPLIT, $0-56
 	GEMV4(1, 16, WIDEN_F16_AT)
+
+// func gemv1F32AVX512(x *float32, w *float32, ld, k int, out *float32, ldo, q, qs, odd int)
+TEXT ·gemv1F32AVX512(SB), NOSPLIT, $0-72
+	ZGEMV(2, 32, 1, ZNONE, ZPF4, ZWIDEN2_F32, ZX1, 32, ZFMA2, ZSUMS2)
+
+// func gemv2F32AVX512(x *float32, w *float32, ld, k int, out *float32, ldo, q, qs, odd int)
+TEXT ·gemv2F32AVX512(SB), NOSPLIT, $0-72
+	ZGEMV(2, 32, 1, ZNONE, ZPF4, ZWIDEN_F32, ZX2, 64, ZFMA2, ZSUMS2)
+
+// func gemv4F32AVX512(x *float32, w *float32, ld, k int, out *float32, ldo, q, qs, odd int)
+TEXT ·gemv4F32AVX512(SB), NOSPLIT, $0-72
+	ZGEMV(2, 32, 1, ZNONE, ZPF4, ZWIDEN_F32, ZX4, 128, ZFMA4, ZSUMS4)
+
+// func gemv6F32AVX512(x *float32, w *float32, ld, k int, out *float32, ldo, q, qs, odd int)
+TEXT ·gemv6F32AVX512(SB), NOSPLIT, $0-72
+	ZGEMV(2, 32, 1, ZNONE, ZPF4, ZWIDEN_F32, ZX6, 192, ZFMA6, ZSUMS6)
+
+// func gemv8F32AVX512(x *float32, w *float32, ld, k int, out *float32, ldo, q, qs, odd int)
+TEXT ·gemv8F32AVX512(SB), NOSPLIT, $0-72
+	ZGEMV(2, 32, 1, ZNONE, ZPF4, ZWIDEN_F32, ZX8, 256, ZFMA8, ZSUMS8)
+
+// func gemv1BF16AVX512(x *float32, w *uint16, ld, k int, out *float32, ldo, q, qs, odd int)
+TEXT ·gemv1BF16AVX512(SB), NOSPLIT, $0-72
+	ZGEMV(1, 16, 3, ZSETUP_SHUF2, ZPF4, ZWIDEN2_BF16, ZX1, 32, ZFMA2, ZSUMS2)
+
+// func gemv2BF16AVX512(x *float32, w *uint16, ld, k int, out *float32, ldo, q, qs, odd int)
+TEXT ·gemv2BF16AVX512(SB), NOSPLIT, $0-72
+	ZGEMV(1, 16, 3, ZSETUP_SHUF, ZPF4, ZWIDEN_BF16, ZX2, 64, ZFMA2, ZSUMS2)
+
+// func gemv4BF16AVX512(x *float32, w *uint16, ld, k int, out *float32, ldo, q, qs, odd int)
+TEXT ·gemv4BF16AVX512(SB), NOSPLIT, $0-72
+	ZGEMV(1, 16, 3, ZSETUP_SHUF, ZPF4, ZWIDEN_BF16, ZX4, 128, ZFMA4, ZSUMS4)
+
+// func gemv6BF16AVX512(x *float32, w *uint16, ld, k int, out *float32, ldo, q, qs, odd int)
+TEXT ·gemv6BF16AVX512(SB), NOSPLIT, $0-72
+	ZGEMV(1, 16, 3, ZSETUP_SHUF, ZPF4, ZWIDEN_BF16, ZX6, 192, ZFMA6, ZSUMS6)
+
+// func gemv8BF16AVX512(x *float32, w *uint16, ld, k int, out *float32, ldo, q, qs, odd int)
+TEXT ·gemv8BF16AVX512(SB), NOSPLIT, $0-72
+	ZGEMV(1, 16, 3, ZSETUP_SHUF, ZPF4, ZWIDEN_BF16, ZX8, 256, ZFMA8, ZSUMS8)
+
+// func gemv1F16AVX512(x *float32, w *uint16, ld, k int, out *float32, ldo, q, qs, odd int)
+TEXT ·gemv1F16AVX512(SB), NOSPLIT, $0-72
+	ZGEMV(1, 16, 3, ZNONE, ZPF4, ZWIDEN2_F16, ZX1, 32, ZFMA2, ZSUMS2)
+
+// func gemv2F16AVX512(x *float32, w *uint16, ld, k int, out *float32, ldo, q, qs, odd int)
+TEXT ·gemv2F16AVX512(SB), NOSPLIT, $0-72
+	ZGEMV(1, 16, 3, ZNONE, ZPF4, ZWIDEN_F16, ZX2, 64, ZFMA2, ZSUMS2)
+
+// func gemv4F16AVX512(x *float32, w *uint16, ld, k int, out *float32, ldo, q, qs, odd int)
+TEXT ·gemv4F16AVX512(SB), NOSPLIT, $0-72
+	ZGEMV(1, 16, 3, ZNONE, ZPF4, ZWIDEN_F16, ZX4, 128, ZFMA4, ZSUMS4)
+
+// func gemv6F16AVX512(x *float32, w *uint16, ld, k int, out *float32, ldo, q, qs, odd int)
+TEXT ·gemv6F16AVX512(SB), NOSPLIT, $0-72
+	ZGEMV(1, 16, 3, ZNONE, ZPF4, ZWIDEN_F16, ZX6, 192, ZFMA6, ZSUMS6)
+
+// func gemv8F16AVX512(x *float32, w *uint16, ld, k int, out *float32, ldo, q, qs, odd int)
+TEXT ·gemv8F16AVX512(SB), NOSPLIT, $0-72
+	ZGEMV(1, 16, 3, ZNONE, ZPF4, ZWIDEN_F16, ZX8, 256, ZFMA8, ZSUMS8)
 
 // func cvtBF16AVX2(dst *float32, src *uint16, n int)
 // n is a multiple of 8.

@@ -39,17 +39,18 @@ func (w wmat) rowBytes() int {
 
 // gemv sets out[r·ldo + j-j0] = x[r] · w[j] for the m rows of x
 // (len(x) = m·k) and rows j0 ≤ j < j0+n; a quantized w takes x's rows
-// from acts, already in its activation format.
-func (w wmat) gemv(x []float32, acts *[numActs]*qrows, m, j0, n int, out []float32, ldo int) {
+// from acts, already in its activation format, a float one from xp when
+// set (x laid out by pairRows).
+func (w wmat) gemv(x, xp []float32, acts *[numActs]*qrows, m, j0, n int, out []float32, ldo int) {
 	lo, hi := j0*w.k, (j0+n)*w.k
 	switch {
 	case w.q != nil:
 		w.q.gemv(acts[w.q.f.act], m, j0, n, out, ldo)
 	case w.f32 != nil:
-		active.gemvF32(x, m, w.f32[lo:hi], n, out, ldo)
+		active.gemvF32(x, xp, m, w.f32[lo:hi], n, out, ldo)
 	case w.bf16:
-		active.gemvBF16(x, m, w.u16[lo:hi], n, out, ldo)
+		active.gemvBF16(x, xp, m, w.u16[lo:hi], n, out, ldo)
 	default:
-		active.gemvF16(x, m, w.u16[lo:hi], n, out, ldo)
+		active.gemvF16(x, xp, m, w.u16[lo:hi], n, out, ldo)
 	}
 }
