@@ -191,12 +191,11 @@ func asmKern(t quant.Type,
 }
 
 // asmRows adapts an assembly kernel of n ≤ 8 activation rows to qkern's
-// dot4 or dot8. Inlined into its callers, its call of xn is direct, so
-// the result array stays on the stack.
+// dot4 or dot8: the kernel writes its n results into tmp.
 func asmRows(f qformat, n int,
-	xn func(nb int, w *byte, y *int8, ys int, d *float32, ds int, aux unsafe.Pointer, as int, out *float32)) func(w []byte, x *qrows, r0 int, out []float32, ldo int) {
+	xn func(nb int, w *byte, y *int8, ys int, d *float32, ds int, aux unsafe.Pointer, as int, out *float32)) func(w []byte, x *qrows, r0 int, out []float32, ldo int, tmp *[8]float32) {
 	bl := f.act.blockLen()
-	return func(w []byte, x *qrows, r0 int, out []float32, ldo int) {
+	return func(w []byte, x *qrows, r0 int, out []float32, ldo int, tmp *[8]float32) {
 		nb := x.k / bl
 		_ = out[(n-1)*ldo]
 		if nb == 0 {
@@ -207,9 +206,8 @@ func asmRows(f qformat, n int,
 		}
 		_, _, _ = w[f.bytes*nb-1], x.qs[(r0+n)*x.k-1], x.d[(r0+n)*nb-1]
 		aux, as := x.auxRows(r0, n, nb)
-		var o [8]float32
-		xn(nb, &w[0], &x.qs[r0*x.k], x.k, &x.d[r0*nb], 4*nb, aux, as, &o[0])
-		for i, v := range o[:n] {
+		xn(nb, &w[0], &x.qs[r0*x.k], x.k, &x.d[r0*nb], 4*nb, aux, as, &tmp[0])
+		for i, v := range tmp[:n] {
 			out[i*ldo] = v
 		}
 	}

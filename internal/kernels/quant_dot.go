@@ -15,26 +15,27 @@ type qdotFn func(w []byte, x qrow) float32
 // (optionally) with four rows at once, each row's result equal to dot's.
 type qkern struct {
 	dot qdotFn
-	// dot4, when set, sets out[i·ldo] = w · x[r0+i] for i < 4. It writes
-	// into out itself: a result array of the caller's would escape to the
-	// heap through the indirect call, once per weight row.
-	dot4 func(w []byte, x *qrows, r0 int, out []float32, ldo int)
+	// dot4, when set, sets out[i·ldo] = w · x[r0+i] for i < 4, through
+	// tmp: a result array of its own would escape to the heap through the
+	// indirect call, once per weight row; the caller's tmp escapes once
+	// per product.
+	dot4 func(w []byte, x *qrows, r0 int, out []float32, ldo int, tmp *[8]float32)
 	// gemv1, when set, sets out[j] = w[j] · x for the n weight rows of w
 	// (rb bytes each), in fourStreams order: decoding's one-row product
 	// without a call through dot per weight row.
 	gemv1 func(w []byte, rb, n int, x qrow, out []float32)
 	// dot8, when set, is dot4 for eight rows, each weight block unpacked
 	// once for all of them (the prefill tiles).
-	dot8 func(w []byte, x *qrows, r0 int, out []float32, ldo int)
+	dot8 func(w []byte, x *qrows, r0 int, out []float32, ldo int, tmp *[8]float32)
 }
 
 // rows sets out[(r−r0)·ldo] = w · x[r] for rows r0 ≤ r < r1 of x, four at a
-// time where the kernel can.
-func (kn qkern) rows(w []byte, x *qrows, r0, r1 int, out []float32, ldo int) {
+// time where the kernel can (tmp: its scratch, see dot4).
+func (kn qkern) rows(w []byte, x *qrows, r0, r1 int, out []float32, ldo int, tmp *[8]float32) {
 	r := r0
 	if kn.dot4 != nil {
 		for ; r+4 <= r1; r += 4 {
-			kn.dot4(w, x, r, out[(r-r0)*ldo:], ldo)
+			kn.dot4(w, x, r, out[(r-r0)*ldo:], ldo, tmp)
 		}
 	}
 	for ; r < r1; r++ {
@@ -43,15 +44,15 @@ func (kn qkern) rows(w []byte, x *qrows, r0, r1 int, out []float32, ldo int) {
 }
 
 // tile is rows for prefill: eight rows at a time where the kernel can.
-func (kn qkern) tile(w []byte, x *qrows, r0, r1 int, out []float32, ldo int) {
+func (kn qkern) tile(w []byte, x *qrows, r0, r1 int, out []float32, ldo int, tmp *[8]float32) {
 	r := r0
 	if kn.dot8 != nil {
 		for ; r+8 <= r1; r += 8 {
-			kn.dot8(w, x, r, out[(r-r0)*ldo:], ldo)
+			kn.dot8(w, x, r, out[(r-r0)*ldo:], ldo, tmp)
 		}
 	}
 	if r < r1 {
-		kn.rows(w, x, r, r1, out[(r-r0)*ldo:], ldo)
+		kn.rows(w, x, r, r1, out[(r-r0)*ldo:], ldo, tmp)
 	}
 }
 

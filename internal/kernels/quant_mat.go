@@ -52,8 +52,9 @@ func (q *qmat) gemv(x *qrows, m, j0, n int, out []float32, ldo int) {
 		kn.gemv1(q.data[j0*q.rowBytes:(j0+n)*q.rowBytes], q.rowBytes, n, x.row(0), out)
 		return
 	}
+	var tmp [8]float32
 	for j := range fourStreams(n) {
-		kn.rows(q.row(j0+j), x, 0, m, out[j:], ldo)
+		kn.rows(q.row(j0+j), x, 0, m, out[j:], ldo, &tmp)
 	}
 }
 
@@ -96,10 +97,11 @@ func qgemm(out, x []float32, m, k int, q *qmat, n int) {
 	rowTiles := (m + qgemmRows - 1) / qgemmRows
 	colTiles := (n + qgemmCols - 1) / qgemmCols
 	parallel.For(rowTiles*colTiles, 1, func(lo, hi int) {
+		var tmp [8]float32
 		for t := lo; t < hi; t++ {
 			i0, j0 := t/colTiles*qgemmRows, t%colTiles*qgemmCols
 			for j := j0; j < min(j0+qgemmCols, n); j++ {
-				kn.tile(q.row(j), xq, i0, min(i0+qgemmRows, m), out[i0*n+j:], n)
+				kn.tile(q.row(j), xq, i0, min(i0+qgemmRows, m), out[i0*n+j:], n, &tmp)
 			}
 		}
 	})
