@@ -105,6 +105,8 @@ type Engine struct {
 	done   chan struct{} // the loop has ended
 	stats  Stats
 	onStep func() // test hook: called in every step before its forward pass
+
+	last, logits []float32 // the loop's step buffers (see grow)
 }
 
 // job is a Request in flight: what the loop and Generate share.

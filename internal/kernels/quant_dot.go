@@ -43,7 +43,8 @@ func (kn qkern) rows(w []byte, x *qrows, r0, r1 int, out []float32, ldo int, tmp
 	}
 }
 
-// tile is rows for prefill: eight rows at a time where the kernel can.
+// tile is rows eight at a time where the kernel can (prefill's tiles, and
+// decode steps of several sequences).
 func (kn qkern) tile(w []byte, x *qrows, r0, r1 int, out []float32, ldo int, tmp *[8]float32) {
 	r := r0
 	if kn.dot8 != nil {

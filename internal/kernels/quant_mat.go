@@ -54,7 +54,7 @@ func (q *qmat) gemv(x *qrows, m, j0, n int, out []float32, ldo int) {
 	}
 	var tmp [8]float32
 	for j := range fourStreams(n) {
-		kn.rows(q.row(j0+j), x, 0, m, out[j:], ldo, &tmp)
+		kn.tile(q.row(j0+j), x, 0, m, out[j:], ldo, &tmp)
 	}
 }
 
