@@ -6,6 +6,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+
+	"github.com/gollm/gollm/internal/kernels"
 )
 
 // SamplerConfig chooses the next token the way HF transformers' generate
@@ -129,8 +131,18 @@ func (s *Sampler) Next(logits []float32, prompt, generated []int) int {
 	return s.draw(logits)
 }
 
-// argmax returns the first index of the largest value.
+// argmax returns the first index of the largest value: the vector
+// maximum, then the first place it occurs (a plain scan when the maximum
+// is not found, as with NaN).
 func argmax(x []float32) int {
+	if len(x) == 0 {
+		return 0
+	}
+	if m := kernels.Max(x); m == m {
+		if i := slices.Index(x, m); i >= 0 {
+			return i
+		}
+	}
 	best := 0
 	for i, v := range x {
 		if v > x[best] {
