@@ -48,13 +48,21 @@ func (q *qmat) row(j int) []byte { return q.data[j*q.rowBytes : (j+1)*q.rowBytes
 // more reads in flight than one, as in the float GEMV (docs/kernels.md).
 func (q *qmat) gemv(x *qrows, m, j0, n int, out []float32, ldo int) {
 	kn := active.qdots[q.t]
-	if m == 1 && kn.gemv1 != nil {
-		kn.gemv1(q.data[j0*q.rowBytes:(j0+n)*q.rowBytes], q.rowBytes, n, x.row(0), out)
-		return
+	// Rows of x in fours go through the four- and eight-row kernels; the
+	// last m%4 take a one-row pass each (a lone row through dot costs more
+	// than its own pass over the weights).
+	lead := m
+	if kn.gemv1 != nil {
+		lead = m &^ 3
 	}
-	var tmp [8]float32
-	for j := range fourStreams(n) {
-		kn.tile(q.row(j0+j), x, 0, m, out[j:], ldo, &tmp)
+	if lead > 0 {
+		var tmp [8]float32
+		for j := range fourStreams(n) {
+			kn.tile(q.row(j0+j), x, 0, lead, out[j:], ldo, &tmp)
+		}
+	}
+	for i := lead; i < m; i++ {
+		kn.gemv1(q.data[j0*q.rowBytes:(j0+n)*q.rowBytes], q.rowBytes, n, x.row(i), out[i*ldo:])
 	}
 }
 
