@@ -54,7 +54,7 @@ var (
 	fixErr  error
 )
 
-func load(t *testing.T) *fixture {
+func load(t testing.TB) *fixture {
 	t.Helper()
 	fixOnce.Do(func() { fix, fixErr = loadFixture() })
 	if fixErr != nil {
@@ -162,13 +162,13 @@ type testServer struct {
 // start runs a server: 4 slots of 1024 tokens, a queue of 16, a prompt
 // cache, the default plan and OpenAI's default sampling, changed by the
 // edit functions (either may be nil).
-func start(t *testing.T, editEngine func(*engine.Options), editConfig func(*Config)) *testServer {
+func start(t testing.TB, editEngine func(*engine.Options), editConfig func(*Config)) *testServer {
 	t.Helper()
 	return startWith(t, editEngine, editConfig, nil)
 }
 
 // startWith is start with a hook on the unstarted httptest server.
-func startWith(t *testing.T, editEngine func(*engine.Options), editConfig func(*Config), editHTTP func(*httptest.Server)) *testServer {
+func startWith(t testing.TB, editEngine func(*engine.Options), editConfig func(*Config), editHTTP func(*httptest.Server)) *testServer {
 	t.Helper()
 	f := load(t)
 	opts := engine.Options{Slots: 4, Context: 1024, Queue: 16, CacheBytes: 32 << 20, EOS: map[int]bool{eosID: true}}
