@@ -7,6 +7,7 @@ import (
 
 	"github.com/gollm/gollm/attention"
 	"github.com/gollm/gollm/internal/kernels"
+	"github.com/gollm/gollm/internal/parallel"
 	"github.com/gollm/gollm/weights"
 )
 
@@ -221,11 +222,10 @@ const rowChunk = 512
 
 // work holds the scratch buffers of one forward pass.
 type work struct {
-	seqs                   []seqWork           // the pass's sequences, in row order
-	qh, oh                 []float32           // queries and attention output, all n rows: per sequence [heads][its rows][head dim]
-	wide                   attention.KVScratch // one layer of a narrow (not f32) cache, widened for a prefill
-	xn, q, k, v, att, proj []float32           // one chunk of rows
-	ff1, ff2               []float32           // one chunk of MLP activations
+	seqs                   []seqWork // the pass's sequences, in row order
+	qh, oh                 []float32 // queries and attention output, all n rows: per sequence [heads][its rows][head dim]
+	xn, q, k, v, att, proj []float32 // one chunk of rows
+	ff1, ff2               []float32 // one chunk of MLP activations
 }
 
 // seqWork is one sequence of a pass: its rows r0 … r0+n−1 of the batch.
@@ -233,7 +233,8 @@ type seqWork struct {
 	s     *State
 	r0, n int
 	plan  *attention.Plan
-	rot   *rotations // RoPE of its positions (nil: learned positions)
+	rot   *rotations          // RoPE of its positions (nil: learned positions)
+	wide  attention.KVScratch // one layer of its cache widened for a prefill, when narrow (not f32)
 }
 
 func (m *Model) newWork(seqs []Seq, n int) *work {
@@ -282,9 +283,14 @@ func (m *Model) layerForward(li int, x []float32, n int, w *work) {
 		m.projectQKV(li, l, x[r0*h:(r0+rows)*h], r0, rows, w)
 	}
 	hd, qd := m.headDim, m.heads*m.headDim
-	for i := range w.seqs {
-		m.attend(li, &w.seqs[i], w)
-	}
+	// Sequences attend to their own caches independently: a batch of
+	// decode steps runs them side by side (each inner loop still splits
+	// its keys across threads, with the same chunks as alone).
+	parallel.For(len(w.seqs), 1, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			m.attend(li, &w.seqs[i], w)
+		}
+	})
 	for r0 := 0; r0 < n; r0 += rowChunk {
 		rows := min(rowChunk, n-r0)
 		xc := x[r0*h : (r0+rows)*h]
@@ -329,7 +335,7 @@ func (m *Model) attend(li int, sq *seqWork, w *work) {
 	if m.hyperDecode(li, sq, kern, p, qh, oh) {
 		return
 	}
-	s.kv[li].Attend(kern, oh, nil, qh, m.heads, p, &w.wide)
+	s.kv[li].Attend(kern, oh, nil, qh, m.heads, p, &sq.wide)
 }
 
 // projectQKV normalises the rows of xc (rows c0.. of the batch), projects
