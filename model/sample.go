@@ -80,6 +80,7 @@ type Sampler struct {
 	probs []float64
 	tmp   []float64
 	order []int
+	ids   []int
 }
 
 // NewSampler returns a sampler for cfg.
@@ -158,26 +159,37 @@ func (s *Sampler) draw(logits []float32) int {
 		s.probs = make([]float64, n)
 		s.tmp = make([]float64, n)
 		s.order = make([]int, n)
+		s.ids = make([]int, n)
 	}
 	p := s.probs[:n]
 	t := s.cfg.Temperature
 	for i, v := range logits {
 		p[i] = float64(v) / t
 	}
+	// ids maps the entries of p still in play to token ids: after top-k
+	// only the k (with ties, more) largest, in id order, so that softmax,
+	// top-p, min-p and the draw see k entries instead of the vocabulary —
+	// the same numbers, as the others' probabilities are exactly 0.
+	var ids []int
 	if k := s.cfg.TopK; k > 0 && k < n {
 		kth := kthLargest(p, s.tmp, k)
+		ids = s.ids[:0]
 		for i, v := range p {
-			if v < kth {
-				p[i] = math.Inf(-1)
+			if v >= kth {
+				ids = append(ids, i)
 			}
 		}
+		kept := s.tmp[:len(ids)]
+		for j, i := range ids {
+			kept[j] = p[i]
+		}
+		p = kept
 	}
 	softmax(p)
 	if tp := s.cfg.TopP; tp > 0 && tp < 1 {
 		// HF: sort ascending, drop tokens whose cumulative probability
 		// stays ≤ 1−top_p, always keep the most likely one. Tokens of
-		// probability 0 (cut by top-k) would add nothing: only the others
-		// are sorted.
+		// probability 0 would add nothing: only the others are sorted.
 		order := s.order[:0]
 		for i, v := range p {
 			if v > 0 {
@@ -206,6 +218,12 @@ func (s *Sampler) draw(logits []float32) int {
 		}
 		normalise(p)
 	}
+	id := func(i int) int {
+		if ids == nil {
+			return i
+		}
+		return ids[i]
+	}
 	r := s.rng.Float64()
 	var cum float64
 	last := 0
@@ -216,10 +234,10 @@ func (s *Sampler) draw(logits []float32) int {
 		cum += v
 		last = i
 		if r < cum {
-			return i
+			return id(i)
 		}
 	}
-	return last
+	return id(last)
 }
 
 // kthLargest returns the k-th largest value of p (k from 1), selecting in

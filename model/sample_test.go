@@ -303,3 +303,87 @@ func TestKthLargest(t *testing.T) {
 		}
 	}
 }
+
+// refDraw is the sampler's draw over the whole vocabulary, the obvious
+// way (top-k by a full sort, then softmax, top-p, min-p and the draw over
+// every id): the oracle for draw's candidate-set shortcut.
+func refDraw(logits []float32, cfg SamplerConfig, r float64) int {
+	n := len(logits)
+	p := make([]float64, n)
+	for i, v := range logits {
+		p[i] = float64(v) / cfg.Temperature
+	}
+	if k := cfg.TopK; k > 0 && k < n {
+		sorted := slices.Clone(p)
+		slices.SortFunc(sorted, func(a, b float64) int { return cmp.Compare(b, a) })
+		for i, v := range p {
+			if v < sorted[k-1] {
+				p[i] = math.Inf(-1)
+			}
+		}
+	}
+	softmax(p)
+	if tp := cfg.TopP; tp > 0 && tp < 1 {
+		var order []int
+		for i, v := range p {
+			if v > 0 {
+				order = append(order, i)
+			}
+		}
+		slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(p[a], p[b]) })
+		var cum float64
+		for j, i := range order {
+			cum += p[i]
+			if cum <= 1-tp && j < len(order)-1 {
+				p[i] = 0
+			}
+		}
+		normalise(p)
+	}
+	if mp := cfg.MinP; mp > 0 {
+		top := slices.Max(p)
+		for i, v := range p {
+			if v < mp*top {
+				p[i] = 0
+			}
+		}
+		normalise(p)
+	}
+	var cum float64
+	last := 0
+	for i, v := range p {
+		if v == 0 {
+			continue
+		}
+		cum += v
+		last = i
+		if r < cum {
+			return i
+		}
+	}
+	return last
+}
+
+// TestDrawMatchesFullVocabulary checks that sampling over top-k's
+// candidates picks the id the whole-vocabulary computation picks, for the
+// same random number, across settings and tie-heavy logits.
+func TestDrawMatchesFullVocabulary(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for trial := range 300 {
+		n := 1 + rng.IntN(400)
+		logits := make([]float32, n)
+		for i := range logits {
+			logits[i] = float32(rng.IntN(9)) / 2 // many ties
+			if trial%2 == 0 {
+				logits[i] = float32(rng.NormFloat64() * 3)
+			}
+		}
+		cfg := SamplerConfig{Temperature: 0.3 + rng.Float64(), TopK: rng.IntN(n + 2), TopP: []float64{1, 0.9, 0.5}[rng.IntN(3)],
+			MinP: []float64{0, 0.05, 0.3}[rng.IntN(3)], Seed: uint64(trial)}
+		s := NewSampler(cfg)
+		r := rand.New(rand.NewPCG(cfg.Seed, 0x9e3779b97f4a7c15)).Float64() // the sampler's first draw
+		if got, want := s.Next(slices.Clone(logits), nil, nil), refDraw(logits, cfg, r); got != want {
+			t.Fatalf("trial %d, %+v: drew %d, the whole vocabulary gives %d", trial, cfg, got, want)
+		}
+	}
+}
