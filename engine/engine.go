@@ -31,6 +31,12 @@ type Options struct {
 	Queue      int           // requests that may wait for a slot (beyond it: ErrBusy)
 	CacheBytes int64         // memory for saved prompt prefixes beyond the slots (0: none)
 	EOS        map[int]bool  // ids that end a sequence
+	// PrefillChunk caps the prompt ids a slot runs in one step while other
+	// slots decode (0: a prompt runs whole), so that their streams keep
+	// moving. A request whose plan has Hyper layers runs its prompt whole
+	// all the same: HyperAttention needs the queries from position 0 (a
+	// later chunk would attend exactly).
+	PrefillChunk int
 }
 
 // Request is one generation: a prompt and how to continue it.

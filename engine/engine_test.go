@@ -235,3 +235,54 @@ func TestRequestChecks(t *testing.T) {
 		t.Errorf("request after the panic: %v %v", got, err)
 	}
 }
+
+// TestPrefillChunks checks that a long prompt joining while another slot
+// decodes runs in chunks — the decoding stream gets a token every chunk —
+// and still continues as it does alone.
+func TestPrefillChunks(t *testing.T) {
+	m, ids := defaultModel(t)
+	e := newEngine(t, m, Options{Slots: 2, PrefillChunk: 16})
+	var mu sync.Mutex
+	var aTokens int
+	aStarted := make(chan bool)
+	var once sync.Once
+	done := make(chan error)
+	go func() {
+		_, err := e.Generate(context.Background(), Request{Prompt: ids[:5], MaxTokens: 400, IgnoreEOS: true}, func(Token) error {
+			once.Do(func() { close(aStarted) })
+			mu.Lock()
+			aTokens++
+			mu.Unlock()
+			return nil
+		})
+		done <- err
+	}()
+	<-aStarted
+	prompt := ids[100:300]
+	mu.Lock()
+	before := aTokens
+	mu.Unlock()
+	during := -1
+	var got []int
+	_, err := e.Generate(context.Background(), Request{Prompt: prompt, MaxTokens: 8}, func(tok Token) error {
+		if during < 0 {
+			mu.Lock()
+			during = aTokens - before
+			mu.Unlock()
+		}
+		got = append(got, tok.ID)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := alone(t, m, prompt, 8); !slices.Equal(got, want) {
+		t.Errorf("chunked prefill: %v, alone %v", got, want)
+	}
+	if during < 200/16-2 {
+		t.Errorf("the decoding stream got %d tokens during a 200-token prefill in chunks of 16, want about %d", during, 200/16)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}

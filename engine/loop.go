@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/gollm/gollm/attention"
 	"github.com/gollm/gollm/internal/parallel"
 	"github.com/gollm/gollm/model"
 )
@@ -49,6 +50,7 @@ func (e *Engine) loop(slots []*slot, cache *promptCache) {
 		kept := e.queue[:0]
 		for _, j := range e.queue {
 			if j.cancelled() || j.ctx.Err() != nil {
+				j.err = j.ctx.Err()
 				close(j.end)
 				continue
 			}
@@ -138,23 +140,33 @@ func (e *Engine) admit(j *job, slots []*slot, cache *promptCache) {
 }
 
 // step runs one batched forward pass over every slot with a job — the
-// rest of a new prompt, or the last sampled token — and samples each
-// one's next token. A panic fails the jobs of the step (their slots are
+// rest of a new prompt, or the last sampled token — and samples the next
+// token of each slot whose prompt is done. While other slots decode, a
+// prompt runs at most Options.PrefillChunk ids per step, so their streams
+// keep going. A panic fails the jobs of the step (their slots are
 // emptied), not the engine.
 func (e *Engine) step(slots []*slot, clock *int64) {
 	var seqs []model.Seq
 	var run []*slot
+	decoding := false
+	for _, s := range slots {
+		if s.job != nil && len(s.pending) == 0 {
+			decoding = true
+		}
+	}
 	for _, s := range slots {
 		if s.job == nil {
 			continue
 		}
 		if s.job.cancelled() || s.job.ctx.Err() != nil {
-			e.finish(s, "", nil, clock)
+			e.finish(s, "", s.job.ctx.Err(), clock)
 			continue
 		}
 		ids := s.pending
 		if len(ids) == 0 {
 			ids = []int{s.next}
+		} else if c := e.opts.PrefillChunk; decoding && c > 0 && len(ids) > c && !hasHyper(s.job.req.Plan) {
+			ids = ids[:c]
 		}
 		seqs = append(seqs, model.Seq{State: s.state, IDs: ids, Plan: s.job.req.Plan})
 		run = append(run, s)
@@ -183,24 +195,37 @@ func (e *Engine) step(slots []*slot, clock *int64) {
 		}
 		return
 	}
+	// The slots whose prompt is now done sample; the last row of each is
+	// gathered for one head product over all of them.
 	h, vocab := e.m.Config.Hidden, e.m.VocabSize()
-	last := grow(&e.last, len(run)*h) // each sequence's last row: one head product for all
+	var ready []*slot
+	last := grow(&e.last, len(run)*h)
 	row := 0
-	for i, sq := range seqs {
-		row += len(sq.IDs)
-		copy(last[i*h:(i+1)*h], hidden[(row-1)*h:row*h])
+	for i, s := range run {
+		n := len(seqs[i].IDs)
+		row += n
+		s.tokens = append(s.tokens, seqs[i].IDs...)
+		if len(s.pending) > 0 {
+			s.pending = s.pending[n:]
+			if len(s.pending) > 0 {
+				continue // more of the prompt next step
+			}
+		}
+		copy(last[len(ready)*h:(len(ready)+1)*h], hidden[(row-1)*h:row*h])
+		ready = append(ready, s)
 	}
-	logits := grow(&e.logits, len(run)*vocab)
-	e.m.Logits(logits, last, len(run))
-	chosen := make([]Token, len(run))
-	parallel.For(len(run), 1, func(lo, hi int) { // each sampler is its slot's own
+	if len(ready) == 0 {
+		return
+	}
+	logits := grow(&e.logits, len(ready)*vocab)
+	e.m.Logits(logits, last, len(ready))
+	chosen := make([]Token, len(ready))
+	parallel.For(len(ready), 1, func(lo, hi int) { // each sampler is its slot's own
 		for i := lo; i < hi; i++ {
-			chosen[i] = run[i].choose(logits[i*vocab : (i+1)*vocab])
+			chosen[i] = ready[i].choose(logits[i*vocab : (i+1)*vocab])
 		}
 	})
-	for i, s := range run {
-		s.tokens = append(s.tokens, seqs[i].IDs...)
-		s.pending = nil
+	for i, s := range ready {
 		e.deliver(s, chosen[i], clock)
 	}
 }
@@ -253,6 +278,10 @@ func (e *Engine) finish(s *slot, reason string, err error, clock *int64) {
 	e.stats.Active--
 	e.mu.Unlock()
 }
+
+// hasHyper reports whether plan has Hyper layers: their prompt runs whole,
+// since a later chunk (queries at an offset) would attend exactly instead.
+func hasHyper(plan *attention.Plan) bool { return plan != nil && plan.HyperLayers() > 0 }
 
 // grow returns (*buf)[:n], reallocating *buf when it is shorter: the
 // step's buffers live as long as the engine (a step of eight sequences

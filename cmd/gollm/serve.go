@@ -28,6 +28,7 @@ type serveFlags struct {
 	host, modelID, apiKey string
 	port, parallel, ctx   int
 	queue, cacheMiB       int
+	prefillChunk          int
 	maxBody               int64
 	shutdown              time.Duration
 	kvType                kvTypeFlag
@@ -79,6 +80,7 @@ finish for --shutdown-timeout, cancels the rest and exits 0.`,
 	f.IntVar(&sf.parallel, "parallel", 4, "sequence slots decoded together")
 	f.IntVar(&sf.ctx, "ctx", 0, "tokens per slot, prompt and answer (0: the model's context, at most 8192)")
 	f.IntVar(&sf.queue, "queue", 64, "requests that may wait for a slot; beyond them the answer is 429")
+	f.IntVar(&sf.prefillChunk, "prefill-chunk", 512, "while other requests decode, a prompt runs at most this many tokens per step (0: whole; prompts under Hyper layers run whole)")
 	f.IntVar(&sf.cacheMiB, "cache-mib", 1024, "memory for saved prompt prefixes beyond the slots' own (0: none)")
 	f.Int64Var(&sf.maxBody, "max-body", 16<<20, "largest request body in bytes (413 beyond)")
 	f.DurationVar(&sf.shutdown, "shutdown-timeout", 30*time.Second, "on SIGTERM or SIGINT, how long running requests may finish before they are cancelled")
@@ -100,6 +102,8 @@ func (sf *serveFlags) check() error {
 		return fmt.Errorf("serve: --ctx must be ≥ 0, got %d", sf.ctx)
 	case sf.queue < 0 || sf.queue > 1<<20:
 		return fmt.Errorf("serve: --queue must be in [0, %d], got %d", 1<<20, sf.queue)
+	case sf.prefillChunk < 0:
+		return fmt.Errorf("serve: --prefill-chunk must be ≥ 0, got %d", sf.prefillChunk)
 	case sf.cacheMiB < 0:
 		return fmt.Errorf("serve: --cache-mib must be ≥ 0, got %d", sf.cacheMiB)
 	case sf.maxBody < 1024:
@@ -194,7 +198,7 @@ func newServer(l *loaded, mf *modelFlags, sf *serveFlags) (server.Config, *engin
 	}
 	eos := stopIDs(l)
 	eng, err := engine.New(m, engine.Options{Slots: sf.parallel, Context: ctxLen, KVType: kv, Queue: sf.queue,
-		CacheBytes: int64(sf.cacheMiB) << 20, EOS: eos})
+		CacheBytes: int64(sf.cacheMiB) << 20, EOS: eos, PrefillChunk: sf.prefillChunk})
 	if err != nil {
 		return server.Config{}, nil, err
 	}
