@@ -22,8 +22,8 @@ func TestDecode16(t *testing.T) {
 		in := randInputs(rng, s)
 		p := Params{Scale: 0.125, Causal: true, Offset: s.NK - s.NQ}
 		for _, dtype := range []weights.DType{weights.F16, weights.BF16} {
-			wantOut, wantLSE := rounded(in, dtype).run(Exact{}, p)
-			out, lse := attendCache(in, dtype, Exact{}, p) // few rows: the decoding path, whatever the kernel
+			wantOut, wantLSE := rounded(in, dtype).run(Reference{}, p)
+			out, lse := attendCache(in, dtype, Reference{}, p) // few rows: the decoding path, whatever the kernel
 			checkClose(t, fmt.Sprintf("%+v %s", s, dtype), out, lse, wantOut, wantLSE, 1e-5)
 		}
 	}
@@ -57,7 +57,7 @@ func TestDecodeSplitKV(t *testing.T) {
 			if dtype != weights.F32 {
 				ref = rounded(in, dtype)
 			}
-			wantOut, wantLSE := ref.run(Exact{}, p)
+			wantOut, wantLSE := ref.run(Reference{}, p)
 			_, chunks := decodeTasks(s.NK, s.Dim, storage(dtype).make(0).elemBytes())
 			if chunks < 2 || s.KVHeads*chunks <= 3 {
 				t.Fatalf("%+v %s: %d chunks per KV head do not split the keys over 3 threads", s, dtype, chunks)

@@ -32,7 +32,7 @@ func TestVectors(t *testing.T) {
 	wantLSE := []float64{-1.02806, -6.37155, -11.33202, -2.69716, -3.53873, -4.37423}
 	wantOut := [][2]float64{{2.64031, 3.64031}, {3.64401, 4.64401}, {3.91245, 4.91245}}
 	wantCausal := []float64{-2.70833, -8.22668, -11.33202, -11.70833, -9.37208, -4.37423}
-	for _, kern := range []Kernel{Exact{}, Flash{}} {
+	for _, kern := range []Kernel{Reference{}, Flash{}} {
 		out, lse := in.run(kern, p)
 		for i, w := range wantLSE {
 			if math.Abs(float64(lse[i])-w) > 1e-4 {
@@ -77,7 +77,7 @@ func TestFlashMatchesExact(t *testing.T) {
 			s.KVStride = s.NK + rng.IntN(20)
 		}
 		in := randInputs(rng, s)
-		want, wantLSE := in.run(Exact{}, p)
+		want, wantLSE := in.run(Reference{}, p)
 		out, lse := in.run(Flash{}, p)
 		checkClose(t, fmt.Sprintf("trial %d %+v %+v", trial, s, p), out, lse, want, wantLSE, 1e-5)
 	}
@@ -90,7 +90,7 @@ func TestFlashSplitKV(t *testing.T) {
 	s := Shape{Heads: 4, KVHeads: 2, NQ: 1, NK: 5000, Dim: 64, KVStride: 6000}
 	in := randInputs(rng, s)
 	p := Params{Scale: 0.125, Causal: true, Offset: 4999}
-	want, wantLSE := in.run(Exact{}, p)
+	want, wantLSE := in.run(Reference{}, p)
 	defer parallel.SetThreads(parallel.Threads())
 	for _, th := range []int{1, 2, 3} {
 		parallel.SetThreads(th)
@@ -113,7 +113,7 @@ func TestFlashSplitTiles(t *testing.T) {
 	} {
 		in := randInputs(rng, s)
 		for _, p := range []Params{{Scale: 0.125, Causal: true, Offset: s.NK - s.NQ}, {Scale: 0.2}} {
-			want, wantLSE := in.run(Exact{}, p)
+			want, wantLSE := in.run(Reference{}, p)
 			for _, th := range []int{1, 2, 3} {
 				parallel.SetThreads(th)
 				before := flashSplits.Load()
@@ -137,13 +137,13 @@ func TestMergeLSE(t *testing.T) {
 		in.k[i] *= 30
 	}
 	p := Params{Scale: 1}
-	want, wantLSE := in.run(Exact{}, p)
+	want, wantLSE := in.run(Reference{}, p)
 	half := s
 	half.NK = 45
-	a, la := in.run(Exact{}, p)
-	Exact{}.Attend(a, la, in.q, in.k, in.v, half, p)
-	b, lb := in.run(Exact{}, p)
-	Exact{}.Attend(b, lb, in.q, in.k[45*8:], in.v[45*8:], half, p)
+	a, la := in.run(Reference{}, p)
+	Reference{}.Attend(a, la, in.q, in.k, in.v, half, p)
+	b, lb := in.run(Reference{}, p)
+	Reference{}.Attend(b, lb, in.q, in.k[45*8:], in.v[45*8:], half, p)
 	MergeLSE(a, la, b, lb, s.NQ, s.Dim)
 	checkClose(t, "merge", a, la, want, wantLSE, 1e-5)
 	// Merging an empty side (−Inf) is the identity.
@@ -167,7 +167,7 @@ func TestFlashEveryBackend(t *testing.T) {
 	s := Shape{Heads: 2, KVHeads: 1, NQ: 150, NK: 150, Dim: 24}
 	in := randInputs(rng, s)
 	p := Params{Scale: 0.2, Causal: true}
-	want, wantLSE := in.run(Exact{}, p)
+	want, wantLSE := in.run(Reference{}, p)
 	for _, name := range kernels.Backends() {
 		prev, err := kernels.SetBackend(name)
 		if err != nil {

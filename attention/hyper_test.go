@@ -28,7 +28,7 @@ func TestHyperExactCases(t *testing.T) {
 			s := Shape{Heads: 4, KVHeads: 2, NQ: c.n, NK: c.n, Dim: 32, KVStride: c.n + 5}
 			in := randInputs(rng, s)
 			p := Params{Scale: 0.2, Causal: causal}
-			want, wantLSE := in.run(Exact{}, p)
+			want, wantLSE := in.run(Reference{}, p)
 			out, lse := in.run(NewHyper(c.cfg, 0, 1), p)
 			checkClose(t, fmt.Sprintf("%s causal=%v", c.name, causal), out, lse, want, wantLSE, 1e-5)
 		}
@@ -40,14 +40,14 @@ func TestHyperDecodeUsesFlash(t *testing.T) {
 	s := Shape{Heads: 2, KVHeads: 1, NQ: 3, NK: 5000, Dim: 16}
 	in := randInputs(rand.New(rand.NewPCG(9, 9)), s)
 	p := Params{Scale: 0.25, Causal: true, Offset: 4997}
-	want, wantLSE := in.run(Exact{}, p)
+	want, wantLSE := in.run(Reference{}, p)
 	out, lse := in.run(NewHyper(HyperConfig{Block: 8, Samples: 8, Projs: 3, MinSeq: 16}, 0, 1), p)
 	checkClose(t, "decode", out, lse, want, wantLSE, 1e-5)
 }
 
 // hyperErr is Hyper's relative error against exact attention.
 func hyperErr(in inputs, cfg HyperConfig, seed uint64, p Params) float64 {
-	want, _ := in.run(Exact{}, p)
+	want, _ := in.run(Reference{}, p)
 	out, _ := in.run(NewHyper(cfg, 3, seed), p)
 	return RelErr(out, want)
 }
@@ -143,7 +143,7 @@ func TestHyperCausalSplit(t *testing.T) {
 	s := Shape{Heads: 1, KVHeads: 1, NQ: n, NK: n, Dim: d}
 	in := randInputs(rand.New(rand.NewPCG(18, 19)), s)
 	p := Params{Scale: 0.25, Causal: true}
-	want, _ := in.run(Exact{}, p)
+	want, _ := in.run(Reference{}, p)
 	got, _ := in.run(NewHyper(HyperConfig{Block: 8, Samples: 0, Projs: 4, MinSeq: 64}, 0, 1), p)
 	if e := RelErr(got[:n/2*d], want[:n/2*d]); e > 1e-5 {
 		t.Errorf("exact leaf: relative error %.2g", e)

@@ -42,11 +42,11 @@ func TestHyperDecodeExactWhenCovered(t *testing.T) {
 	for _, c := range cases {
 		s := Shape{Heads: c.heads, KVHeads: c.kvh, NQ: 1, NK: c.n, Dim: c.dim, KVStride: c.n + 3}
 		in := randInputs(rng, s)
-		want, wantLSE := in.run(Exact{}, decodeParams(c.n))
+		want, wantLSE := in.run(Reference{}, decodeParams(c.n))
 		out, lse := runDecoder(NewHyper(c.cfg, 2, 5).NewDecoder(c.kvh, c.dim, 0), in)
 		checkClose(t, c.name, out, lse, want, wantLSE, 1e-5)
 		for _, dtype := range []weights.DType{weights.F16, weights.BF16} {
-			want, wantLSE := rounded(in, dtype).run(Exact{}, decodeParams(c.n))
+			want, wantLSE := rounded(in, dtype).run(Reference{}, decodeParams(c.n))
 			out := make([]float32, c.heads*c.dim)
 			lse := make([]float32, c.heads)
 			NewHyper(c.cfg, 2, 5).NewDecoder(c.kvh, c.dim, 0).Attend(out, lse, in.q, cacheOf(in, dtype), c.heads, decodeParams(c.n))
@@ -250,7 +250,7 @@ func TestHyperDecodeDeterministic(t *testing.T) {
 func TestHyperDecodeSamplesReduceError(t *testing.T) {
 	s := Shape{Heads: 2, KVHeads: 1, NQ: 1, NK: 3000, Dim: 16}
 	in := randInputs(rand.New(rand.NewPCG(29, 30)), s)
-	want, _ := in.run(Exact{}, decodeParams(s.NK))
+	want, _ := in.run(Reference{}, decodeParams(s.NK))
 	var errs []float64
 	for _, m := range []int{0, 64, 4096} {
 		var e float64

@@ -13,7 +13,7 @@ import (
 // checks the rest against the model's layer count and makes the Plan. Errors
 // name the field as the user knows it: its flag.
 type PlanSpec struct {
-	Attn        string // --attn: kernel of every layer not chosen otherwise: exact|flash|hyper
+	Attn        string // --attn: kernel of every layer not chosen otherwise: exact|flash|hyper|reference
 	HyperLayers int    // --hyper-layers: this many layers, picked by Pattern, use Hyper
 	Pattern     string // --hyper-pattern: last|first|even|odd
 	LayerAttn   string // --layer-attn: explicit ranges, e.g. "0-3:flash,4-7:hyper"
@@ -99,6 +99,8 @@ func (s PlanSpec) Build(nLayers int, seed uint64) (*Plan, error) {
 		switch name {
 		case "exact":
 			kernels[l] = Exact{}
+		case "reference":
+			kernels[l] = Reference{}
 		case "flash":
 			kernels[l] = Flash{}
 		default:
@@ -138,7 +140,7 @@ func (s PlanSpec) layerKernels(nLayers int) ([]string, error) {
 	return names, nil
 }
 
-var kernelNames = []string{"exact", "flash", "hyper"}
+var kernelNames = []string{"exact", "flash", "hyper", "reference"}
 
 func isKernelName(s string) bool { return slices.Contains(kernelNames, s) }
 

@@ -26,7 +26,7 @@ func benchKernel(b *testing.B, kern Kernel, n int, causal bool) {
 
 func BenchmarkFlash4096(b *testing.B)       { benchKernel(b, Flash{}, 4096, false) }
 func BenchmarkFlashCausal4096(b *testing.B) { benchKernel(b, Flash{}, 4096, true) }
-func BenchmarkExact2048(b *testing.B)       { benchKernel(b, Exact{}, 2048, false) }
+func BenchmarkExact2048(b *testing.B)       { benchKernel(b, Reference{}, 2048, false) }
 
 // benchDecode times one decoding step of a model with 8 layers shaped like
 // gutenberg-llama-19m's (4 heads, 2 KV heads, d = 64) against a cache of nk

@@ -100,7 +100,7 @@ func addHyperLayerFlags(fs *pflag.FlagSet, p *attention.PlanSpec) {
 // --hyper-decode, --hyper-decode-window and addHyperFlags.
 func addKernelFlags(fs *pflag.FlagSet, p *attention.PlanSpec) {
 	d := attention.DefaultPlanSpec()
-	fs.StringVar(&p.Attn, "attn", d.Attn, "attention kernel for all layers: exact|flash|hyper")
+	fs.StringVar(&p.Attn, "attn", d.Attn, "attention kernel for all layers: exact (standard attention on the GEMM kernels) | flash | hyper | reference (the float64 oracle, slow)")
 	fs.StringVar(&p.LayerAttn, "layer-attn", d.LayerAttn, "explicit kernels per layer range, e.g. 0-3:flash,4-7:hyper (others use --attn)")
 	fs.IntVar(&p.DecodeWindow, "hyper-decode-window", d.DecodeWindow, "--hyper-decode: recent keys attended exactly (0: --hyper-min-seq, like the prefill's causal leaves)")
 	fs.BoolVar(&p.HyperDecode, "hyper-decode", d.HyperDecode, "sublinear decode in Hyper layers: each new token attends to its LSH neighbourhood, the recent --hyper-block keys, the sink and samples of the cache instead of all of it")
