@@ -169,7 +169,7 @@ func TestKLModes(t *testing.T) {
 	m, tok := gutenberg(t)
 	ids := book(t, tok, "frankenstein")[:256]
 	ref := flashPlan(m)
-	exact := attention.NewPlan(repeat(attention.Kernel(attention.Exact{}), m.Layers()))
+	exact := attention.NewPlan(repeat(attention.Kernel(attention.Reference{}), m.Layers()))
 	pf := attention.DefaultPlanSpec()
 	pf.HyperLayers = 4
 	pf.Hyper.MinSeq, pf.Hyper.Block, pf.Hyper.Samples = 32, 16, 16

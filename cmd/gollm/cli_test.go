@@ -226,3 +226,34 @@ func TestBackendFlag(t *testing.T) {
 		t.Errorf("--backend nope: exit %d, %q", code, errs)
 	}
 }
+
+// TestEvalRetrieval runs the retrieval probe on the embedded model: one
+// JSON object per distance with its fields in range, and bad specs refused
+// before any work.
+func TestEvalRetrieval(t *testing.T) {
+	out, errs, code := runCLI(t, "", "eval", "retrieval", "--file", "../../testdata/heldout.txt", "--ctx", "256", "--span", "32",
+		"--distance", "64,0", "--windows", "1", "--json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("want 2 JSON lines, got %q", out)
+	}
+	for i, want := range []int{64, 224} {
+		var r struct {
+			Distance int     `json:"distance"`
+			NLL      float64 `json:"nll"`
+			Accuracy float64 `json:"accuracy"`
+		}
+		if err := json.Unmarshal([]byte(lines[i]), &r); err != nil || r.Distance != want || !(r.NLL > 0) || r.Accuracy < 0 || r.Accuracy > 1 {
+			t.Errorf("line %d: %q (%v), want distance %d", i, lines[i], err, want)
+		}
+	}
+	for _, args := range [][]string{{"--span", "1"}, {"--distance", "10"}, {"--windows", "0"}, {"--ctx", "100000"}} {
+		_, errs, code := runCLI(t, "", append([]string{"eval", "retrieval", "--file", "../../testdata/heldout.txt", "--ctx", "256", "--span", "32"}, args...)...)
+		if code != 1 || !strings.Contains(errs, "eval retrieval:") {
+			t.Errorf("%v: exit %d, %q", args, code, errs)
+		}
+	}
+}
