@@ -223,6 +223,7 @@ const rowChunk = 512
 // work holds the scratch buffers of one forward pass.
 type work struct {
 	seqs                   []seqWork // the pass's sequences, in row order
+	sideBySide             bool      // every sequence is one decode step without a sublinear decoder
 	qh, oh                 []float32 // queries and attention output, all n rows: per sequence [heads][its rows][head dim]
 	xn, q, k, v, att, proj []float32 // one chunk of rows
 	ff1, ff2               []float32 // one chunk of MLP activations
@@ -252,7 +253,11 @@ func (m *Model) newWork(seqs []Seq, n int) *work {
 		w.ff2 = make([]float32, c*inter)
 	}
 	r0 := 0
+	w.sideBySide = true
 	for _, sq := range seqs {
+		if len(sq.IDs) != 1 || (sq.Plan != nil && sq.Plan.HyperDecode()) {
+			w.sideBySide = false
+		}
 		sw := seqWork{s: sq.State, r0: r0, n: len(sq.IDs), plan: sq.Plan}
 		if m.rope != nil {
 			sw.rot = m.rope.prepare(sq.State.n, sw.n)
@@ -283,10 +288,16 @@ func (m *Model) layerForward(li int, x []float32, n int, w *work) {
 		m.projectQKV(li, l, x[r0*h:(r0+rows)*h], r0, rows, w)
 	}
 	hd, qd := m.headDim, m.heads*m.headDim
-	// Sequences attend to their own caches independently: a batch of
-	// decode steps runs them side by side (each inner loop still splits
-	// its keys across threads, with the same chunks as alone).
-	parallel.For(len(w.seqs), 1, func(lo, hi int) {
+	// Sequences attend to their own caches independently. A batch of plain
+	// decode steps runs them side by side (each inner loop still splits its
+	// keys across threads, with the same chunks as alone); prefills and
+	// sublinear decoders go one at a time, as a Hyper kernel's state is
+	// not safe for concurrent calls.
+	grain := len(w.seqs)
+	if w.sideBySide {
+		grain = 1
+	}
+	parallel.For(len(w.seqs), grain, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			m.attend(li, &w.seqs[i], w)
 		}
@@ -322,7 +333,7 @@ func (m *Model) layerForward(li int, x []float32, n int, w *work) {
 // block of w.qh) against its cache into its block of w.oh.
 func (m *Model) attend(li int, sq *seqWork, w *work) {
 	s := sq.s
-	var kern attention.Kernel = attention.Exact{}
+	var kern attention.Kernel = attention.Reference{}
 	if sq.plan != nil {
 		kern = sq.plan.Kernel(li)
 	}
