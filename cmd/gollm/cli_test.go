@@ -257,3 +257,25 @@ func TestEvalRetrieval(t *testing.T) {
 		}
 	}
 }
+
+// TestEvalPasskey runs a small passkey grid on the embedded model: one JSON
+// object per cell, a PNG heatmap, and bad grids refused.
+func TestEvalPasskey(t *testing.T) {
+	png := filepath.Join(t.TempDir(), "pk.png")
+	out, errs, code := runCLI(t, "", "eval", "passkey", "--lengths", "128,256", "--depths", "0,1", "--trials", "1", "--json", "--plot", png)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	if n := strings.Count(strings.TrimSpace(out), "\n") + 1; n != 4 || !strings.Contains(out, `"accuracy"`) {
+		t.Errorf("want 4 JSON cells, got %q", out)
+	}
+	if b, err := os.ReadFile(png); err != nil || !bytes.HasPrefix(b, []byte("\x89PNG")) {
+		t.Errorf("heatmap: %v", err)
+	}
+	for _, args := range [][]string{{"--depths", "2"}, {"--lengths", "10"}, {"--trials", "0"}, {"--lengths", "100000"}} {
+		_, errs, code := runCLI(t, "", append([]string{"eval", "passkey"}, args...)...)
+		if code != 1 || !strings.Contains(errs, "eval passkey:") {
+			t.Errorf("%v: exit %d, %q", args, code, errs)
+		}
+	}
+}
