@@ -18,6 +18,11 @@ type HyperConfig struct {
 	MinSeq  int         // causal calls of at most MinSeq tokens (non-causal: fewer queries) are exact
 	Sink    int         // the first Sink keys are attended exactly and merged in; 0 disables
 	Order   BucketOrder // bucket order of sortLSH
+	// Center hashes each key minus the mean key of its call (the queries
+	// as they are): q·(k − μ) differs from q·k by a constant per query, so
+	// the softmax ranks keys by it alike, and the common component that
+	// otherwise dominates every key's angle is gone.
+	Center bool
 }
 
 // DefaultHyperConfig returns the released defaults: 7 projections, block
@@ -47,8 +52,12 @@ func (c HyperConfig) Validate() error {
 
 // String lists the settings, e.g. "block=256 samples=256 projs=7 min-seq=4096 order=gray sink=0".
 func (c HyperConfig) String() string {
-	return fmt.Sprintf("block=%d samples=%d projs=%d min-seq=%d order=%s sink=%d",
+	s := fmt.Sprintf("block=%d samples=%d projs=%d min-seq=%d order=%s sink=%d",
 		c.Block, c.Samples, c.Projs, c.MinSeq, c.Order, c.Sink)
+	if c.Center {
+		s += " center"
+	}
+	return s
 }
 
 // Hyper is HyperAttention for one layer: sortLSH-sorted block-diagonal
@@ -224,7 +233,11 @@ func (h *Hyper) approximate(g group, nq, nk, kStart int, scale float32) {
 // sampled residual, merged by LSE, then unsorted into g's outputs.
 func (h *Hyper) sortedBlocks(g group, nq, nk int, scale float32) {
 	d, bs := g.dim, h.cfg.Block
-	kPerm := h.lsh.sortRows(g.k, nk)
+	hashed := g.k
+	if h.cfg.Center {
+		hashed = centered(g.k, nk, d)
+	}
+	kPerm := h.lsh.sortRows(hashed, nk)
 	ks := make([]float32, nk*d)
 	vs := make([]float32, nk*d)
 	gatherRows(ks, g.k, kPerm, d)
@@ -298,4 +311,26 @@ func (h *Hyper) sortedBlocks(g group, nq, nk int, scale float32) {
 			g.lse[i][r] = w.l[j]
 		}
 	}
+}
+
+// centered returns the n rows of x (dim d) minus their mean row.
+func centered(x []float32, n, d int) []float32 {
+	mean := make([]float64, d)
+	for r := range n {
+		for c, v := range x[r*d : (r+1)*d] {
+			mean[c] += float64(v)
+		}
+	}
+	mu := make([]float32, d)
+	for c := range mu {
+		mu[c] = float32(mean[c] / float64(n))
+	}
+	out := make([]float32, n*d)
+	for r := range n {
+		row := out[r*d : (r+1)*d]
+		for c, v := range x[r*d : (r+1)*d] {
+			row[c] = v - mu[c]
+		}
+	}
+	return out
 }

@@ -152,3 +152,39 @@ func TestHyperCausalSplit(t *testing.T) {
 		t.Errorf("off-diagonal block of %d queries looks exact (relative error %.2g): it should be approximated", n/2, e)
 	}
 }
+
+// TestHyperCenter checks --hyper-center where it should matter: keys that
+// share a large common component all hash alike without it, so the sorted
+// blocks are no better than chance; hashing k − μ finds each query's keys.
+// Also centered's arithmetic.
+func TestHyperCenter(t *testing.T) {
+	if c := centered([]float32{1, 10, 3, 20}, 2, 2); c[0] != -1 || c[1] != -5 || c[2] != 1 || c[3] != 5 {
+		t.Fatalf("centered: %v", c)
+	}
+	// Each query has its own key — itself plus a little noise — in a
+	// shuffled order, and every key carries the same large offset.
+	s := Shape{Heads: 1, KVHeads: 1, NQ: 2048, NK: 2048, Dim: 16}
+	rng := rand.New(rand.NewPCG(12, 13))
+	in := randInputs(rng, s)
+	perm := rng.Perm(s.NK)
+	for r, j := range perm {
+		for c := range s.Dim {
+			in.k[j*s.Dim+c] = 2*in.q[r*s.Dim+c] + 0.2*float32(rng.NormFloat64())
+			if c < 4 {
+				in.k[j*s.Dim+c] += 12
+			}
+		}
+	}
+	p := Params{Scale: 0.25}
+	var plain, center float64
+	for seed := range uint64(3) {
+		cfg := HyperConfig{Block: 64, Samples: 64, Projs: 5, MinSeq: 256}
+		plain += hyperErr(in, cfg, seed, p) / 3
+		cfg.Center = true
+		center += hyperErr(in, cfg, seed, p) / 3
+	}
+	t.Logf("relative error: plain %.4f, centered %.4f", plain, center)
+	if !(center < 0.85*plain) {
+		t.Errorf("centering the keys should cut the error clearly: plain %.4f, centered %.4f", plain, center)
+	}
+}

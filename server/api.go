@@ -58,6 +58,7 @@ type request struct {
 	HyperMinSeq       *int    `json:"hyper_min_seq"`
 	HyperSink         *int    `json:"hyper_sink"`
 	HyperDecode       *bool   `json:"hyper_decode"`
+	HyperCenter       *bool   `json:"hyper_center"`
 	HyperDecodeWindow *int    `json:"hyper_decode_window"`
 }
 
@@ -89,6 +90,9 @@ func (r *request) planSpec(base attention.PlanSpec) (attention.PlanSpec, bool) {
 	num(&s.DecodeWindow, r.HyperDecodeWindow)
 	if r.HyperDecode != nil {
 		s.HyperDecode, set = *r.HyperDecode, true
+	}
+	if r.HyperCenter != nil {
+		s.Hyper.Center, set = *r.HyperCenter, true
 	}
 	if r.LayerAttn != nil && r.HyperLayers == nil {
 		s.HyperLayers = 0 // the request chose its layers explicitly
