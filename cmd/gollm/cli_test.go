@@ -231,10 +231,14 @@ func TestBackendFlag(t *testing.T) {
 // JSON object per distance with its fields in range, and bad specs refused
 // before any work.
 func TestEvalRetrieval(t *testing.T) {
+	png := filepath.Join(t.TempDir(), "retrieval.png")
 	out, errs, code := runCLI(t, "", "eval", "retrieval", "--file", "../../testdata/heldout.txt", "--ctx", "256", "--span", "32",
-		"--distance", "64,0", "--windows", "1", "--json")
+		"--distance", "64,0", "--windows", "1", "--json", "--plot", png)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errs)
+	}
+	if b, err := os.ReadFile(png); err != nil || !bytes.HasPrefix(b, []byte("\x89PNG")) {
+		t.Errorf("plot: %v", err)
 	}
 	lines := strings.Split(strings.TrimSpace(out), "\n")
 	if len(lines) != 2 {

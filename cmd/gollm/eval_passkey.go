@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"os"
@@ -13,9 +12,6 @@ import (
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/palette"
 	"gonum.org/v1/plot/plotter"
-	"gonum.org/v1/plot/vg"
-	"gonum.org/v1/plot/vg/draw"
-	"gonum.org/v1/plot/vg/vgimg"
 
 	"github.com/gollm/gollm/chat"
 	"github.com/gollm/gollm/eval"
@@ -135,11 +131,5 @@ func passkeyPlot(cells []eval.PasskeyCell, spec eval.PasskeySpec) ([]byte, error
 		ticks = append(ticks, plot.Tick{Value: float64(c), Label: strconv.Itoa(cells[c*g.rows].Length)})
 	}
 	p.X.Tick.Marker = plot.ConstantTicks(ticks)
-	img := vgimg.New(6*vg.Inch, 4*vg.Inch)
-	p.Draw(draw.New(img))
-	var b bytes.Buffer
-	if _, err := (vgimg.PngCanvas{Canvas: img}).WriteTo(&b); err != nil {
-		return nil, err
-	}
-	return b.Bytes(), nil
+	return pngOf(p)
 }

@@ -10,6 +10,8 @@ import (
 	"syscall"
 
 	"github.com/spf13/cobra"
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
 
 	"github.com/gollm/gollm/eval"
 	"github.com/gollm/gollm/internal/sysmem"
@@ -28,6 +30,7 @@ func init() {
 	var spec eval.RetrievalSpec
 	var file string
 	var asJSON bool
+	var plotFile string
 	cmd := &cobra.Command{
 		Use:   "retrieval",
 		Short: "Retrieval of a distant span: NLL and top-1 copy accuracy of a repeat, per distance",
@@ -73,6 +76,15 @@ and falling accuracy with distance; exact vs hyper is one flag.`,
 			if err != nil {
 				return fmt.Errorf("eval retrieval: %w", err)
 			}
+			if plotFile != "" {
+				png, err := retrievalPlot(res)
+				if err != nil {
+					return err
+				}
+				if err := writeFileAtomic(plotFile, png); err != nil {
+					return err
+				}
+			}
 			return reportRetrieval(cmd.OutOrStdout(), res, asJSON)
 		},
 	}
@@ -84,6 +96,7 @@ and falling accuracy with distance; exact vs hyper is one flag.`,
 	f.IntSliceVar(&spec.Distances, "distance", []int{0}, "how far back the repeated span starts (a list; 0: the window's start)")
 	f.IntVar(&spec.Windows, "windows", 4, "windows per distance, cut one after another from the text")
 	f.BoolVar(&asJSON, "json", false, "one JSON object per distance: distance, windows, nll, accuracy, base_nll")
+	f.StringVar(&plotFile, "plot", "", "write NLL and accuracy against distance to this PNG file")
 	evalCmd.AddCommand(cmd)
 }
 
@@ -101,4 +114,32 @@ func reportRetrieval(w io.Writer, res []eval.RetrievalResult, asJSON bool) error
 		}
 	}
 	return nil
+}
+
+// retrievalPlot draws the repeat's NLL (with the first occurrence's) and
+// its accuracy against distance, side by side.
+func retrievalPlot(res []eval.RetrievalResult) ([]byte, error) {
+	nll, acc := plot.New(), plot.New()
+	nll.Title.Text, acc.Title.Text = "NLL of the repeated span", "top-1 copy accuracy"
+	nll.X.Label.Text, acc.X.Label.Text = "distance (tokens)", "distance (tokens)"
+	nll.Y.Label.Text, acc.Y.Label.Text = "mean NLL (nats)", "accuracy"
+	acc.Y.Min, acc.Y.Max = 0, 1
+	var rep, base, hit plotter.XYs
+	for _, r := range res {
+		x := float64(r.Distance)
+		rep = append(rep, plotter.XY{X: x, Y: r.NLL})
+		base = append(base, plotter.XY{X: x, Y: r.BaseNLL})
+		hit = append(hit, plotter.XY{X: x, Y: r.Accuracy})
+	}
+	if err := addLine(nll, rep, 0, "repeat"); err != nil {
+		return nil, err
+	}
+	if err := addLine(nll, base, 1, "first occurrence"); err != nil {
+		return nil, err
+	}
+	if err := addLine(acc, hit, 0, "repeat"); err != nil {
+		return nil, err
+	}
+	nll.Legend.Top = true
+	return pngOf(nll, acc)
 }

@@ -55,13 +55,18 @@ func sweepPlot(sums []eval.Summary, title string) ([]byte, error) {
 		}
 	}
 	ppl.Legend.Top, tm.Legend.Top = true, true
-	img := vgimg.New(10*vg.Inch, 4*vg.Inch)
+	return pngOf(ppl, tm)
+}
+
+// pngOf draws plots side by side, 5 × 4 inches each, as one PNG.
+func pngOf(plots ...*plot.Plot) ([]byte, error) {
+	img := vgimg.New(vg.Length(len(plots))*5*vg.Inch, 4*vg.Inch)
 	dc := draw.New(img)
-	tiles := draw.Tiles{Rows: 1, Cols: 2, PadX: vg.Inch / 4, PadTop: vg.Inch / 8, PadBottom: vg.Inch / 8, PadLeft: vg.Inch / 8, PadRight: vg.Inch / 8}
-	plots := [][]*plot.Plot{{ppl, tm}}
-	canvases := plot.Align(plots, tiles, dc)
-	ppl.Draw(canvases[0][0])
-	tm.Draw(canvases[0][1])
+	tiles := draw.Tiles{Rows: 1, Cols: len(plots), PadX: vg.Inch / 4, PadTop: vg.Inch / 8, PadBottom: vg.Inch / 8, PadLeft: vg.Inch / 8, PadRight: vg.Inch / 8}
+	canvases := plot.Align([][]*plot.Plot{plots}, tiles, dc)
+	for i, p := range plots {
+		p.Draw(canvases[0][i])
+	}
 	var b bytes.Buffer
 	if _, err := (vgimg.PngCanvas{Canvas: img}).WriteTo(&b); err != nil {
 		return nil, err
