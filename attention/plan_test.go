@@ -119,3 +119,26 @@ func TestPlanKernels(t *testing.T) {
 		t.Error("a layer outside the plan should get flash")
 	}
 }
+
+// TestCalibratedPattern checks the pattern "calibrated": the first L of a
+// calibration's ranking take Hyper, and rankings that do not fit the model
+// are refused.
+func TestCalibratedPattern(t *testing.T) {
+	s := DefaultPlanSpec()
+	s.HyperLayers, s.Pattern, s.Ranked = 2, "calibrated", []int{3, 1, 0, 2}
+	p, err := s.Build(4, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for l, want := range []string{"flash", "hyper", "flash", "hyper"} {
+		if got := p.Kernel(l).Name(); got != want {
+			t.Errorf("layer %d: %s, want %s", l, got, want)
+		}
+	}
+	for _, bad := range [][]int{nil, {0, 1, 2}, {0, 1, 1, 2}, {0, 1, 2, 4}} {
+		s.Ranked = bad
+		if _, err := s.Build(4, 1); err == nil {
+			t.Errorf("ranking %v accepted for 4 layers", bad)
+		}
+	}
+}

@@ -23,6 +23,10 @@ type PlanSpec struct {
 	// DecodeWindow is the HyperDecoder's exact window of recent keys
 	// (--hyper-decode-window; 0: Hyper.MinSeq).
 	DecodeWindow int
+	// Ranked is the layers in the order a calibration ranks them, the one
+	// Hyper costs least first (--attn-plan FILE, from `gollm perplexity
+	// --calibrate`); the pattern "calibrated" takes the first HyperLayers.
+	Ranked []int
 }
 
 // DefaultPlanSpec returns Flash everywhere and the released Hyper settings.
@@ -120,6 +124,14 @@ func (s PlanSpec) layerKernels(nLayers int) ([]string, error) {
 		names[i] = s.Attn
 	}
 	switch {
+	case s.HyperLayers > 0 && s.Pattern == "calibrated":
+		layers, err := rankedLayers(s.Ranked, s.HyperLayers, nLayers)
+		if err != nil {
+			return nil, err
+		}
+		for _, l := range layers {
+			names[l] = "hyper"
+		}
 	case s.HyperLayers > 0:
 		layers, err := patternLayers(s.Pattern, s.HyperLayers, nLayers)
 		if err != nil {
@@ -144,7 +156,7 @@ var kernelNames = []string{"exact", "flash", "hyper", "reference"}
 
 func isKernelName(s string) bool { return slices.Contains(kernelNames, s) }
 
-var hyperPatterns = []string{"last", "first", "even", "odd"}
+var hyperPatterns = []string{"last", "first", "even", "odd", "calibrated"}
 
 // CheckPattern reports whether p names a way to pick Hyper layers
 // (--hyper-pattern): last, first, even or odd.
@@ -152,7 +164,29 @@ func CheckPattern(p string) error {
 	if slices.Contains(hyperPatterns, p) {
 		return nil
 	}
-	return fmt.Errorf("--hyper-pattern: unknown pattern %q (want last, first, even or odd)", p)
+	return fmt.Errorf("--hyper-pattern: unknown pattern %q (want last, first, even, odd or calibrated)", p)
+}
+
+// rankedLayers is the first L layers of a calibration's ranking, checked
+// against a model of nLayers layers.
+func rankedLayers(ranked []int, L, nLayers int) ([]int, error) {
+	if len(ranked) == 0 {
+		return nil, fmt.Errorf("--hyper-pattern calibrated needs --attn-plan FILE (made by gollm perplexity --calibrate)")
+	}
+	if len(ranked) != nLayers {
+		return nil, fmt.Errorf("--attn-plan ranks %d layers; the model has %d", len(ranked), nLayers)
+	}
+	if L > nLayers {
+		return nil, fmt.Errorf("--hyper-layers %d: model has %d layers", L, nLayers)
+	}
+	seen := make([]bool, nLayers)
+	for _, l := range ranked {
+		if l < 0 || l >= nLayers || seen[l] {
+			return nil, fmt.Errorf("--attn-plan: layer %d is out of range or repeated in the ranking", l)
+		}
+		seen[l] = true
+	}
+	return ranked[:L], nil
 }
 
 // patternLayers picks L of nLayers layers by a valid pattern.

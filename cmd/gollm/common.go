@@ -21,6 +21,7 @@ type modelFlags struct {
 	seed      uint64
 	weights   weightsFlag
 	plan      attention.PlanSpec
+	planFile  string // --attn-plan: a calibration's layer ranking
 }
 
 // register adds the model, tokenizer, --threads, --seed and attention plan
@@ -40,6 +41,7 @@ func (f *modelFlags) registerForSweeps(fs *pflag.FlagSet) {
 	addThreads(fs, &f.threads)
 	addSeed(fs, &f.seed, 42, "seed for sampling and HyperAttention's random projections and samples")
 	addKernelFlags(fs, &f.plan)
+	fs.StringVar(&f.planFile, "attn-plan", "", "a layer ranking from gollm perplexity --calibrate: --hyper-layers L then takes its first L layers (pattern calibrated)")
 }
 
 // loaded is an opened model with its tokenizer.
@@ -54,6 +56,16 @@ type loaded struct {
 func (f *modelFlags) open() (*loaded, error) {
 	if err := setThreads(f.threads); err != nil {
 		return nil, err
+	}
+	if f.planFile != "" {
+		ranked, err := readCalibration(f.planFile)
+		if err != nil {
+			return nil, err
+		}
+		f.plan.Ranked = ranked
+		if f.plan.Pattern == "last" { // the default: the file says which layers
+			f.plan.Pattern = "calibrated"
+		}
 	}
 	ckpt, err := openCheckpoint(f.dir)
 	if err != nil {

@@ -92,7 +92,7 @@ func addPlanFlags(fs *pflag.FlagSet, p *attention.PlanSpec) {
 func addHyperLayerFlags(fs *pflag.FlagSet, p *attention.PlanSpec) {
 	d := attention.DefaultPlanSpec()
 	fs.IntVar(&p.HyperLayers, "hyper-layers", d.HyperLayers, "use HyperAttention in this many layers (see --hyper-pattern), --attn in the others")
-	fs.StringVar(&p.Pattern, "hyper-pattern", d.Pattern, "which layers --hyper-layers picks: last|first|even|odd (even/odd: the highest of that parity)")
+	fs.StringVar(&p.Pattern, "hyper-pattern", d.Pattern, "which layers --hyper-layers picks: last|first|even|odd (even/odd: the highest of that parity) | calibrated (the first of --attn-plan's ranking)")
 }
 
 // addKernelFlags adds the plan flags but --hyper-layers and --hyper-pattern
@@ -131,6 +131,6 @@ type sweepFlags struct {
 
 func (s *sweepFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&s.layers, "hyper-layers", "0", "HyperAttention in this many layers: one value, a list 0,2,4 or a range 0-8 (a sweep)")
-	fs.StringVar(&s.patterns, "hyper-pattern", "last", "which layers take Hyper: last|first|even|odd, or a list of them (a sweep)")
+	fs.StringVar(&s.patterns, "hyper-pattern", "", "which layers take Hyper: last|first|even|odd|calibrated, or a list of them (a sweep); default last, or calibrated with --attn-plan")
 	fs.IntVar(&s.repeats, "repeats", 1, "seeds (--seed, --seed+1, …) per setting that uses HyperAttention")
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -25,7 +26,7 @@ func TestPlanFlags(t *testing.T) {
 		}
 		return p
 	}
-	if got := parse(); got != attention.DefaultPlanSpec() {
+	if got := parse(); !reflect.DeepEqual(got, attention.DefaultPlanSpec()) {
 		t.Errorf("no flags: %+v, want %+v", got, attention.DefaultPlanSpec())
 	}
 	want := attention.DefaultPlanSpec()
@@ -35,7 +36,7 @@ func TestPlanFlags(t *testing.T) {
 	got := parse("--attn", "exact", "--hyper-layers", "2", "--hyper-pattern", "odd", "--layer-attn", "0:flash",
 		"--hyper-order", "inverse-gray", "--hyper-block", "64", "--hyper-samples", "8", "--hyper-projs", "5",
 		"--hyper-min-seq", "32", "--hyper-sink", "4", "--hyper-decode", "--hyper-decode-window", "9")
-	if got != want {
+	if !reflect.DeepEqual(got, want) {
 		t.Errorf("every flag: %+v, want %+v", got, want)
 	}
 }

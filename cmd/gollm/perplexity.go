@@ -29,6 +29,7 @@ type pplFlags struct {
 	decodeLast      int // --decode-last M
 	asJSON          bool
 	csv, plot       string
+	calibrate       string // --calibrate FILE: rank the layers by the cost of Hyper in each alone
 }
 
 func init() {
@@ -66,10 +67,17 @@ PPL is e^CE (CE: mean NLL in nats); "base 2" columns are 2^CE, the released scri
 	f.BoolVar(&pf.asJSON, "json", false, "print one JSON line per setting instead of the table")
 	f.StringVar(&pf.csv, "csv", "", "also write the table as CSV to this file")
 	f.StringVar(&pf.plot, "plot", "", "also draw perplexity and time against L into this PNG")
+	f.StringVar(&pf.calibrate, "calibrate", "", "instead of a sweep, run Hyper in each layer alone, rank the layers by KL against the plan without Hyper and write the ranking (an --attn-plan file) here")
 	rootCmd.AddCommand(cmd)
 }
 
 func runPerplexity(parent context.Context, mf *modelFlags, pf *pplFlags) error {
+	if pf.sweep.patterns == "" { // the default: the plan file's ranking when there is one
+		pf.sweep.patterns = "last"
+		if mf.planFile != "" {
+			pf.sweep.patterns = "calibrated"
+		}
+	}
 	sw, err := pf.sweep.parse()
 	if err != nil {
 		return fmt.Errorf("perplexity: %w", err)
@@ -94,6 +102,12 @@ func runPerplexity(parent context.Context, mf *modelFlags, pf *pplFlags) error {
 	ev, rep, err := newPplEvaluation(l, mf, pf, sw, proto, ds)
 	if err != nil {
 		return err
+	}
+	if pf.calibrate != "" {
+		if err := evaluatePerplexity(parent, ev, rep); err != nil {
+			return fmt.Errorf("perplexity: %w", err)
+		}
+		return writeCalibration(os.Stdout, pf, mf, ev)
 	}
 	if !pf.asJSON {
 		rep.header(os.Stdout)
@@ -121,6 +135,9 @@ func newPplEvaluation(l *loaded, mf *modelFlags, pf *pplFlags, sw sweep, proto e
 		return nil, nil, fmt.Errorf("perplexity: nothing to score: %s", ds.tooShort(proto))
 	}
 	settings, ref, err := sw.settings(mf, l.model.Layers(), pf.kl)
+	if pf.calibrate != "" && err == nil {
+		settings, ref, err = calibrationSettings(mf, sw, l.model.Layers())
+	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("perplexity: %w", err)
 	}

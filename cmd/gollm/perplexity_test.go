@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -154,6 +155,57 @@ func TestPerplexityDecodeLast(t *testing.T) {
 		}
 		if sub := strings.Contains(r["plan"].(string), "decode=sublinear"); sub != (hd == "--hyper-decode") {
 			t.Errorf("%s: plan %q", hd, r["plan"])
+		}
+	}
+}
+
+// TestCalibrate runs perplexity --calibrate on the embedded model: the file
+// ranks every layer once, its table has a row per layer, and --attn-plan
+// then runs; a bad file and a sweep with --calibrate are refused.
+func TestCalibrate(t *testing.T) {
+	dir := t.TempDir()
+	cal := filepath.Join(dir, "cal.json")
+	args := []string{"perplexity", "--file", "../../testdata/heldout.txt", "--ctx", "256", "--windows", "1", "--hyper-min-seq", "64", "--hyper-block", "32"}
+	out, errs, code := runCLI(t, "", append(args, "--calibrate", cal)...)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	b, err := os.ReadFile(cal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c struct {
+		Ranked []int `json:"ranked"`
+		Layers []struct {
+			MeanKL float64 `json:"mean_kl"`
+		} `json:"layers"`
+	}
+	if err := json.Unmarshal(b, &c); err != nil {
+		t.Fatal(err)
+	}
+	sorted := slices.Sorted(slices.Values(c.Ranked))
+	if !slices.Equal(sorted, []int{0, 1, 2, 3, 4, 5}) || len(c.Layers) != 6 || strings.Count(out, "\n") != 7 {
+		t.Fatalf("ranking %v, %d layers, table %q", c.Ranked, len(c.Layers), out)
+	}
+	for i := 1; i < 6; i++ {
+		if c.Layers[c.Ranked[i]].MeanKL < c.Layers[c.Ranked[i-1]].MeanKL {
+			t.Errorf("ranking %v not by KL: %+v", c.Ranked, c.Layers)
+		}
+	}
+	// --attn-plan makes the ranking the default pattern.
+	js, errs, code := runCLI(t, "", append(args, "--attn-plan", cal, "--hyper-layers", "2", "--json")...)
+	var row struct {
+		Pattern string `json:"pattern"`
+		Plan    string `json:"plan"`
+	}
+	if code != 0 || json.Unmarshal([]byte(js), &row) != nil || row.Pattern != "calibrated" {
+		t.Errorf("--attn-plan: exit %d, %q: %s", code, js, errs)
+	}
+	bad := filepath.Join(dir, "bad.json")
+	os.WriteFile(bad, []byte(`{"ranked": []}`), 0o644)
+	for _, extra := range [][]string{{"--attn-plan", bad, "--hyper-layers", "2"}, {"--calibrate", cal, "--hyper-layers", "0,2"}} {
+		if _, errs, code := runCLI(t, "", append(args, extra...)...); code != 1 {
+			t.Errorf("%v: exit %d, %q", extra, code, errs)
 		}
 	}
 }
