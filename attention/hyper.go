@@ -12,12 +12,17 @@ import (
 // HyperConfig holds HyperAttention's settings. DefaultHyperConfig gives the
 // released code's defaults ("faithful" mode).
 type HyperConfig struct {
-	Block   int         // sorted block size (keys per diagonal block)
-	Samples int         // uniformly sampled residual keys per query head; 0 disables
-	Projs   int         // LSH directions (buckets = 2^Projs), 1..16
-	MinSeq  int         // causal calls of at most MinSeq tokens (non-causal: fewer queries) are exact
-	Sink    int         // the first Sink keys are attended exactly and merged in; 0 disables
-	Order   BucketOrder // bucket order of sortLSH
+	Block   int // sorted block size (keys per diagonal block)
+	Samples int // uniformly sampled residual keys per query head; 0 disables
+	Projs   int // LSH directions (buckets = 2^Projs), 1..16
+	MinSeq  int // causal calls of at most MinSeq tokens (non-causal: fewer queries) are exact
+	Sink    int // the first Sink keys are attended exactly and merged in; 0 disables
+	// Window is the exact local window: in each approximated block of the
+	// causal recursion the Window keys just before its queries are removed
+	// from the hashed set and attended exactly by all its queries, so every
+	// query sees at least its Window nearest keys exactly; 0 disables.
+	Window int
+	Order  BucketOrder // bucket order of sortLSH
 	// Center hashes each key minus the mean key of its call (the queries
 	// as they are): q·(k − μ) differs from q·k by a constant per query, so
 	// the softmax ranks keys by it alike, and the common component that
@@ -44,6 +49,8 @@ func (c HyperConfig) Validate() error {
 		return fmt.Errorf("--hyper-min-seq must be at least 1, got %d", c.MinSeq)
 	case c.Sink < 0:
 		return fmt.Errorf("--hyper-sink must be non-negative, got %d", c.Sink)
+	case c.Window < 0:
+		return fmt.Errorf("--hyper-window must be non-negative, got %d", c.Window)
 	case c.Order != OrderGray && c.Order != OrderInverseGray:
 		return fmt.Errorf("unknown bucket order %d", c.Order)
 	}
@@ -54,6 +61,9 @@ func (c HyperConfig) Validate() error {
 func (c HyperConfig) String() string {
 	s := fmt.Sprintf("block=%d samples=%d projs=%d min-seq=%d order=%s sink=%d",
 		c.Block, c.Samples, c.Projs, c.MinSeq, c.Order, c.Sink)
+	if c.Window > 0 {
+		s += fmt.Sprintf(" window=%d", c.Window)
+	}
 	if c.Center {
 		s += " center"
 	}
@@ -173,7 +183,14 @@ func (h *Hyper) causal(g group, n, kStart int, scale float32) {
 	// MinSeq — 16,000 tokens against 16,384 — it computes twice the exact
 	// work: blocks of 4,000 queries count as short.)
 	left := g.rows(m, n, 0, m).withOutput(n - m)
-	h.approximate(left, n-m, m, kStart, scale)
+	// The window: the first w queries of the block attend the last w keys
+	// exactly (removed from their hashed set); the later queries have
+	// their w nearest keys in the bottom-right recursion already.
+	w := min(h.cfg.Window, n-m)
+	if w > 0 {
+		h.approximate(left.rows(0, w, 0, m), w, m, kStart, w, scale)
+	}
+	h.approximate(left.rows(w, n-m, 0, m), n-m-w, m, kStart, 0, scale)
 	bottom := g.rows(m, n, 0, 0)
 	for i := range g.q {
 		MergeLSE(bottom.out[i], bottom.lse[i], left.out[i], left.lse[i], n-m, g.dim)
@@ -207,24 +224,41 @@ func (h *Hyper) nonCausal(g group, nq, nk, kStart int, scale float32) {
 		h.dense(g, nq, scale, false, nk)
 		return
 	}
-	h.approximate(g, nq, nk, kStart, scale)
+	h.approximate(g, nq, nk, kStart, 0, scale)
 }
 
 // approximate is non-causal HyperAttention without the length check: the
-// sink (when set) exact, the other keys by sortedBlocks.
-func (h *Hyper) approximate(g group, nq, nk, kStart int, scale float32) {
+// sink (when set) and the last recent keys exact, the keys between them by
+// sortedBlocks. Each key is in one of the three parts, so none is counted
+// twice.
+//
+// Causal calls pass recent = w for the first w = Window queries [m, m+w)
+// of an off-diagonal block on keys [0, m), and 0 for the rest: a query i
+// has each key j in (i−W, i] either in the bottom-right recursion (j ≥ m)
+// or, when i < m+w, in the strip [m−w, m) (j > i−W ≥ m−w): by induction
+// over the recursion, an exact local window of W keys.
+func (h *Hyper) approximate(g group, nq, nk, kStart, recent int, scale float32) {
 	sink := max(0, min(h.cfg.Sink-kStart, nk))
-	if sink == nk {
+	recent = min(recent, nk-sink)
+	if sink+recent == nk {
 		h.dense(g, nq, scale, false, nk)
 		return
 	}
-	h.sortedBlocks(g.rows(0, nq, sink, nk), nq, nk-sink, scale)
-	if sink > 0 {
-		sg := g.withOutput(nq)
-		h.dense(sg, nq, scale, false, sink)
-		for i := range g.q {
-			MergeLSE(g.out[i], g.lse[i], sg.out[i], sg.lse[i], nq, g.dim)
-		}
+	h.sortedBlocks(g.rows(0, nq, sink, nk-recent), nq, nk-sink-recent, scale)
+	h.mergeExact(g, nq, 0, sink, scale)
+	h.mergeExact(g, nq, nk-recent, nk, scale)
+}
+
+// mergeExact attends g's nq queries exactly to keys [ka, kb) and merges
+// the result into g's outputs by LSE; an empty range does nothing.
+func (h *Hyper) mergeExact(g group, nq, ka, kb int, scale float32) {
+	if ka == kb {
+		return
+	}
+	eg := g.rows(0, nq, ka, kb).withOutput(nq)
+	h.dense(eg, nq, scale, false, kb-ka)
+	for i := range g.q {
+		MergeLSE(g.out[i], g.lse[i], eg.out[i], eg.lse[i], nq, g.dim)
 	}
 }
 

@@ -2,6 +2,7 @@ package attention
 
 import (
 	"fmt"
+	"math"
 	"math/bits"
 	"math/rand/v2"
 	"runtime"
@@ -186,5 +187,63 @@ func TestHyperCenter(t *testing.T) {
 	t.Logf("relative error: plain %.4f, centered %.4f", plain, center)
 	if !(center < 0.85*plain) {
 		t.Errorf("centering the keys should cut the error clearly: plain %.4f, centered %.4f", plain, center)
+	}
+}
+
+// TestHyperWindow checks --hyper-window: a window as long as the sequence
+// makes causal Hyper exact, and on attention that is local — each query
+// matches the few keys just before it — the exact window cuts the error
+// the sorted blocks leave.
+func TestHyperWindow(t *testing.T) {
+	rng := rand.New(rand.NewPCG(14, 15))
+	s := Shape{Heads: 2, KVHeads: 1, NQ: 600, NK: 600, Dim: 32}
+	in := randInputs(rng, s)
+	p := Params{Scale: 0.2, Causal: true}
+	want, wantLSE := in.run(Reference{}, p)
+	out, lse := in.run(NewHyper(HyperConfig{Block: 32, Samples: 0, Projs: 4, MinSeq: 64, Window: 600}, 0, 1), p)
+	checkClose(t, "window covers every key", out, lse, want, wantLSE, 1e-5)
+
+	// Local attention: key j is a random direction e_j, query i the sum of
+	// e_{i−1} … e_{i−4}, scaled so those four keys dominate. Without the
+	// window, the first queries of each causal leaf find their keys only if
+	// they hash alike; with it, every query has them exactly.
+	const n, d, near = 2048, 128, 4
+	s = Shape{Heads: 1, KVHeads: 1, NQ: n, NK: n, Dim: d}
+	in = randInputs(rng, s)
+	unit := func(x []float32) {
+		var ss float64
+		for _, v := range x {
+			ss += float64(v) * float64(v)
+		}
+		for c := range x {
+			x[c] *= float32(4 / math.Sqrt(ss))
+		}
+	}
+	for j := range n {
+		unit(in.k[j*d : (j+1)*d])
+	}
+	for i := range n {
+		q := in.q[i*d : (i+1)*d]
+		clear(q)
+		for t := 1; t <= near && i-t >= 0; t++ {
+			for c := range q {
+				q[c] += in.k[(i-t)*d+c]
+			}
+		}
+	}
+	p = Params{Scale: 6, Causal: true}
+	var plain, window float64
+	for seed := range uint64(3) {
+		cfg := HyperConfig{Block: 64, Samples: 64, Projs: 5, MinSeq: 256}
+		plain += hyperErr(in, cfg, seed, p) / 3
+		cfg.Window = 16
+		window += hyperErr(in, cfg, seed, p) / 3
+	}
+	t.Logf("relative error on local attention: plain %.4f, window 16 %.4f", plain, window)
+	if !(window < 0.1*plain) {
+		t.Errorf("an exact window should cut the error on local attention clearly: plain %.4f, window %.4f", plain, window)
+	}
+	if err := (HyperConfig{Block: 64, Samples: 1, Projs: 5, MinSeq: 256, Window: -1}).Validate(); err == nil {
+		t.Error("a negative window should be refused")
 	}
 }

@@ -21,10 +21,16 @@ const shared = "../../shared"
 // gutenberg loads the shared gutenberg-llama-19m model and its tokenizer,
 // or skips the test when ../shared is absent.
 func gutenberg(t *testing.T) (*model.Model, tokenizer.Tokenizer) {
+	return sharedModel(t, "gutenberg-llama-19m")
+}
+
+// sharedModel loads ../shared/models/NAME and its tokenizer, or skips the
+// test when it is absent.
+func sharedModel(t *testing.T, name string) (*model.Model, tokenizer.Tokenizer) {
 	t.Helper()
-	dir := shared + "/models/gutenberg-llama-19m"
+	dir := shared + "/models/" + name
 	if _, err := os.Stat(dir); err != nil {
-		t.Skip("../shared is absent: skipping the gutenberg-llama-19m check")
+		t.Skipf("../shared is absent: skipping the %s check", name)
 	}
 	c, err := loader.Open(dir)
 	if err != nil {
@@ -42,8 +48,8 @@ func gutenberg(t *testing.T) (*model.Model, tokenizer.Tokenizer) {
 	return m, tok
 }
 
-// book returns the token ids of a held-out book.
-func book(t *testing.T, tok tokenizer.Tokenizer, name string) []int {
+// bookIDs returns the token ids of a held-out book.
+func bookIDs(t *testing.T, tok tokenizer.Tokenizer, name string) []int {
 	t.Helper()
 	text, err := os.ReadFile(shared + "/data/books/" + name + ".txt")
 	if err != nil {
@@ -57,12 +63,35 @@ func flashPlan(m *model.Model) *attention.Plan {
 }
 
 // TestGutenbergPerplexity compares gollm's windowed perplexity on the real
-// trained model with the HF transformers reference: one book at 1024×8 by
-// default, all four books at 1024×8, 4096×4 and 16384×2 with -long.
+// trained models with the HF transformers references: one book at 1024×8
+// by default, all four books at 1024×8, 4096×4, 16384×2 (and, for the 64m
+// model trained at 32k, 32768×1) with -long.
 func TestGutenbergPerplexity(t *testing.T) {
-	raw, err := os.ReadFile(shared + "/models/gutenberg-llama-19m.reference.json")
+	for _, c := range []struct {
+		name string
+		long [][2]int
+	}{
+		{"gutenberg-llama-19m", [][2]int{{1024, 8}, {4096, 4}, {16384, 2}}},
+		{"gutenberg-llama-64m", [][2]int{{1024, 8}, {4096, 4}, {16384, 2}, {32768, 1}}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			books, settings := []string{"moby_dick"}, [][2]int{{1024, 8}}
+			if *long {
+				books = []string{"frankenstein", "moby_dick", "pride_and_prejudice", "war_and_peace"}
+				settings = c.long
+			}
+			checkReferencePPL(t, c.name, books, settings)
+		})
+	}
+}
+
+// checkReferencePPL evaluates the shared model name on each book at each
+// {ctx, windows} setting and compares the perplexity with the one in
+// name.reference.json (relative error ≤ 1e-4).
+func checkReferencePPL(t *testing.T, name string, books []string, settings [][2]int) {
+	raw, err := os.ReadFile(shared + "/models/" + name + ".reference.json")
 	if err != nil {
-		t.Skip("../shared is absent: skipping the gutenberg-llama-19m perplexity check")
+		t.Skipf("../shared is absent: skipping the %s perplexity check", name)
 	}
 	var ref struct {
 		Books map[string]map[string]json.RawMessage `json:"books"`
@@ -70,37 +99,31 @@ func TestGutenbergPerplexity(t *testing.T) {
 	if err := json.Unmarshal(raw, &ref); err != nil {
 		t.Fatal(err)
 	}
-	m, tok := gutenberg(t)
+	m, tok := sharedModel(t, name)
 	plan := flashPlan(m)
-	books := []string{"moby_dick"}
-	settings := [][2]int{{1024, 8}}
-	if *long {
-		books = []string{"frankenstein", "moby_dick", "pride_and_prejudice", "war_and_peace"}
-		settings = [][2]int{{1024, 8}, {4096, 4}, {16384, 2}}
-	}
-	for _, name := range books {
-		ids := book(t, tok, name)
+	for _, book := range books {
+		ids := bookIDs(t, tok, book)
 		var count int
-		json.Unmarshal(ref.Books[name]["tokens"], &count)
+		json.Unmarshal(ref.Books[book]["tokens"], &count)
 		if len(ids) != count {
-			t.Fatalf("%s: %d tokens, reference %d", name, len(ids), count)
+			t.Fatalf("%s: %d tokens, reference %d", book, len(ids), count)
 		}
 		for _, s := range settings {
 			key := fmt.Sprintf("ctx%d_windows%d", s[0], s[1])
 			var want struct {
 				PPL float64 `json:"ppl"`
 			}
-			if err := json.Unmarshal(ref.Books[name][key], &want); err != nil {
-				t.Fatalf("%s %s: %v", name, key, err)
+			if err := json.Unmarshal(ref.Books[book][key], &want); err != nil {
+				t.Fatalf("%s %s: %v", book, key, err)
 			}
 			res, err := Windows(m, ids, s[0], s[1], plan, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
 			rel := math.Abs(res.PPL-want.PPL) / want.PPL
-			t.Logf("%s %s: ppl %.6f, transformers %.6f, relative error %.2g (%.1f s)", name, key, res.PPL, want.PPL, rel, res.Seconds)
+			t.Logf("%s %s: ppl %.6f, transformers %.6f, relative error %.2g (%.1f s)", book, key, res.PPL, want.PPL, rel, res.Seconds)
 			if rel > 1e-4 {
-				t.Errorf("%s %s: ppl %.6f, transformers %.6f: relative error %.2g > 1e-4", name, key, res.PPL, want.PPL, rel)
+				t.Errorf("%s %s: ppl %.6f, transformers %.6f: relative error %.2g > 1e-4", book, key, res.PPL, want.PPL, rel)
 			}
 		}
 	}
@@ -113,7 +136,7 @@ func TestGutenbergPerplexity(t *testing.T) {
 func TestLlamaCppHandComputed(t *testing.T) {
 	m, tok := gutenberg(t)
 	const ctx = 32
-	ids := book(t, tok, "moby_dick")[:3*ctx+5]
+	ids := bookIDs(t, tok, "moby_dick")[:3*ctx+5]
 	plan := flashPlan(m)
 	lay, err := Protocol{Name: ProtocolLlamaCpp, Ctx: ctx}.Spans([]int{len(ids)})
 	if err != nil {
@@ -167,7 +190,7 @@ func TestLlamaCppHandComputed(t *testing.T) {
 // rounding) and HyperAttention in the last 4 layers (different ones).
 func TestKLModes(t *testing.T) {
 	m, tok := gutenberg(t)
-	ids := book(t, tok, "frankenstein")[:256]
+	ids := bookIDs(t, tok, "frankenstein")[:256]
 	ref := flashPlan(m)
 	exact := attention.NewPlan(repeat(attention.Kernel(attention.Reference{}), m.Layers()))
 	pf := attention.DefaultPlanSpec()

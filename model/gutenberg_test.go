@@ -11,12 +11,20 @@ import (
 
 const gutenbergDir = "../../shared/models/gutenberg-llama-19m"
 
-// TestGutenbergGreedy checks the real trained model's greedy continuation
+// TestGutenbergGreedy checks the real trained models' greedy continuation
 // of the reference prompt against transformers' ids.
 func TestGutenbergGreedy(t *testing.T) {
-	b, err := os.ReadFile(gutenbergDir + ".reference.json")
+	for _, name := range []string{"gutenberg-llama-19m", "gutenberg-llama-64m"} {
+		t.Run(name, func(t *testing.T) { checkGreedy(t, "../../shared/models/"+name) })
+	}
+}
+
+// checkGreedy compares the model in dir with the greedy ids of its
+// reference file dir.reference.json.
+func checkGreedy(t *testing.T, dir string) {
+	b, err := os.ReadFile(dir + ".reference.json")
 	if err != nil {
-		t.Skip("../shared/models/gutenberg-llama-19m is absent: skipping the real-model check")
+		t.Skipf("%s is absent: skipping the real-model check", dir)
 	}
 	var ref struct {
 		Greedy struct {
@@ -27,7 +35,7 @@ func TestGutenbergGreedy(t *testing.T) {
 	if err := json.Unmarshal(b, &ref); err != nil {
 		t.Fatal(err)
 	}
-	c, err := loader.Open(gutenbergDir)
+	c, err := loader.Open(dir)
 	if err != nil {
 		t.Fatal(err)
 	}

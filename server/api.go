@@ -57,6 +57,7 @@ type request struct {
 	HyperProjs        *int    `json:"hyper_projs"`
 	HyperMinSeq       *int    `json:"hyper_min_seq"`
 	HyperSink         *int    `json:"hyper_sink"`
+	HyperWindow       *int    `json:"hyper_window"`
 	HyperDecode       *bool   `json:"hyper_decode"`
 	HyperCenter       *bool   `json:"hyper_center"`
 	HyperDecodeWindow *int    `json:"hyper_decode_window"`
@@ -87,6 +88,7 @@ func (r *request) planSpec(base attention.PlanSpec) (attention.PlanSpec, bool) {
 	num(&s.Hyper.Projs, r.HyperProjs)
 	num(&s.Hyper.MinSeq, r.HyperMinSeq)
 	num(&s.Hyper.Sink, r.HyperSink)
+	num(&s.Hyper.Window, r.HyperWindow)
 	num(&s.DecodeWindow, r.HyperDecodeWindow)
 	if r.HyperDecode != nil {
 		s.HyperDecode, set = *r.HyperDecode, true
