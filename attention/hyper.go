@@ -17,10 +17,9 @@ type HyperConfig struct {
 	Projs   int // LSH directions (buckets = 2^Projs), 1..16
 	MinSeq  int // causal calls of at most MinSeq tokens (non-causal: fewer queries) are exact
 	Sink    int // the first Sink keys are attended exactly and merged in; 0 disables
-	// Window is the exact local window: in each approximated block of the
-	// causal recursion the Window keys just before its queries are removed
-	// from the hashed set and attended exactly by all its queries, so every
-	// query sees at least its Window nearest keys exactly; 0 disables.
+	// Window is the exact local window of causal calls: every query
+	// attends its Window nearest keys exactly (see approximate); 0
+	// disables.
 	Window int
 	Order  BucketOrder // bucket order of sortLSH
 	// Center hashes each key minus the mean key of its call (the queries

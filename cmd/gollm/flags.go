@@ -117,7 +117,7 @@ func addHyperFlags(fs *pflag.FlagSet, p *attention.PlanSpec) {
 	fs.IntVar(&p.Hyper.Projs, "hyper-projs", d.Hyper.Projs, "HyperAttention LSH projections")
 	fs.IntVar(&p.Hyper.MinSeq, "hyper-min-seq", d.Hyper.MinSeq, "HyperAttention is exact below this many queries")
 	fs.IntVar(&p.Hyper.Sink, "hyper-sink", d.Hyper.Sink, "attend exactly to the first N keys and merge them in (0 disables)")
-	fs.IntVar(&p.Hyper.Window, "hyper-window", d.Hyper.Window, "attend exactly to the N keys before each approximated block of queries, so every query sees its N nearest keys exactly (0 disables)")
+	fs.IntVar(&p.Hyper.Window, "hyper-window", d.Hyper.Window, "every query attends its N nearest keys exactly, an exact sliding window merged with the approximation (0 disables)")
 	fs.StringVar(&p.Order, "hyper-order", d.Order, "LSH bucket order: gray (released) | inverse-gray (paper)")
 	fs.BoolVar(&p.Hyper.Center, "hyper-center", d.Hyper.Center, "hash each key minus the mean key (the softmax ranks keys alike; the shared component no longer dominates their angles)")
 }
