@@ -137,17 +137,17 @@ func Fold(settings []Setting, docs int, results []SpanResult) ([]Run, error) {
 		if i > 0 && sorted[i-1].Unit == r.Unit {
 			return nil, fmt.Errorf("eval: unit %d given twice", r.Unit)
 		}
-		if err := r.check(len(settings), docs); err != nil {
+		if err := r.Check(len(settings), docs); err != nil {
 			return nil, err
 		}
 	}
 	return fold(settings, docs, sorted), nil
 }
 
-// check tells whether r can be folded with settings settings over docs
-// documents: a span of a document, a score per setting, each over as many
-// targets as the span scores at most, compared over as many at most.
-func (r SpanResult) check(settings, docs int) error {
+// Check tells whether r can be folded with that many settings over that
+// many documents: a span of one of them, a score per setting, each over at
+// most the targets the span scores, compared over at most as many.
+func (r SpanResult) Check(settings, docs int) error {
 	sp := r.Span
 	if r.Unit < 0 || sp.Doc < 0 || sp.Doc >= docs || sp.Start < 0 || sp.From < 1 || sp.From >= sp.Len() {
 		return fmt.Errorf("eval: unit %d: span %+v does not fit %d documents", r.Unit, sp, docs)
