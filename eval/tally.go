@@ -129,10 +129,12 @@ func fold(settings []Setting, docs int, results []SpanResult) []Run {
 // documents with these settings, in any order, each unit at most once —
 // in unit order into each setting's run: what Evaluation.Runs gives after
 // evaluating the same spans, to the bit. It checks that every result fits
-// the settings and the documents.
+// the settings and the documents. Its memory follows the results, not
+// docs: the documents no result scores, which add nothing, are left out.
 func Fold(settings []Setting, docs int, results []SpanResult) ([]Run, error) {
 	sorted := slices.Clone(results)
 	slices.SortStableFunc(sorted, func(a, b SpanResult) int { return a.Unit - b.Unit })
+	var used []int
 	for i, r := range sorted {
 		if i > 0 && sorted[i-1].Unit == r.Unit {
 			return nil, fmt.Errorf("eval: unit %d given twice", r.Unit)
@@ -140,8 +142,16 @@ func Fold(settings []Setting, docs int, results []SpanResult) ([]Run, error) {
 		if err := r.Check(len(settings), docs); err != nil {
 			return nil, err
 		}
+		used = append(used, r.Span.Doc)
 	}
-	return fold(settings, docs, sorted), nil
+	// Number the documents scored in their order: the runs' per-document
+	// figures are summed in document order, skipping the unscored ones.
+	slices.Sort(used)
+	used = slices.Compact(used)
+	for i := range sorted {
+		sorted[i].Span.Doc, _ = slices.BinarySearch(used, sorted[i].Span.Doc)
+	}
+	return fold(settings, len(used), sorted), nil
 }
 
 // Check tells whether r can be folded with that many settings over that

@@ -86,7 +86,7 @@ func mergeParts(paths []string, parts []*pplPart) ([]eval.SpanResult, error) {
 	first := parts[0]
 	for i, p := range parts[1:] {
 		if f, a, b := identityDiff(first.Identity, p.Identity); f != "" {
-			return nil, fmt.Errorf("%s and %s are parts of different runs: their %s differs (%s against %s)", paths[0], paths[i+1], f, a, b)
+			return nil, fmt.Errorf("%s and %s are parts of different runs: they differ in %s (%s against %s)", paths[0], paths[i+1], f, a, b)
 		}
 	}
 	shardOf := map[int]string{}
@@ -99,36 +99,40 @@ func mergeParts(paths []string, parts []*pplPart) ([]eval.SpanResult, error) {
 		}
 		shardOf[p.Shard.Index] = paths[i]
 	}
+	// Memory and time follow the units the parts hold, not the count
+	// their header claims.
 	units := first.Identity.Header.Spans
-	owner := make([]string, units)
-	results := make([]eval.SpanResult, units)
+	owner := map[int]string{}
+	var results []eval.SpanResult
 	for i, p := range parts {
 		for _, r := range p.Units {
-			if owner[r.Unit] != "" {
-				return nil, fmt.Errorf("unit %d is in both %s and %s", r.Unit, owner[r.Unit], paths[i])
+			if o, ok := owner[r.Unit]; ok {
+				return nil, fmt.Errorf("unit %d is in both %s and %s", r.Unit, o, paths[i])
 			}
-			owner[r.Unit], results[r.Unit] = paths[i], r
+			owner[r.Unit] = paths[i]
+			results = append(results, r)
 		}
 	}
-	var missing, absent []string
-	for u, o := range owner {
-		if o == "" {
-			missing = append(missing, strconv.Itoa(u))
+	if len(results) < units {
+		var missing, absent []string
+		for u := 0; len(missing) < 11 && u < units; u++ {
+			if _, ok := owner[u]; !ok {
+				missing = append(missing, strconv.Itoa(u))
+			}
 		}
-	}
-	for s := range first.Shard.Count {
-		if _, ok := shardOf[s]; !ok {
-			absent = append(absent, shardSpec{Index: s, Count: first.Shard.Count}.String())
+		for s := 0; s < first.Shard.Count && len(absent) < 11; s++ {
+			if _, ok := shardOf[s]; !ok {
+				absent = append(absent, shardSpec{Index: s, Count: first.Shard.Count}.String())
+			}
 		}
-	}
-	if len(missing) > 0 {
-		why := "their parts hold fewer units than the run: were they made by another gollm?"
+		why := "the parts hold fewer units than their run: were they made by another gollm?"
 		if len(absent) > 0 {
-			why = "no part for shard " + listShort(absent)
+			why = "no part for shard " + listShort(absent, first.Shard.Count-len(parts))
 		}
-		return nil, fmt.Errorf("%d of the run's %d units are missing: unit %s (%s)", len(missing), units, listShort(missing), why)
+		return nil, fmt.Errorf("%d of the run's %d units are missing: unit %s (%s)", units-len(results), units, listShort(missing, units-len(results)), why)
 	}
-	spans := make([]eval.Span, units)
+	slices.SortFunc(results, func(a, b eval.SpanResult) int { return a.Unit - b.Unit })
+	spans := make([]eval.Span, len(results))
 	for u, r := range results {
 		spans[u] = r.Span
 	}
@@ -150,10 +154,11 @@ func mergeParts(paths []string, parts []*pplPart) ([]eval.SpanResult, error) {
 	return results, nil
 }
 
-// listShort joins up to ten items with commas, and says how many more.
-func listShort(items []string) string {
-	if len(items) <= 10 {
+// listShort joins the first ten of n items with commas (items may hold
+// fewer than n), and says how many more there are.
+func listShort(items []string, n int) string {
+	if n <= 10 {
 		return strings.Join(items, ", ")
 	}
-	return fmt.Sprintf("%s and %d more", strings.Join(items[:10], ", "), len(items)-10)
+	return fmt.Sprintf("%s and %d more", strings.Join(items[:10], ", "), n-10)
 }

@@ -42,16 +42,18 @@ type pplPart struct {
 }
 
 // pplIdentity is everything that changes the numbers of a run, and what
-// the report prints about it; parts merge only when theirs are equal.
+// the report prints about it; parts merge only when theirs are equal. The
+// fields readable by a person come first, so that merge names the most
+// telling one that differs.
 type pplIdentity struct {
-	Model     string       `json:"model"`     // the checkpoint's digest (loader.Checkpoint.Digest)
-	Weights   string       `json:"weights"`   // --weights ("" as stored)
-	Data      string       `json:"data"`      // SHA-256 of every document's token ids (tokenDigest)
-	Spans     string       `json:"spans"`     // SHA-256 of every unit's span (spanDigest)
+	Header    pplHeader    `json:"header"`    // data, protocol, units, --decode-last, plan
+	Settings  []pplSetting `json:"settings"`  // in the run's order
 	KL        bool         `json:"kl"`        // --kl
 	Reference string       `json:"reference"` // the KL reference plan, "" without --kl
-	Settings  []pplSetting `json:"settings"`  // in the run's order
-	Header    pplHeader    `json:"header"`    // data, protocol, units, --decode-last, plan
+	Weights   string       `json:"weights"`   // --weights ("" as stored)
+	Model     string       `json:"model"`     // the checkpoint's digest (loader.Checkpoint.Digest)
+	Data      string       `json:"data"`      // SHA-256 of every document's token ids (tokenDigest)
+	Spans     string       `json:"spans"`     // SHA-256 of every unit's span (spanDigest)
 }
 
 // pplSetting is one setting of the sweep.
