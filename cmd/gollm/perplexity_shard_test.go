@@ -41,6 +41,21 @@ func untimedJSON(t *testing.T, out string) []string {
 	return lines
 }
 
+// untimedTable is the human output less the table's time columns (time,
+// attn, tokens/s, speedups) and the wall time line.
+func untimedTable(s string) []string {
+	var keep []string
+	for _, l := range strings.Split(s, "\n") {
+		if f := strings.Fields(l); len(f) >= 14 && f[0] != "L" && !strings.HasPrefix(l, "PPL") {
+			l = strings.Join(append(f[:9:9], f[14:]...), " ")
+		}
+		if !strings.HasPrefix(l, "time") {
+			keep = append(keep, l)
+		}
+	}
+	return keep
+}
+
 // writeShards runs every shard of n of args into dir and returns the part
 // files in shard order.
 func writeShards(t *testing.T, args []string, n int, dir string) []string {
@@ -70,8 +85,10 @@ func TestShardedPerplexityMerge(t *testing.T) {
 	if len(want) != 2 || !strings.Contains(want[1], `"kl":`) {
 		t.Fatalf("unsharded: %v", want)
 	}
-	table, _, _ := runCLI(t, "", args...)
 	dir := t.TempDir()
+	csvWant, csvGot := filepath.Join(dir, "whole.csv"), filepath.Join(dir, "merged.csv")
+	png := filepath.Join(dir, "merged.png")
+	table, _, _ := runCLI(t, "", append(args, "--csv", csvWant)...)
 	var three []string
 	for _, n := range []int{1, 2, 3, 7} {
 		parts := writeShards(t, args, n, dir)
@@ -87,23 +104,29 @@ func TestShardedPerplexityMerge(t *testing.T) {
 			t.Errorf("%d shards merged:\n%s\nunsharded:\n%s", n, strings.Join(got, "\n"), strings.Join(want, "\n"))
 		}
 	}
-	merged, errs, code := runCLI(t, "", append([]string{"perplexity", "merge"}, three...)...)
+	merged, errs, code := runCLI(t, "", append([]string{"perplexity", "merge", "--csv", csvGot, "--plot", png}, three...)...)
 	if code != 0 {
 		t.Fatalf("merge: exit %d: %s", code, errs)
 	}
-	same := func(s string) []string { // the table less its time columns and wall time
-		var keep []string
-		for _, l := range strings.Split(s, "\n") {
-			if f := strings.Fields(l); len(f) > 14 && f[0] != "L" {
-				l = strings.Join(append(f[:9:9], f[14:]...), " ")
-			}
-			if !strings.HasPrefix(l, "time") {
-				keep = append(keep, l)
-			}
+	untimedCSV := func(path string) []string {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
 		}
-		return keep
+		var rows []string
+		for _, l := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+			f := strings.Split(l, ",")
+			rows = append(rows, strings.Join(slices.Concat(f[:13], f[16:17], f[19:]), ","))
+		}
+		return rows
 	}
-	if g, w := same(merged), same(table); !slices.Equal(g, w) {
+	if g, w := untimedCSV(csvGot), untimedCSV(csvWant); !slices.Equal(g, w) || len(g) != 3 {
+		t.Errorf("merged CSV:\n%s\nunsharded:\n%s", strings.Join(g, "\n"), strings.Join(w, "\n"))
+	}
+	if b, err := os.ReadFile(png); err != nil || !bytes.HasPrefix(b, []byte("\x89PNG")) {
+		t.Errorf("merge --plot: not a PNG (%v)", err)
+	}
+	if g, w := untimedTable(merged), untimedTable(table); !slices.Equal(g, w) {
 		t.Errorf("merged table:\n%s\nunsharded:\n%s", strings.Join(g, "\n"), strings.Join(w, "\n"))
 	}
 
@@ -129,6 +152,25 @@ func TestShardedPerplexityMerge(t *testing.T) {
 		if c.says != "" && !strings.Contains(errs, "shard 1/3 from "+c.says) {
 			t.Errorf("%v: stderr %q does not say %q", c.env, errs, c.says)
 		}
+	}
+}
+
+// TestShardedLlamaCpp: under the llamacpp protocol merge also prints the
+// running "[i]ppl," estimate and the final estimate as the unsharded run.
+func TestShardedLlamaCpp(t *testing.T) {
+	text, _, _ := pplData(t)
+	args := []string{"perplexity", "--model", tinyModel(t), "--file", text, "--ctx", "16", "--protocol", "llamacpp", "--chunks", "5"}
+	want, errs, code := runCLI(t, "", args...)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	parts := writeShards(t, args, 2, t.TempDir())
+	got, errs, code := runCLI(t, "", append([]string{"perplexity", "merge"}, parts...)...)
+	if code != 0 || !strings.Contains(got, "[5]") || !strings.Contains(got, "Final estimate: PPL = ") {
+		t.Fatalf("merge: exit %d: %s%s", code, got, errs)
+	}
+	if g, w := untimedTable(got), untimedTable(want); !slices.Equal(g, w) {
+		t.Errorf("merged:\n%s\nunsharded:\n%s", strings.Join(g, "\n"), strings.Join(w, "\n"))
 	}
 }
 
