@@ -73,7 +73,9 @@ func (c HyperConfig) String() string {
 // attention plus uniformly sampled residual keys, merged by LSE, and the
 // causal recursion over halves. Projections are drawn from (seed, layer);
 // residual samples come from a per-layer generator advanced on every call,
-// so a run is reproducible given the seed. Not safe for concurrent calls.
+// so a run is reproducible given the seed; Restart puts the generator at
+// the start of a numbered stream, so a pass can draw the same samples
+// whatever ran before it. Not safe for concurrent calls.
 //
 // Calls Hyper does not cover — causal calls with an offset or with NQ ≠ NK
 // (decode, chunked prefill) — use Flash over the whole cache, as do calls
@@ -89,8 +91,16 @@ type Hyper struct {
 // NewHyper returns the HyperAttention kernel of layer layer. cfg is assumed
 // valid (see HyperConfig.Validate).
 func NewHyper(cfg HyperConfig, layer int, seed uint64) *Hyper {
-	return &Hyper{cfg: cfg, layer: layer, seed: seed,
-		rng: rand.New(rand.NewPCG(seed^0x5851f42d4c957f2d, uint64(layer)))}
+	h := &Hyper{cfg: cfg, layer: layer, seed: seed}
+	h.Restart(0)
+	return h
+}
+
+// Restart starts the residual sample generator afresh on stream, a
+// sequence of its own for every (seed, layer, stream); stream 0 is the
+// generator NewHyper starts with.
+func (h *Hyper) Restart(stream uint64) {
+	h.rng = rand.New(rand.NewPCG(h.seed^0x5851f42d4c957f2d, uint64(h.layer)^stream<<32))
 }
 
 // Name returns "hyper".

@@ -247,3 +247,35 @@ func TestHyperWindow(t *testing.T) {
 		t.Error("a negative window should be refused")
 	}
 }
+
+// TestHyperRestart: a call after Restart(u) equals the first call on stream
+// u of a fresh kernel, whatever calls came before; without it the samples
+// move on, and another stream draws others.
+func TestHyperRestart(t *testing.T) {
+	s := Shape{Heads: 2, KVHeads: 1, NQ: 512, NK: 512, Dim: 16}
+	in := randInputs(rand.New(rand.NewPCG(21, 22)), s)
+	cfg := HyperConfig{Block: 32, Samples: 32, Projs: 4, MinSeq: 64}
+	p := Params{Scale: 0.25, Causal: true}
+	fresh := func(stream uint64) []float32 {
+		h := NewHyper(cfg, 2, 5)
+		h.Restart(stream)
+		out, _ := in.run(h, p)
+		return out
+	}
+	h := NewHyper(cfg, 2, 5)
+	first, _ := in.run(h, p)
+	moved, _ := in.run(h, p)
+	plan := NewPlan([]Kernel{Flash{}, h})
+	plan.Restart(3)
+	third, _ := in.run(h, p)
+	switch {
+	case !slices.Equal(first, fresh(0)):
+		t.Error("stream 0 is not the generator NewHyper starts with")
+	case slices.Equal(first, moved):
+		t.Error("a second call drew the same samples: the generator did not move on")
+	case !slices.Equal(third, fresh(3)):
+		t.Error("after Plan.Restart(3) the call differs from a fresh kernel's on stream 3")
+	case slices.Equal(third, first):
+		t.Error("streams 0 and 3 drew the same samples")
+	}
+}

@@ -55,6 +55,18 @@ func (p *Plan) HyperDecode() bool { return p.hyperDecode && p.HyperLayers() > 0 
 // exactly (--hyper-decode-window; min-seq by default).
 func (p *Plan) HyperDecodeWindow() int { return p.decodeWindow }
 
+// Restart restarts the sample generator of every Hyper layer on stream
+// (Hyper.Restart): a pass run after Restart(u) draws the same samples
+// whatever passes ran before, so one window of an evaluation scores the
+// same alone as after others. The other kernels draw nothing.
+func (p *Plan) Restart(stream uint64) {
+	for _, k := range p.kernels {
+		if h, ok := k.(*Hyper); ok {
+			h.Restart(stream)
+		}
+	}
+}
+
 // String describes the plan as runs of layers, e.g.
 // "0-5:flash,6-7:hyper (block=256 samples=256 …)", with " decode=sublinear"
 // inside the parentheses under --hyper-decode.

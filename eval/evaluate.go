@@ -3,6 +3,7 @@ package eval
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -17,6 +18,17 @@ type Setting struct {
 	HyperLayers int    // Plan.HyperLayers()
 	Pattern     string // which layers Hyper took: last, first, even, odd
 	Seed        uint64 // the seed Plan's Hyper layers were built with
+	// PlanText describes a setting that has no Plan — one read back from
+	// saved results, for reports only; with a Plan, Plan.String() does.
+	PlanText string
+}
+
+// Describe is Plan.String(), or PlanText when there is no Plan.
+func (s Setting) Describe() string {
+	if s.Plan == nil {
+		return s.PlanText
+	}
+	return s.Plan.String()
 }
 
 // Run is the outcome of one setting.
@@ -28,12 +40,18 @@ type Run struct {
 // Evaluation runs settings over the same spans of tokenized documents.
 // Spans go one at a time and every setting runs on a span before the next
 // span starts, so with KL the reference run's hidden states of only one
-// window are ever held. Runs may be read while Evaluate works (from
-// another goroutine, e.g. on interrupt) and give the figures so far.
+// window are ever held. A span with all its settings is a unit
+// (SpanResult): Restrict limits an evaluation to some units (a shard), and
+// a setting's Hyper layers draw their samples afresh for each unit
+// (attention.Plan.Restart with the unit's index), so a unit scores the
+// same whichever others ran before it. Runs may be read while Evaluate
+// works (from another goroutine, e.g. on interrupt) and give the figures
+// so far.
 type Evaluation struct {
 	m        *model.Model
 	docs     [][]int
 	spans    []Span
+	units    []int // indices of the spans to run, ascending
 	settings []Setting
 	ref      *attention.Plan // KL reference, nil without KL
 	refIndex int             // setting that is the reference, −1 if none
@@ -46,7 +64,7 @@ type Evaluation struct {
 	DecodeLast int
 
 	mu      sync.Mutex
-	tallies []*tally // per setting, over the spans every setting finished
+	results []SpanResult // the units every setting finished, in order
 }
 
 // NewEvaluation prepares settings over spans of docs (token ids). With
@@ -66,13 +84,28 @@ func NewEvaluation(m *model.Model, docs [][]int, spans []Span, settings []Settin
 		}
 	}
 	e := &Evaluation{m: m, docs: docs, spans: spans, settings: settings, ref: ref, refIndex: -1}
+	for i := range spans {
+		e.units = append(e.units, i)
+	}
 	for i, s := range settings {
 		if ref != nil && s.Plan == ref {
 			e.refIndex = i
 		}
-		e.tallies = append(e.tallies, newTally(len(docs)))
 	}
 	return e, nil
+}
+
+// Restrict limits the evaluation to the spans of the given indices (a
+// shard's units, from Shards), which must be ascending and in range; it
+// may leave none. Call it before Evaluate.
+func (e *Evaluation) Restrict(units []int) error {
+	for i, u := range units {
+		if u < 0 || u >= len(e.spans) || i > 0 && u <= units[i-1] {
+			return fmt.Errorf("eval: units %v are not ascending indices of the %d spans", units, len(e.spans))
+		}
+	}
+	e.units = slices.Clone(units)
+	return nil
 }
 
 // Progress is what Evaluate reports after each forward pass, and once more
@@ -89,23 +122,23 @@ type Progress struct {
 // the spans that every setting finished.
 func (e *Evaluation) Evaluate(ctx context.Context, progress func(Progress)) error {
 	maxLen := 0
-	for _, sp := range e.spans {
+	for _, u := range e.units {
+		sp := e.spans[u]
 		maxLen = max(maxLen, sp.Len())
-	}
-	for _, sp := range e.spans {
 		if e.DecodeLast < 0 || e.DecodeLast > sp.Scored() {
 			return fmt.Errorf("eval: cannot decode the last %d targets of a window that scores %d", e.DecodeLast, sp.Scored())
 		}
 	}
+	if len(e.units) == 0 {
+		return nil
+	}
 	st := e.m.NewState(maxLen)
 	sc := newScorer(e.m)
-	attn := make([]time.Duration, len(e.settings))
-	span := make([]*tally, len(e.settings)) // this span's figures, merged when all settings are done
 	perSpan := len(e.settings)
 	if e.ref != nil && e.refIndex < 0 {
 		perSpan++
 	}
-	p := Progress{TotalForwards: perSpan * len(e.spans), TotalSpans: len(e.spans)}
+	p := Progress{TotalForwards: perSpan * len(e.units), TotalSpans: len(e.units)}
 	step := func(spanDone bool) {
 		if spanDone {
 			p.Spans++
@@ -117,17 +150,17 @@ func (e *Evaluation) Evaluate(ctx context.Context, progress func(Progress)) erro
 			progress(p)
 		}
 	}
-	for _, sp := range e.spans {
+	for _, u := range e.units {
+		sp := e.spans[u]
 		ids := e.docs[sp.Doc][sp.Start:sp.End]
-		for i := range span {
-			span[i] = newTally(len(e.docs))
-		}
+		res := SpanResult{Unit: u, Span: sp, Scores: make([]SpanScore, len(e.settings))}
 		var ref []float32
 		var err error
 		switch {
 		case e.refIndex >= 0:
-			ref, err = e.runSetting(ctx, st, sc, span[e.refIndex], sp, ids, e.settings[e.refIndex].Plan, nil, &attn[e.refIndex])
+			ref, err = e.runSetting(ctx, st, sc, &res, e.refIndex, nil)
 		case e.ref != nil:
+			e.ref.Restart(uint64(u))
 			ref, err = e.forward(ctx, st, ids, e.ref, nil)
 		}
 		if err != nil {
@@ -140,16 +173,13 @@ func (e *Evaluation) Evaluate(ctx context.Context, progress func(Progress)) erro
 			if i == e.refIndex {
 				continue
 			}
-			if _, err := e.runSetting(ctx, st, sc, span[i], sp, ids, e.settings[i].Plan, ref, &attn[i]); err != nil {
+			if _, err := e.runSetting(ctx, st, sc, &res, i, ref); err != nil {
 				return err
 			}
 			step(false)
 		}
 		e.mu.Lock()
-		for i, t := range span {
-			t.attention, attn[i] = attn[i], 0
-			e.tallies[i].merge(t)
-		}
+		e.results = append(e.results, res)
 		e.mu.Unlock()
 		step(true)
 	}
@@ -194,12 +224,15 @@ func (e *Evaluation) forward(ctx context.Context, st *model.State, ids []int, pl
 	return hidden, nil
 }
 
-// runSetting runs span sp under plan, adds its scores (compared with ref
-// when not nil) and timing (attention into *attn) to t, and returns its
-// hidden states.
-func (e *Evaluation) runSetting(ctx context.Context, st *model.State, sc *scorer, t *tally, sp Span, ids []int, plan *attention.Plan, ref []float32, attn *time.Duration) ([]float32, error) {
+// runSetting runs unit res under setting i (its Hyper samples restarted
+// for the unit), scores it into res.Scores[i] (compared with ref when not
+// nil) with its timing, and returns its hidden states.
+func (e *Evaluation) runSetting(ctx context.Context, st *model.State, sc *scorer, res *SpanResult, i int, ref []float32) ([]float32, error) {
+	sp, plan, t := res.Span, e.settings[i].Plan, &res.Scores[i]
+	ids := e.docs[sp.Doc][sp.Start:sp.End]
+	plan.Restart(uint64(res.Unit))
 	start := time.Now()
-	hidden, err := e.forward(ctx, st, ids, plan, attn)
+	hidden, err := e.forward(ctx, st, ids, plan, &t.Attention)
 	if err != nil {
 		return nil, err
 	}
@@ -209,19 +242,22 @@ func (e *Evaluation) runSetting(ctx context.Context, st *model.State, sc *scorer
 		from = sp.Len() - e.DecodeLast
 	}
 	out := sc.score(t, hidden, ref, ids, from)
-	t.seconds = fwd + out
-	t.endSpan(sp)
+	t.Seconds = fwd + out
 	return hidden, nil
 }
 
-// Runs returns each setting's figures over the spans finished so far; safe
-// to call while Evaluate works.
+// Runs returns each setting's figures over the units finished so far
+// (Fold of Results); safe to call while Evaluate works.
 func (e *Evaluation) Runs() []Run {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	runs := make([]Run, len(e.settings))
-	for i, s := range e.settings {
-		runs[i] = Run{Setting: s, Stats: e.tallies[i].stats(e.ref != nil && i != e.refIndex)}
-	}
-	return runs
+	return fold(e.settings, len(e.docs), e.results)
+}
+
+// Results returns the units finished so far, in order; safe to call while
+// Evaluate works.
+func (e *Evaluation) Results() []SpanResult {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return slices.Clone(e.results)
 }

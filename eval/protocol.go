@@ -28,7 +28,10 @@ type Protocol struct {
 // document Doc; targets From..End−Start−1 of the window are scored (target
 // t is predicted from the logits of window position t−1).
 type Span struct {
-	Doc, Start, End, From int
+	Doc   int `json:"doc"`
+	Start int `json:"start"`
+	End   int `json:"end"`
+	From  int `json:"from"`
 }
 
 // Len is the number of tokens run.

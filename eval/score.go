@@ -37,7 +37,7 @@ func newScorer(m *model.Model) *scorer {
 // final hidden states. With ref (the reference run's hidden states of the
 // same window) it also adds KL, top-1 agreement and Δp. It returns the time
 // spent in the setting's own output layer.
-func (s *scorer) score(t *tally, hidden, ref []float32, ids []int, from int) time.Duration {
+func (s *scorer) score(t *SpanScore, hidden, ref []float32, ids []int, from int) time.Duration {
 	h, v := s.m.HiddenSize(), s.m.VocabSize()
 	if ref != nil && s.refLogits == nil {
 		s.refLogits = make([]float32, logitRows*v)

@@ -68,7 +68,7 @@ func ratio(a, b float64) *float64 {
 // summarize averages the runs of one setting over seeds.
 func summarize(g []Run) Summary {
 	first := g[0]
-	s := Summary{HyperLayers: first.Setting.HyperLayers, Pattern: first.Setting.Pattern, Plan: first.Setting.Plan.String()}
+	s := Summary{HyperLayers: first.Setting.HyperLayers, Pattern: first.Setting.Pattern, Plan: first.Setting.Describe()}
 	avg := func(f func(Stats) float64) float64 {
 		var sum float64
 		for _, r := range g {

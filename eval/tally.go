@@ -1,12 +1,80 @@
 package eval
 
 import (
+	"fmt"
 	"math"
 	"slices"
 	"time"
 
 	"github.com/gollm/gollm/internal/stats"
 )
+
+// SpanResult is what every setting scored on one span: the unit of work
+// of an evaluation. A span runs under all the settings, the KL reference
+// included, so a unit needs nothing from any other and units can be
+// evaluated apart (sharded) and folded afterwards: Fold adds them in unit
+// order, as Evaluation.Runs does, so the figures are the same to the bit
+// however the units were split.
+type SpanResult struct {
+	Unit   int         `json:"unit"`   // the span's index in the evaluation
+	Span   Span        `json:"span"`   // which tokens it ran and scored
+	Scores []SpanScore `json:"scores"` // per setting, in the evaluation's order
+}
+
+// SpanScore is one setting's sums over the scored targets of one span,
+// added target by target in order. Timings are left out of JSON: they
+// differ from run to run, the sums do not.
+type SpanScore struct {
+	NLL       float64       `json:"nll"`  // Σ −log q(target), nats
+	NLL2      float64       `json:"nll2"` // Σ NLL²
+	Targets   int           `json:"targets"`
+	KL        *SpanKL       `json:"kl,omitempty"` // the comparison with the KL reference; nil for the reference itself and without KL
+	Seconds   time.Duration `json:"-"`            // forward pass plus the output layer
+	Attention time.Duration `json:"-"`            // of which inside attention
+}
+
+// SpanKL is the comparison of a setting with the reference over targets:
+// one span's in a SpanScore, a whole run's while Fold adds them up.
+type SpanKL struct {
+	Sum   float64   `json:"sum"`    // Σ KL(reference ‖ setting), nats
+	Max   float64   `json:"max"`    // largest per-target KL
+	DP    float64   `json:"dp"`     // Σ (q(target) − p(target))
+	Agree int       `json:"agree"`  // targets whose top-1 tokens agree
+	N     int       `json:"n"`      // targets compared
+	AbsDP []float32 `json:"abs_dp"` // |Δp| of every target compared, for percentiles
+}
+
+// add books one scored target; withKL adds its comparison.
+func (s *SpanScore) add(t tokenStats, withKL bool) {
+	s.NLL += t.nll
+	s.NLL2 += t.nll * t.nll
+	s.Targets++
+	if !withKL {
+		return
+	}
+	if s.KL == nil {
+		s.KL = &SpanKL{}
+	}
+	k := s.KL
+	k.Sum += t.kl
+	k.Max = max(k.Max, t.kl)
+	k.DP += t.dp
+	if t.agrees {
+		k.Agree++
+	}
+	k.N++
+	k.AbsDP = append(k.AbsDP, float32(math.Abs(t.dp)))
+}
+
+// merge adds u (other targets) to k.
+func (k *SpanKL) merge(u *SpanKL) {
+	k.Sum += u.Sum
+	k.Max = max(k.Max, u.Max)
+	k.DP += u.DP
+	k.Agree += u.Agree
+	k.N += u.N
+	k.AbsDP = append(k.AbsDP, u.AbsDP...)
+}
 
 // tally accumulates one run (one setting, one seed) over the spans.
 type tally struct {
@@ -19,68 +87,93 @@ type tally struct {
 	tokensRun int
 	seconds   time.Duration // forward passes plus the output layer
 	attention time.Duration // inside the attention kernels
-	kl        klTally
-}
-
-// klTally accumulates the comparison with the reference run.
-type klTally struct {
-	kl, klMax, dp float64
-	agree, n      int
-	absDP         []float32 // |Δp| of every scored target, for percentiles
+	kl        SpanKL
 }
 
 func newTally(docs int) *tally {
 	return &tally{docNLL: make([]float64, docs), docN: make([]int, docs)}
 }
 
-func (t *tally) add(s tokenStats, withKL bool) {
-	t.nll += s.nll
-	t.nll2 += s.nll * s.nll
-	t.n++
-	if !withKL {
-		return
-	}
-	k := &t.kl
-	k.kl += s.kl
-	k.klMax = max(k.klMax, s.kl)
-	k.dp += s.dp
-	if s.agrees {
-		k.agree++
-	}
-	k.n++
-	k.absDP = append(k.absDP, float32(math.Abs(s.dp)))
-}
-
-// endSpan books span sp, whose targets are all the tally holds.
-func (t *tally) endSpan(sp Span) {
-	t.docNLL[sp.Doc] += t.nll
-	t.docN[sp.Doc] += t.n
-	t.windowNLL = append(t.windowNLL, t.nll/float64(t.n))
+// addSpan books span sp, whose targets s scored.
+func (t *tally) addSpan(sp Span, s *SpanScore) {
+	t.nll += s.NLL
+	t.nll2 += s.NLL2
+	t.n += s.Targets
+	t.docNLL[sp.Doc] += s.NLL
+	t.docN[sp.Doc] += s.Targets
+	t.windowNLL = append(t.windowNLL, s.NLL/float64(s.Targets))
 	t.spans++
 	t.tokensRun += sp.Len()
+	t.seconds += s.Seconds
+	t.attention += s.Attention
+	if s.KL != nil {
+		t.kl.merge(s.KL)
+	}
 }
 
-// merge adds the figures of u (disjoint spans) to t.
-func (t *tally) merge(u *tally) {
-	t.nll += u.nll
-	t.nll2 += u.nll2
-	t.n += u.n
-	for d := range t.docNLL {
-		t.docNLL[d] += u.docNLL[d]
-		t.docN[d] += u.docN[d]
+// fold adds results, which must be in unit order, into a run per setting
+// over docs documents.
+func fold(settings []Setting, docs int, results []SpanResult) []Run {
+	runs := make([]Run, len(settings))
+	for i, st := range settings {
+		t := newTally(docs)
+		for _, r := range results {
+			t.addSpan(r.Span, &r.Scores[i])
+		}
+		runs[i] = Run{Setting: st, Stats: t.stats()}
 	}
-	t.windowNLL = append(t.windowNLL, u.windowNLL...)
-	t.spans += u.spans
-	t.tokensRun += u.tokensRun
-	t.seconds += u.seconds
-	t.attention += u.attention
-	k, l := &t.kl, &u.kl
-	k.kl += l.kl
-	k.klMax = max(k.klMax, l.klMax)
-	k.dp += l.dp
-	k.agree += l.agree
-	k.n += l.n
-	k.absDP = append(k.absDP, l.absDP...)
+	return runs
+}
+
+// Fold combines span results — those of one evaluation over docs
+// documents with these settings, in any order, each unit at most once —
+// in unit order into each setting's run: what Evaluation.Runs gives after
+// evaluating the same spans, to the bit. It checks that every result fits
+// the settings and the documents. Its memory follows the results, not
+// docs: the documents no result scores, which add nothing, are left out.
+func Fold(settings []Setting, docs int, results []SpanResult) ([]Run, error) {
+	sorted := slices.Clone(results)
+	slices.SortStableFunc(sorted, func(a, b SpanResult) int { return a.Unit - b.Unit })
+	var used []int
+	for i, r := range sorted {
+		if i > 0 && sorted[i-1].Unit == r.Unit {
+			return nil, fmt.Errorf("eval: unit %d given twice", r.Unit)
+		}
+		if err := r.Check(len(settings), docs); err != nil {
+			return nil, err
+		}
+		used = append(used, r.Span.Doc)
+	}
+	// Number the documents scored in their order: the runs' per-document
+	// figures are summed in document order, skipping the unscored ones.
+	slices.Sort(used)
+	used = slices.Compact(used)
+	for i := range sorted {
+		sorted[i].Span.Doc, _ = slices.BinarySearch(used, sorted[i].Span.Doc)
+	}
+	return fold(settings, len(used), sorted), nil
+}
+
+// Check tells whether r can be folded with that many settings over that
+// many documents: a span of one of them, a score per setting, each over at
+// most the targets the span scores, compared over at most as many.
+func (r SpanResult) Check(settings, docs int) error {
+	sp := r.Span
+	if r.Unit < 0 || sp.Doc < 0 || sp.Doc >= docs || sp.Start < 0 || sp.From < 1 || sp.From >= sp.Len() {
+		return fmt.Errorf("eval: unit %d: span %+v does not fit %d documents", r.Unit, sp, docs)
+	}
+	if len(r.Scores) != settings {
+		return fmt.Errorf("eval: unit %d: %d scores for %d settings", r.Unit, len(r.Scores), settings)
+	}
+	for i, s := range r.Scores {
+		if s.Targets < 1 || s.Targets > sp.Scored() {
+			return fmt.Errorf("eval: unit %d, setting %d: %d targets scored in a span that scores %d", r.Unit, i, s.Targets, sp.Scored())
+		}
+		if k := s.KL; k != nil && (k.N < 1 || k.N > s.Targets || len(k.AbsDP) != k.N || k.Agree < 0 || k.Agree > k.N) {
+			return fmt.Errorf("eval: unit %d, setting %d: a KL comparison of %d targets (%d |Δp|, %d agreeing) for %d scored", r.Unit, i, k.N, len(k.AbsDP), k.Agree, s.Targets)
+		}
+	}
+	return nil
 }
 
 // Stats are the figures of one run.
@@ -118,8 +211,9 @@ type KLStats struct {
 	MaxADP    float64 `json:"max_abs_dp"`
 }
 
-// stats computes the run's figures; withKL adds the comparison.
-func (t *tally) stats(withKL bool) Stats {
+// stats computes the run's figures, with the comparison when the run was
+// compared with a reference.
+func (t *tally) stats() Stats {
 	s := Stats{Windows: t.spans, TokensScored: t.n, TokensRun: t.tokensRun,
 		Seconds: t.seconds.Seconds(), AttnSeconds: t.attention.Seconds(),
 		WindowNLL: slices.Clone(t.windowNLL)}
@@ -145,18 +239,18 @@ func (t *tally) stats(withKL bool) Stats {
 	if s.Seconds > 0 {
 		s.TokensPerSec = float64(t.tokensRun) / s.Seconds
 	}
-	if withKL && t.kl.n > 0 {
+	if t.kl.N > 0 {
 		s.KL = t.kl.stats()
 	}
 	return s
 }
 
-func (k *klTally) stats() *KLStats {
-	n := float64(k.n)
-	sorted := slices.Clone(k.absDP)
+func (k *SpanKL) stats() *KLStats {
+	n := float64(k.N)
+	sorted := slices.Clone(k.AbsDP)
 	slices.Sort(sorted)
 	q := func(f float64) float64 { return float64(stats.Quantile(sorted, f)) }
-	return &KLStats{MeanKL: k.kl / n, MaxKL: k.klMax, Top1: float64(k.agree) / n, MeanDP: k.dp / n,
+	return &KLStats{MeanKL: k.Sum / n, MaxKL: k.Max, Top1: float64(k.Agree) / n, MeanDP: k.DP / n,
 		MedianADP: q(0.5), P90ADP: q(0.9), P99ADP: q(0.99), MaxADP: q(1)}
 }
 

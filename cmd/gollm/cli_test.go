@@ -36,7 +36,22 @@ func TestMain(m *testing.M) {
 // runCLI runs the built gollm and returns stdout, stderr and the exit code.
 func runCLI(t *testing.T, stdin string, args ...string) (string, string, int) {
 	t.Helper()
+	return runCLIEnv(t, nil, stdin, args...)
+}
+
+// runCLIEnv is runCLI with env added to the test's environment, when env
+// is not nil, less every batch engine variable that --shard auto reads.
+func runCLIEnv(t *testing.T, env []string, stdin string, args ...string) (string, string, int) {
+	t.Helper()
 	cmd := exec.Command(gollmBin, args...)
+	if env != nil {
+		for _, kv := range os.Environ() {
+			if !strings.HasPrefix(kv, envK8sIndex+"=") && !strings.HasPrefix(kv, "SLURM_") {
+				cmd.Env = append(cmd.Env, kv)
+			}
+		}
+		cmd.Env = append(cmd.Env, env...)
+	}
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr, cmd.Stdin = &out, &errb, strings.NewReader(stdin)
 	err := cmd.Run()

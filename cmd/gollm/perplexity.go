@@ -9,7 +9,9 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
+	"github.com/gollm/gollm/attention"
 	"github.com/gollm/gollm/eval"
 	"github.com/gollm/gollm/internal/sysmem"
 	"github.com/gollm/gollm/weights"
@@ -30,7 +32,13 @@ type pplFlags struct {
 	asJSON          bool
 	csv, plot       string
 	calibrate       string // --calibrate FILE: rank the layers by the cost of Hyper in each alone
+	shard           string // --shard i/N | auto: evaluate only that shard's units
+	shardCount      int    // --shard-count N, with --shard auto under Kubernetes
+	outPart         string // --out-part FILE: write the units' sums for perplexity merge
 }
+
+// sharded reports whether the run evaluates a shard into a part file.
+func (pf *pplFlags) sharded() bool { return pf.shard != "" || pf.outPart != "" }
 
 func init() {
 	var mf modelFlags
@@ -44,7 +52,10 @@ func init() {
   llamacpp  llama-perplexity: chunks of N, only the second half of each chunk scored
 --hyper-layers 0,2,4 (or 0-8) sweeps HyperAttention over the final L layers on the same tokens,
 --repeats R seeds per randomized setting; --kl compares every setting with the L = 0 run.
-PPL is e^CE (CE: mean NLL in nats); "base 2" columns are 2^CE, the released script's convention.`,
+PPL is e^CE (CE: mean NLL in nats); "base 2" columns are 2^CE, the released script's convention.
+--shard i/N --out-part FILE evaluates one shard of the windows into a part file (--shard auto: the
+index from a Kubernetes Indexed Job or a Slurm array); gollm perplexity merge PART... prints the
+report of all the parts, equal to the unsharded run's (docs/scale-out.md).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runPerplexity(cmd.Context(), &mf, &pf)
@@ -64,11 +75,21 @@ PPL is e^CE (CE: mean NLL in nats); "base 2" columns are 2^CE, the released scri
 	f.BoolVar(&pf.skipBad, "skip-bad", false, "skip JSONL lines that do not parse or lack --field (counted) instead of failing")
 	f.BoolVar(&pf.kl, "kl", false, "compare each setting's next-token distributions with the L = 0 run: KL, top-1, |Δp|")
 	f.IntVar(&pf.decodeLast, "decode-last", 0, "score only the last M targets of each window, each through a single-token decode step after a prefill of the rest (what --hyper-decode changes)")
+	addReportFlags(f, &pf)
+	f.StringVar(&pf.calibrate, "calibrate", "", "instead of a sweep, run Hyper in each layer alone, rank the layers by KL against the plan without Hyper and write the ranking (an --attn-plan file) here")
+	f.StringVar(&pf.shard, "shard", "", "evaluate only shard i of N of the windows (each with all its settings): i/N, or auto from JOB_COMPLETION_INDEX (Kubernetes) or SLURM_ARRAY_TASK_ID (Slurm); needs --out-part")
+	f.IntVar(&pf.shardCount, "shard-count", 0, "with --shard auto: the number of shards (a Kubernetes Indexed Job's completions; Slurm arrays say it themselves)")
+	f.StringVar(&pf.outPart, "out-part", "", "write the shard's sums to this part file (JSON) for gollm perplexity merge, instead of the report")
+	cmd.AddCommand(newPerplexityMergeCmd())
+	rootCmd.AddCommand(cmd)
+}
+
+// addReportFlags adds the report's flags, which perplexity and perplexity
+// merge share: --json, --csv, --plot.
+func addReportFlags(f *pflag.FlagSet, pf *pplFlags) {
 	f.BoolVar(&pf.asJSON, "json", false, "print one JSON line per setting instead of the table")
 	f.StringVar(&pf.csv, "csv", "", "also write the table as CSV to this file")
 	f.StringVar(&pf.plot, "plot", "", "also draw perplexity and time against L into this PNG")
-	f.StringVar(&pf.calibrate, "calibrate", "", "instead of a sweep, run Hyper in each layer alone, rank the layers by KL against the plan without Hyper and write the ranking (an --attn-plan file) here")
-	rootCmd.AddCommand(cmd)
 }
 
 func runPerplexity(parent context.Context, mf *modelFlags, pf *pplFlags) error {
@@ -79,6 +100,10 @@ func runPerplexity(parent context.Context, mf *modelFlags, pf *pplFlags) error {
 		}
 	}
 	sw, err := pf.sweep.parse()
+	if err != nil {
+		return fmt.Errorf("perplexity: %w", err)
+	}
+	shard, err := pf.shardSpec(os.Getenv)
 	if err != nil {
 		return fmt.Errorf("perplexity: %w", err)
 	}
@@ -99,57 +124,104 @@ func runPerplexity(parent context.Context, mf *modelFlags, pf *pplFlags) error {
 		return err
 	}
 	defer l.close()
-	ev, rep, err := newPplEvaluation(l, mf, pf, sw, proto, ds)
+	s, err := newPplEvaluation(l, mf, pf, sw, proto, ds)
 	if err != nil {
 		return err
 	}
-	if pf.calibrate != "" {
-		if err := evaluatePerplexity(parent, ev, rep); err != nil {
+	switch {
+	case pf.sharded():
+		return runShard(parent, l, mf, s, shard, pf.outPart)
+	case pf.calibrate != "":
+		if err := evaluatePerplexity(parent, s.ev, s.rep); err != nil {
 			return fmt.Errorf("perplexity: %w", err)
 		}
-		return writeCalibration(os.Stdout, pf, mf, ev)
+		return writeCalibration(os.Stdout, pf, mf, s.ev)
 	}
 	if !pf.asJSON {
-		rep.header(os.Stdout)
+		s.rep.header(os.Stdout)
 	}
-	err = evaluatePerplexity(parent, ev, rep)
-	return reportPerplexity(ev, rep, err)
+	err = evaluatePerplexity(parent, s.ev, s.rep)
+	return reportPerplexity(s.ev, s.rep, err)
+}
+
+// shardSpec checks the sharding flags: --shard (0/1 when only --out-part
+// is given) with --out-part, and none of the report's own flags, which
+// belong to merge. Under --shard auto it says on stderr which shard the
+// batch engine's variables (getenv) chose.
+func (pf *pplFlags) shardSpec(getenv func(string) string) (shardSpec, error) {
+	if !pf.sharded() {
+		if pf.shardCount != 0 {
+			return shardSpec{}, fmt.Errorf("--shard-count goes with --shard auto")
+		}
+		return shardSpec{}, nil
+	}
+	if pf.outPart == "" {
+		return shardSpec{}, fmt.Errorf("--shard %s needs --out-part FILE, where the shard's sums go", pf.shard)
+	}
+	for _, f := range []struct {
+		set  bool
+		name string
+	}{{pf.asJSON, "--json"}, {pf.csv != "", "--csv"}, {pf.plot != "", "--plot"}, {pf.calibrate != "", "--calibrate"}} {
+		if f.set {
+			return shardSpec{}, fmt.Errorf("%s does not go with --shard/--out-part: a shard writes only its part; gollm perplexity merge PART... prints the report (and takes --json, --csv, --plot)", f.name)
+		}
+	}
+	if pf.shard == "" {
+		return shardSpec{Index: 0, Count: 1}, nil
+	}
+	s, note, err := resolveShard(pf.shard, pf.shardCount, getenv)
+	if note != "" {
+		fmt.Fprintf(os.Stderr, "gollm: --shard auto: %s\n", note)
+	}
+	return s, err
+}
+
+// pplSetup is a perplexity run ready to evaluate: the evaluation, its
+// report, and what a part file's identity is made of.
+type pplSetup struct {
+	ev       *eval.Evaluation
+	rep      *pplReport
+	ids      [][]int // every document's tokens
+	spans    []eval.Span
+	settings []eval.Setting
+	ref      *attention.Plan // the KL reference, nil without --kl
 }
 
 // newPplEvaluation checks --ctx against the model and the memory,
 // tokenizes the data and sets up the sweep's evaluation and its report.
-func newPplEvaluation(l *loaded, mf *modelFlags, pf *pplFlags, sw sweep, proto eval.Protocol, ds *dataset) (*eval.Evaluation, *pplReport, error) {
+func newPplEvaluation(l *loaded, mf *modelFlags, pf *pplFlags, sw sweep, proto eval.Protocol, ds *dataset) (*pplSetup, error) {
 	if max := l.ckpt.Config.MaxPositions; max > 0 && pf.ctx > max {
-		return nil, nil, fmt.Errorf("perplexity: --ctx %d exceeds the model's context of %d tokens", pf.ctx, max)
+		return nil, fmt.Errorf("perplexity: --ctx %d exceeds the model's context of %d tokens", pf.ctx, max)
 	}
 	if err := sysmem.Check(l.model.StateBytes(pf.ctx, weights.F32), fmt.Sprintf("perplexity: a KV cache and scratch for --ctx %d", pf.ctx),
 		"use a smaller --ctx"); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	ds.tokenize(l.tok)
 	lay, err := proto.Spans(ds.lengths())
 	if err != nil {
-		return nil, nil, fmt.Errorf("perplexity: %w", err)
+		return nil, fmt.Errorf("perplexity: %w", err)
 	}
 	if len(lay.Spans) == 0 {
-		return nil, nil, fmt.Errorf("perplexity: nothing to score: %s", ds.tooShort(proto))
+		return nil, fmt.Errorf("perplexity: nothing to score: %s", ds.tooShort(proto))
 	}
 	settings, ref, err := sw.settings(mf, l.model.Layers(), pf.kl)
 	if pf.calibrate != "" && err == nil {
 		settings, ref, err = calibrationSettings(mf, sw, l.model.Layers())
 	}
 	if err != nil {
-		return nil, nil, fmt.Errorf("perplexity: %w", err)
+		return nil, fmt.Errorf("perplexity: %w", err)
 	}
 	if err := checkDecodeLast(mf.plan.HyperDecode, pf.decodeLast, settings); err != nil {
-		return nil, nil, fmt.Errorf("perplexity: %w", err)
+		return nil, fmt.Errorf("perplexity: %w", err)
 	}
 	ev, err := eval.NewEvaluation(l.model, ds.ids, lay.Spans, settings, ref)
 	if err != nil {
-		return nil, nil, fmt.Errorf("perplexity: %w", err)
+		return nil, fmt.Errorf("perplexity: %w", err)
 	}
 	ev.DecodeLast = pf.decodeLast
-	return ev, &pplReport{flags: pf, proto: proto, data: ds, layout: lay, plan: l.plan.String()}, nil
+	rep := &pplReport{flags: pf, head: newPplHeader(ds, proto, lay, pf.decodeLast, l.plan.String()), timed: true}
+	return &pplSetup{ev: ev, rep: rep, ids: ds.ids, spans: lay.Spans, settings: settings, ref: ref}, nil
 }
 
 // evaluatePerplexity runs ev under a progress bar until it ends or Ctrl-C
@@ -163,7 +235,7 @@ func evaluatePerplexity(parent context.Context, ev *eval.Evaluation, rep *pplRep
 	go func() {
 		done <- ev.Evaluate(ctx, func(p eval.Progress) {
 			if p.SpanDone {
-				rep.spanDone(os.Stdout, ev)
+				rep.spanDone(os.Stdout, func() eval.Run { return ev.Runs()[0] })
 				return
 			}
 			bar.update(p.Forwards, p.TotalForwards)
@@ -196,7 +268,7 @@ func reportPerplexity(ev *eval.Evaluation, rep *pplReport, err error) error {
 		return fmt.Errorf("perplexity: nothing was scored")
 	}
 	if interrupted {
-		fmt.Fprintf(os.Stderr, "perplexity: interrupted: partial result over the %d of %d windows finished\n", runs[0].Windows, len(rep.layout.Spans))
+		fmt.Fprintf(os.Stderr, "perplexity: interrupted: partial result over the %d of %d windows finished\n", runs[0].Windows, rep.head.Spans)
 	}
 	if err := rep.write(os.Stdout, eval.Summarize(runs)); err != nil {
 		return err

@@ -16,48 +16,71 @@ import (
 // pplReport prints a perplexity run: the header, llama-perplexity's chunk
 // line, the table or JSON lines, and the CSV and plot files.
 type pplReport struct {
-	flags  *pplFlags
-	proto  eval.Protocol
-	data   *dataset
-	layout eval.Layout
-	plan   string
+	flags  *pplFlags // the output flags: --json, --csv, --plot
+	head   pplHeader
 	wall   float64 // seconds of the whole evaluation
+	timed  bool    // the runs carry timings (not when merged from part files)
 	chunks bool    // a "[i]ppl," line is open
+}
+
+// pplHeader is what the report says about the data, the protocol and the
+// plan above the table; a part file carries it for merge.
+type pplHeader struct {
+	Sources      []string `json:"sources"`
+	Documents    int      `json:"documents"`
+	Tokens       int      `json:"tokens"`
+	SkippedLines int      `json:"skipped_lines"` // bad JSONL lines skipped with --skip-bad
+	FirstSkip    string   `json:"first_skip"`    // why the first was
+	Protocol     string   `json:"protocol"`
+	Ctx          int      `json:"ctx"`
+	Stride       int      `json:"stride"`
+	MaxSpans     int      `json:"max_spans"` // --windows / --chunks (0: all)
+	Spans        int      `json:"spans"`
+	SkippedDocs  int      `json:"skipped_documents"` // too short for one span
+	DecodeLast   int      `json:"decode_last"`
+	Plan         string   `json:"plan"` // the plan of the flags, L aside
+}
+
+// newPplHeader describes a run over ds laid out by lay.
+func newPplHeader(ds *dataset, proto eval.Protocol, lay eval.Layout, decodeLast int, plan string) pplHeader {
+	return pplHeader{Sources: ds.sources, Documents: len(ds.ids), Tokens: ds.tokens, SkippedLines: ds.skippedLines,
+		FirstSkip: ds.firstSkip, Protocol: proto.Name, Ctx: proto.Ctx, Stride: proto.Stride, MaxSpans: proto.Max,
+		Spans: len(lay.Spans), SkippedDocs: lay.Skipped, DecodeLast: decodeLast, Plan: plan}
 }
 
 // header describes the data and the protocol.
 func (r *pplReport) header(w io.Writer) {
-	ds, p, n := r.data, r.proto, len(r.layout.Spans)
-	fmt.Fprintf(w, "data: %s: %s, %d tokens\n", strings.Join(ds.sources, ", "), plural(len(ds.ids), "document"), ds.tokens)
-	if ds.skippedLines > 0 {
-		fmt.Fprintf(w, "skipped %d bad JSONL lines (first: %s)\n", ds.skippedLines, ds.firstSkip)
+	h, n := r.head, r.head.Spans
+	fmt.Fprintf(w, "data: %s: %s, %d tokens\n", strings.Join(h.Sources, ", "), plural(h.Documents, "document"), h.Tokens)
+	if h.SkippedLines > 0 {
+		fmt.Fprintf(w, "skipped %d bad JSONL lines (first: %s)\n", h.SkippedLines, h.FirstSkip)
 	}
 	switch {
-	case p.Name == eval.ProtocolPaper:
-		fmt.Fprintf(w, "protocol paper: %s of ≥ %d tokens truncated to %d, one forward each, targets 1..%d scored\n", plural(n, "document"), p.Ctx, p.Ctx, p.Ctx-1)
-	case p.Name == eval.ProtocolLlamaCpp:
-		fmt.Fprintf(w, "protocol llamacpp: %s of %d tokens, targets %d..%d of each scored\n", plural(n, "chunk"), p.Ctx, p.Ctx/2+1, p.Ctx-1)
-	case p.Stride > 0:
-		fmt.Fprintf(w, "protocol windows, stride %d: %s of up to %d tokens, each scoring the targets the previous one did not\n", p.Stride, plural(n, "window"), p.Ctx)
+	case h.Protocol == eval.ProtocolPaper:
+		fmt.Fprintf(w, "protocol paper: %s of ≥ %d tokens truncated to %d, one forward each, targets 1..%d scored\n", plural(n, "document"), h.Ctx, h.Ctx, h.Ctx-1)
+	case h.Protocol == eval.ProtocolLlamaCpp:
+		fmt.Fprintf(w, "protocol llamacpp: %s of %d tokens, targets %d..%d of each scored\n", plural(n, "chunk"), h.Ctx, h.Ctx/2+1, h.Ctx-1)
+	case h.Stride > 0:
+		fmt.Fprintf(w, "protocol windows, stride %d: %s of up to %d tokens, each scoring the targets the previous one did not\n", h.Stride, plural(n, "window"), h.Ctx)
 	default:
-		fmt.Fprintf(w, "protocol windows: %s of %d tokens, targets 1..%d of each scored\n", plural(n, "window"), p.Ctx, p.Ctx-1)
+		fmt.Fprintf(w, "protocol windows: %s of %d tokens, targets 1..%d of each scored\n", plural(n, "window"), h.Ctx, h.Ctx-1)
 	}
-	if r.layout.Skipped > 0 {
-		fmt.Fprintf(w, "skipped %s too short for one window of %d tokens\n", plural(r.layout.Skipped, "document"), p.Ctx)
+	if h.SkippedDocs > 0 {
+		fmt.Fprintf(w, "skipped %s too short for one window of %d tokens\n", plural(h.SkippedDocs, "document"), h.Ctx)
 	}
-	if m := r.flags.decodeLast; m > 0 {
+	if m := h.DecodeLast; m > 0 {
 		fmt.Fprintf(w, "decode: only the last %d targets of each window scored, each from a single-token decode step\n", m)
 	}
-	fmt.Fprintf(w, "attention: %s\n", r.plan)
+	fmt.Fprintf(w, "attention: %s\n", h.Plan)
 }
 
 // spanDone prints llama-perplexity's running estimate "[i]ppl," of the
-// first setting under the llamacpp protocol.
-func (r *pplReport) spanDone(w io.Writer, ev *eval.Evaluation) {
-	if r.proto.Name != eval.ProtocolLlamaCpp || r.flags.asJSON {
+// first setting (first returns its run so far) under the llamacpp protocol.
+func (r *pplReport) spanDone(w io.Writer, first func() eval.Run) {
+	if r.head.Protocol != eval.ProtocolLlamaCpp || r.flags.asJSON || r.flags.sharded() {
 		return
 	}
-	run := ev.Runs()[0]
+	run := first()
 	fmt.Fprintf(w, "[%d]%.4f,", run.Windows, run.PPL)
 	r.chunks = true
 }
@@ -92,7 +115,7 @@ func (r *pplReport) write(w io.Writer, sums []eval.Summary) error {
 }
 
 func (r *pplReport) title() string {
-	return fmt.Sprintf("%s, %s protocol, ctx %d", strings.Join(r.data.sources, ", "), r.proto.Name, r.proto.Ctx)
+	return fmt.Sprintf("%s, %s protocol, ctx %d", strings.Join(r.head.Sources, ", "), r.head.Protocol, r.head.Ctx)
 }
 
 // table prints the human table; its last line is "PPL = X" of the first
@@ -102,7 +125,7 @@ func (r *pplReport) table(w io.Writer, sums []eval.Summary) {
 	if r.chunks {
 		fmt.Fprintln(w)
 	}
-	if r.proto.Name == eval.ProtocolLlamaCpp {
+	if r.head.Protocol == eval.ProtocolLlamaCpp {
 		fmt.Fprintf(w, "Final estimate: PPL = %.4f +/- %.5f\n", first.PPL, first.PPLSE)
 	}
 	kl := first.KL != nil || len(sums) > 1 && sums[1].KL != nil
@@ -117,10 +140,13 @@ func (r *pplReport) table(w io.Writer, sums []eval.Summary) {
 		if pat == "" {
 			pat = "-"
 		}
-		row := fmt.Sprintf("%d\t%s\t%d\t%.4f\t%.4f\t%.4f\t%.4f\t%.4f\t%s\t%.2f\t%.2f\t%.0f\t%s\t%s\t",
+		times := "-\t-\t-"
+		if r.timed {
+			times = fmt.Sprintf("%.2f\t%.2f\t%.0f", s.Seconds, s.AttnSeconds, s.TokensPerSec)
+		}
+		row := fmt.Sprintf("%d\t%s\t%d\t%.4f\t%.4f\t%.4f\t%.4f\t%.4f\t%s\t%s\t%s\t%s\t",
 			s.HyperLayers, pat, len(s.Seeds), s.PPL, s.PPLSD, s.PPLSE, s.PPL2, s.DocPPL,
-			optional(s.DeltaPct, "%+.2f%%"), s.Seconds, s.AttnSeconds, s.TokensPerSec,
-			optional(s.Speedup, "%.2f×"), optional(s.AttnSpeedup, "%.2f×"))
+			optional(s.DeltaPct, "%+.2f%%"), times, optional(s.Speedup, "%.2f×"), optional(s.AttnSpeedup, "%.2f×"))
 		if kl {
 			if s.KL == nil {
 				row += "ref\t\t\t\t"
@@ -133,7 +159,11 @@ func (r *pplReport) table(w io.Writer, sums []eval.Summary) {
 	tw.Flush()
 	fmt.Fprintf(w, "PPL = e^CE over all %d scored tokens (CE = mean NLL in nats); base 2 = 2^CE, the released HyperAttention script's convention;\n", first.TokensScored)
 	fmt.Fprintf(w, "doc PPL = e^(mean over %s of each one's CE), the paper protocol's figure; sd over seeds, se over tokens.\n", plural(first.Docs, "document"))
-	fmt.Fprintf(w, "time = forward passes + output layer per setting (attn: inside attention); evaluation wall time %.1f s\n", r.wall)
+	if r.timed {
+		fmt.Fprintf(w, "time = forward passes + output layer per setting (attn: inside attention); evaluation wall time %.1f s\n", r.wall)
+	} else {
+		fmt.Fprintln(w, "time: not in part files (each shard prints its own evaluation wall time)")
+	}
 	fmt.Fprintf(w, "PPL = %.6f\n", first.PPL)
 }
 
