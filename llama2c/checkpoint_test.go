@@ -192,3 +192,18 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// TestWriteHFFailureLeavesNothing fails the safetensors write (an embedding
+// shorter than its shape): no model folder, and no temporary one, appears.
+func TestWriteHFFailureLeavesNothing(t *testing.T) {
+	c := randomCheckpoint(tinyConfig(0, true), 2)
+	c.Embedding = c.Embedding[:len(c.Embedding)-1]
+	base := t.TempDir()
+	dir := filepath.Join(base, "model")
+	if err := WriteHF(dir, c, tinyVocab(c.Config.VocabSize)); err == nil || !strings.Contains(err.Error(), "model.safetensors") {
+		t.Fatalf("WriteHF: %v, want an error naming model.safetensors", err)
+	}
+	if es, _ := os.ReadDir(base); len(es) > 0 {
+		t.Errorf("a failed convert left %v", es[0].Name())
+	}
+}

@@ -43,6 +43,9 @@ func init() {
 		if cpuProfile == "" {
 			return nil
 		}
+		// Written directly, not through internal/atomicfile: the profile
+		// streams for the whole run and is only a diagnostic, so a cut-off
+		// one is better than none (pprof reads what is there).
 		f, err := os.Create(cpuProfile)
 		if err != nil {
 			return err
