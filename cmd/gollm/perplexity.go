@@ -2,10 +2,8 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
-	"os/signal"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -155,7 +153,7 @@ func newPplEvaluation(l *loaded, mf *modelFlags, pf *pplFlags, sw sweep, proto e
 // evaluatePerplexity runs ev under a progress bar until it ends or Ctrl-C
 // stops it (context.Canceled), and times it for the report.
 func evaluatePerplexity(parent context.Context, ev *eval.Evaluation, rep *pplReport) error {
-	ctx, stop := signal.NotifyContext(parent, os.Interrupt)
+	ctx, stop := stopContext(parent)
 	defer stop()
 	start := time.Now()
 	bar := newProgress(stderrIsTerminal(), "forward passes")
@@ -183,20 +181,13 @@ func evaluatePerplexity(parent context.Context, ev *eval.Evaluation, rep *pplRep
 // reportPerplexity writes what ev scored, also after an interrupt (err
 // context.Canceled), which then ends the command with errInterrupted.
 func reportPerplexity(ev *eval.Evaluation, rep *pplReport, err error) error {
-	interrupted := errors.Is(err, context.Canceled)
-	if err != nil && !interrupted {
-		return fmt.Errorf("perplexity: %w", err)
-	}
 	runs := ev.Runs()
-	if runs[0].TokensScored == 0 {
-		if interrupted {
-			fmt.Fprintln(os.Stderr, "perplexity: interrupted before the first window finished: nothing scored")
-			return errInterrupted
-		}
-		return fmt.Errorf("perplexity: nothing was scored")
+	interrupted, err := partialResult("perplexity", err, runs[0].Windows, len(rep.layout.Spans), "windows")
+	if err != nil {
+		return err
 	}
-	if interrupted {
-		fmt.Fprintf(os.Stderr, "perplexity: interrupted: partial result over the %d of %d windows finished\n", runs[0].Windows, len(rep.layout.Spans))
+	if runs[0].TokensScored == 0 {
+		return fmt.Errorf("perplexity: nothing was scored")
 	}
 	if err := rep.write(os.Stdout, eval.Summarize(runs)); err != nil {
 		return err

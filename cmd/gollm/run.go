@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/signal"
 	"strconv"
 	"strings"
 	"time"
@@ -103,7 +102,7 @@ func init() {
 			if ids, err = fitContext(ids, gf.maxTokens, l.ckpt.Config.MaxPositions, truncate == "left"); err != nil {
 				return err
 			}
-			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt)
+			ctx, stop := stopContext(cmd.Context())
 			defer stop()
 			return generate(ctx, l, ids, gf, sc, out)
 		},
