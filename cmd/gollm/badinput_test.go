@@ -62,6 +62,19 @@ func editHeader(t *testing.T, dir string, f func(h map[string]map[string]any)) {
 	})
 }
 
+// appendHeaderEntry adds the JSON member entry (`"name":{…}`) at the end
+// of the safetensors header as written, without decoding it: a duplicate
+// key survives.
+func appendHeaderEntry(t *testing.T, dir, entry string) {
+	editWeights(t, dir, func(b []byte) []byte {
+		n := binary.LittleEndian.Uint64(b)
+		h := strings.TrimRight(string(b[8:8+n]), " ")
+		h = strings.TrimSuffix(h, "}") + "," + entry + "}"
+		out := binary.LittleEndian.AppendUint64(nil, uint64(len(h)))
+		return append(append(out, h...), b[8+n:]...)
+	})
+}
+
 func badInputCases() []badCase {
 	const emb = "model.embed_tokens.weight"
 	return []badCase{
@@ -99,6 +112,10 @@ func badInputCases() []badCase {
 			editHeader(t, d, func(h map[string]map[string]any) { h["model.norm.weight"]["shape"] = []int{tinyHidden + 1} })
 			return runArgs(d)
 		}, []string{"model.safetensors", "model.norm.weight"}},
+		{"duplicate tensor name", func(t *testing.T, d string) []string {
+			appendHeaderEntry(t, d, `"model.norm.weight":{"dtype":"F32","shape":[8],"data_offsets":[0,32]}`)
+			return runArgs(d)
+		}, []string{"model.safetensors", `"model.norm.weight" appears twice`}},
 		{"index names a missing shard", func(t *testing.T, d string) []string {
 			os.Remove(filepath.Join(d, "model.safetensors"))
 			idx := map[string]any{"weight_map": map[string]string{emb: "model-00001-of-00002.safetensors"}}
@@ -136,6 +153,11 @@ func badInputCases() []badCase {
 			editConfig(t, d, func(c map[string]any) { c["model_type"] = "mamba" })
 			return runArgs(d)
 		}, []string{"config.json", "mamba", "llama"}},
+		{"duplicate config.json key", func(t *testing.T, d string) []string {
+			b, _ := json.Marshal(tinyConfig())
+			write(t, filepath.Join(d, "config.json"), append(b[:len(b)-1], `,"hidden_size":16}`...))
+			return runArgs(d)
+		}, []string{"config.json", `"hidden_size" appears twice`}},
 		{"config.json is not JSON", func(t *testing.T, d string) []string {
 			write(t, filepath.Join(d, "config.json"), []byte("{model_type: llama"))
 			return runArgs(d)
