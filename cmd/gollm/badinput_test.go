@@ -133,6 +133,12 @@ func badInputCases() []badCase {
 			write(t, filepath.Join(d, "model.safetensors"), safetensorsFile(ts))
 			return runArgs(d)
 		}, []string{"model.layers.0.mlp.up_proj.weight"}},
+		{"tensors beyond num_hidden_layers", func(t *testing.T, d string) []string {
+			extra := append(tinyTensors(), stTensor{"model.layers.1.mlp.up_proj.weight", []int{tinyInter, tinyHidden}},
+				stTensor{"model.layers.1.mlp.down_proj.weight", []int{tinyHidden, tinyInter}})
+			write(t, filepath.Join(d, "model.safetensors"), safetensorsFile(extra))
+			return runArgs(d)
+		}, []string{"2 tensors the config does not use", `"model.layers.1.mlp.down_proj.weight"`, "--allow-unused-tensors"}},
 		{"shape contradicts config.json", func(t *testing.T, d string) []string {
 			editConfig(t, d, func(c map[string]any) { c["intermediate_size"] = 32 })
 			return runArgs(d)

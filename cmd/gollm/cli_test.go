@@ -171,6 +171,17 @@ func TestTinyModelRuns(t *testing.T) {
 	}
 }
 
+// TestAllowUnusedTensors loads a model holding a layer its config lacks
+// only with --allow-unused-tensors.
+func TestAllowUnusedTensors(t *testing.T) {
+	dir := tinyModel(t)
+	extra := append(tinyTensors(), stTensor{"model.layers.1.mlp.up_proj.weight", []int{tinyInter, tinyHidden}})
+	write(t, filepath.Join(dir, "model.safetensors"), safetensorsFile(extra))
+	if _, errs, code := runCLI(t, "", "run", "--model", dir, "--max-tokens", "2", "--allow-unused-tensors", "hi"); code != 0 {
+		t.Errorf("--allow-unused-tensors: exit %d: %s", code, errs)
+	}
+}
+
 // TestBackendFlag runs the tiny model on the portable kernels and refuses
 // a kernel set the CPU lacks.
 func TestBackendFlag(t *testing.T) {
