@@ -75,6 +75,21 @@ func appendHeaderEntry(t *testing.T, dir, entry string) {
 	})
 }
 
+// poisonWeight sets the first value of an F32 tensor to NaN.
+func poisonWeight(t *testing.T, dir, name string) {
+	editWeights(t, dir, func(b []byte) []byte {
+		n := binary.LittleEndian.Uint64(b)
+		var h map[string]struct {
+			Offsets [2]uint64 `json:"data_offsets"`
+		}
+		if err := json.Unmarshal(b[8:8+n], &h); err != nil {
+			t.Fatal(err)
+		}
+		binary.LittleEndian.PutUint32(b[8+n+h[name].Offsets[0]:], 0x7fc00000)
+		return b
+	})
+}
+
 func badInputCases() []badCase {
 	const emb = "model.embed_tokens.weight"
 	return []badCase{
@@ -139,6 +154,14 @@ func badInputCases() []badCase {
 			write(t, filepath.Join(d, "model.safetensors"), safetensorsFile(extra))
 			return runArgs(d)
 		}, []string{"2 tensors the config does not use", `"model.layers.1.mlp.down_proj.weight"`, "--allow-unused-tensors"}},
+		{"NaN in a weight (run)", func(t *testing.T, d string) []string {
+			poisonWeight(t, d, "model.norm.weight")
+			return runArgs(d)
+		}, []string{"non-finite logits at position 4", "the weights or the input are bad"}},
+		{"NaN in a weight (perplexity)", func(t *testing.T, d string) []string {
+			poisonWeight(t, d, "model.norm.weight")
+			return pplArgs(t, d, "--ctx", "16")
+		}, []string{"non-finite logits at position 0 of document 0", "the weights or the input are bad"}},
 		{"shape contradicts config.json", func(t *testing.T, d string) []string {
 			editConfig(t, d, func(c map[string]any) { c["intermediate_size"] = 32 })
 			return runArgs(d)

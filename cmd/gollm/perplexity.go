@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"math"
 	"os"
 	"time"
 
@@ -189,7 +190,17 @@ func reportPerplexity(ev *eval.Evaluation, rep *pplReport, err error) error {
 	if runs[0].TokensScored == 0 {
 		return fmt.Errorf("perplexity: nothing was scored")
 	}
-	if err := rep.write(os.Stdout, eval.Summarize(runs)); err != nil {
+	sums := eval.Summarize(runs)
+	for _, s := range sums {
+		kl := 0.0
+		if s.KL != nil {
+			kl = s.KL.MeanKL + s.KL.MaxKL
+		}
+		if !isFinite(s.PPL) || !isFinite(s.DocPPL) || !isFinite(kl) {
+			return fmt.Errorf("perplexity: %s: perplexity %v (per document %v, mean NLL %v nats) or its KL is not finite: not reported", s.Plan, s.PPL, s.DocPPL, s.MeanNLL)
+		}
+	}
+	if err := rep.write(os.Stdout, sums); err != nil {
 		return err
 	}
 	if interrupted {
@@ -197,6 +208,9 @@ func reportPerplexity(ev *eval.Evaluation, rep *pplReport, err error) error {
 	}
 	return nil
 }
+
+// isFinite reports whether x is neither NaN nor ±Inf.
+func isFinite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
 
 // checkDecodeLast refuses a negative --decode-last, and --hyper-decode
 // when no decode step or no Hyper layer would use it.
