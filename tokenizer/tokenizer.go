@@ -101,3 +101,19 @@ func parseFile(data []byte, where string, cfg tokenizerConfig) (Tokenizer, error
 		return parseSentencePiece(data, where)
 	}
 }
+
+// CheckIDs returns an error naming the first of ids that t cannot decode:
+// a negative id, one ≥ VocabSize, or a hole (an id below VocabSize that is
+// no token), all of which Decode drops silently.
+func CheckIDs(t Tokenizer, ids []int) error {
+	ps, _ := t.(pieceSource)
+	for i, id := range ids {
+		switch {
+		case id < 0 || id >= t.VocabSize():
+			return fmt.Errorf("id %d (number %d of the ids) is outside the vocabulary [0, %d)", id, i+1, t.VocabSize())
+		case ps != nil && ps.piece(id) == nil:
+			return fmt.Errorf("id %d (number %d of the ids) is no token: the vocabulary has no entry for it", id, i+1)
+		}
+	}
+	return nil
+}

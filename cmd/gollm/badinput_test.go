@@ -279,3 +279,25 @@ func TestNonUTF8Prompt(t *testing.T) {
 		t.Errorf("prompt ids %v, want %v", res.PromptIDs, want)
 	}
 }
+
+// TestDecodeBadIDs refuses ids the vocabulary lacks in tokenize --decode:
+// negative, past its end, and a hole (no token has the id), each named.
+func TestDecodeBadIDs(t *testing.T) {
+	var tok map[string]any
+	if err := json.Unmarshal(byteTokenizerJSON(), &tok); err != nil {
+		t.Fatal(err)
+	}
+	tok["model"].(map[string]any)["vocab"].(map[string]any)["ab"] = 300 // ids 257-299: holes
+	b, _ := json.Marshal(tok)
+	file := filepath.Join(t.TempDir(), "tokenizer.json")
+	write(t, file, b)
+	if out, errs, code := runCLI(t, "", "tokenize", "--tokenizer", file, "--decode", "104 105 300"); code != 0 || out != "hiab" {
+		t.Fatalf("good ids: exit %d, %q, %s", code, out, errs)
+	}
+	for ids, want := range map[string]string{"104 -1": "id -1 (number 2", "301": "id 301 (number 1", "104 270": "id 270 (number 2 of the ids) is no token"} {
+		_, errs, code := runCLI(t, "", "tokenize", "--tokenizer", file, "--decode", ids)
+		if code != 1 || !strings.Contains(errs, want) {
+			t.Errorf("--decode %q: exit %d, %q; want %q", ids, code, errs, want)
+		}
+	}
+}

@@ -59,10 +59,8 @@ func runTokenize(cmd *cobra.Command, args []string) error {
 		if err != nil {
 			return err
 		}
-		for _, id := range ids {
-			if id < 0 || id >= tok.VocabSize() {
-				return fmt.Errorf("tokenize: id %d is outside the vocabulary (size %d)", id, tok.VocabSize())
-			}
+		if err := tokenizer.CheckIDs(tok, ids); err != nil {
+			return fmt.Errorf("tokenize: --decode: %w", err)
 		}
 		text := tok.Decode(ids)
 		if tokenizeFlags.json {
