@@ -20,6 +20,8 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+
+	"github.com/gollm/gollm/internal/readlimit"
 )
 
 // Tokenizer encodes text to token ids and decodes ids to text. All methods
@@ -58,7 +60,7 @@ func Load(p string) (Tokenizer, error) {
 	if st.IsDir() {
 		return loadDir(os.DirFS(p), ".", p)
 	}
-	data, err := os.ReadFile(p)
+	data, err := readlimit.ReadFile(p, readlimit.Tokenizer)
 	if err != nil {
 		return nil, fmt.Errorf("tokenizer: %w", err)
 	}
@@ -75,7 +77,7 @@ func LoadFS(fsys fs.FS, dir string) (Tokenizer, error) {
 // the folder in errors.
 func loadDir(fsys fs.FS, dir, shown string) (Tokenizer, error) {
 	for _, name := range []string{"tokenizer.json", "tokenizer.model"} {
-		data, err := fs.ReadFile(fsys, path.Join(dir, name))
+		data, err := readlimit.ReadFS(fsys, path.Join(dir, name), filepath.Join(shown, name), readlimit.Tokenizer)
 		if errors.Is(err, fs.ErrNotExist) {
 			continue
 		}

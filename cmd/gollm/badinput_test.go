@@ -301,3 +301,22 @@ func TestDecodeBadIDs(t *testing.T) {
 		}
 	}
 }
+
+// TestEndlessInput reads an input that never ends (/dev/zero as the
+// attention plan, whose limit is small enough to reach quickly; the text
+// inputs share the reader, internal/readlimit, tested on /dev/zero there):
+// it is refused with the limit and the path, instead of exhausting memory.
+func TestEndlessInput(t *testing.T) {
+	if _, err := os.Stat("/dev/zero"); err != nil {
+		t.Skip("no /dev/zero")
+	}
+	dir := tinyModel(t)
+	for _, args := range [][]string{
+		{"run", "--model", dir, "--attn-plan", "/dev/zero", "hi"},
+	} {
+		_, errs, code := runCLI(t, "", args...)
+		if code != 1 || !strings.Contains(errs, "/dev/zero: more than ") || !strings.Contains(errs, "the limit for it") {
+			t.Errorf("%v: exit %d, %q", args, code, errs)
+		}
+	}
+}

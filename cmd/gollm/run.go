@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gollm/gollm/attention"
+	"github.com/gollm/gollm/internal/readlimit"
 	"github.com/gollm/gollm/internal/sysmem"
 	"github.com/gollm/gollm/loader"
 	"github.com/gollm/gollm/model"
@@ -134,7 +135,7 @@ func promptText(prompt, file string, args []string) (string, error) {
 	case n > 1:
 		return "", fmt.Errorf("run: give the prompt once: as the argument, --prompt or --prompt-file")
 	case file != "":
-		b, err := os.ReadFile(file)
+		b, err := readlimit.ReadFile(file, readlimit.Text)
 		if err != nil {
 			return "", fmt.Errorf("run: %w", err)
 		}
