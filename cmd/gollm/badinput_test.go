@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/gollm/gollm/internal/sysmem"
 )
 
 // badCase is one row of the bad-input matrix (docs/bad-input.md): a way to
@@ -224,6 +226,8 @@ func badInputCases() []badCase {
 		{"--decode-last beyond the window", func(t *testing.T, d string) []string {
 			return pplArgs(t, d, "--ctx", "16", "--decode-last", "16")
 		}, []string{"16", "15"}},
+		{"absurd --threads", func(t *testing.T, d string) []string { return runArgs(d, "--threads", "1000000") }, []string{"--threads", "4096", "1000000"}},
+		{"absurd --repeats", func(t *testing.T, d string) []string { return pplArgs(t, d, "--ctx", "16", "--repeats", "1000000000") }, []string{"--repeats", "1000"}},
 		{"unknown truncation", func(t *testing.T, d string) []string { return runArgs(d, "--truncate", "right") }, []string{"--truncate", "right"}},
 		{"missing folder", func(t *testing.T, d string) []string {
 			return runArgs(filepath.Join(d, "nope"))
@@ -317,6 +321,24 @@ func TestEndlessInput(t *testing.T) {
 		_, errs, code := runCLI(t, "", args...)
 		if code != 1 || !strings.Contains(errs, "/dev/zero: more than ") || !strings.Contains(errs, "the limit for it") {
 			t.Errorf("%v: exit %d, %q", args, code, errs)
+		}
+	}
+}
+
+// TestAbsurdBenchSizes refuses bench sizes the machine cannot hold before
+// any work, with the estimate and the flag to lower.
+func TestAbsurdBenchSizes(t *testing.T) {
+	if _, ok := sysmem.Available(); !ok {
+		t.Skip("available memory unknown here")
+	}
+	for _, c := range []struct{ args []string }{
+		{[]string{"bench", "matmul", "--size", "1000000"}},
+		{[]string{"bench", "model", "--pp", "1000000000", "--tg", "0"}},
+		{[]string{"bench", "attention", "--n", "100000000"}},
+	} {
+		_, errs, code := runCLI(t, "", c.args...)
+		if code != 1 || !strings.Contains(errs, "needs about") || !strings.Contains(errs, "use a smaller") && !strings.Contains(errs, "use smaller") {
+			t.Errorf("%v: exit %d, %q", c.args, code, errs)
 		}
 	}
 }

@@ -24,10 +24,14 @@ func addThreads(fs *pflag.FlagSet, n *int) {
 	fs.IntVar(n, "threads", 0, "worker threads (default: all cores)")
 }
 
+// maxThreads bounds --threads: far past any machine's cores, where each
+// thread would only add a goroutine per parallel loop.
+const maxThreads = 4096
+
 // setThreads checks --threads and sizes the worker pool.
 func setThreads(n int) error {
-	if n < 0 {
-		return fmt.Errorf("--threads must be ≥ 0, got %d", n)
+	if n < 0 || n > maxThreads {
+		return fmt.Errorf("--threads must be in [0, %d] (0: one per core), got %d", maxThreads, n)
 	}
 	parallel.SetThreads(n)
 	return nil
