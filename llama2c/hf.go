@@ -1,6 +1,7 @@
 package llama2c
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -50,12 +51,14 @@ type hfConfig struct {
 // config.json, model.safetensors (F32), tokenizer.json,
 // tokenizer_config.json and generation_config.json. The files are made in a
 // temporary folder beside dir and moved in only once all are written
-// (internal/atomicfile.WriteDir), so a failure leaves dir as it was.
+// (internal/atomicfile.WriteDir), so a failure leaves dir as it was; so
+// does cancelling ctx, which stops the write before the next tensor and
+// returns ctx's error.
 //
 // generation_config.json lists both </s> and <s> as end tokens, because
 // llama2.c models end a story by starting the next one (llama2.c's run
 // stops at BOS).
-func WriteHF(dir string, c *Checkpoint, v *Vocab) error {
+func WriteHF(ctx context.Context, dir string, c *Checkpoint, v *Vocab) error {
 	cfg := &c.Config
 	if len(v.Pieces) != cfg.VocabSize {
 		return fmt.Errorf("llama2c: the tokenizer has %d tokens but the model's vocab_size is %d", len(v.Pieces), cfg.VocabSize)
@@ -96,7 +99,7 @@ func WriteHF(dir string, c *Checkpoint, v *Vocab) error {
 				return err
 			}
 		}
-		if err := writeSafetensors(filepath.Join(tmp, "model.safetensors"), c.hfTensors()); err != nil {
+		if err := writeSafetensors(ctx, filepath.Join(tmp, "model.safetensors"), c.hfTensors()); err != nil {
 			return fmt.Errorf("model.safetensors: %w", err)
 		}
 		return nil
