@@ -132,9 +132,9 @@ func resolve(path string) (string, error) {
 }
 
 // WriteDir makes the folder dir by calling fill with an empty temporary
-// folder beside it. Once fill returns nil, a new dir is that folder renamed
-// into place; an existing dir gets each file fill made moved into it (its
-// other files stay). An error from fill leaves dir as it was and removes
+// folder: beside a new dir, renamed into place once fill returns nil; inside
+// an existing dir (one file system), whose files are then each moved into
+// dir, replacing those of the same names (dir's other files stay). An error from fill leaves dir as it was and removes
 // the temporary folder.
 func WriteDir(dir string, fill func(tmp string) error) error {
 	if err := writeDir(dir, fill); err != nil {
