@@ -4,6 +4,7 @@
 package convert
 
 import (
+	"context"
 	"fmt"
 	"sync/atomic"
 
@@ -29,6 +30,9 @@ type Options struct {
 	// quantized so far and the total (from the goroutine calling
 	// Quantize).
 	Progress func(done, total int)
+	// Context, when set, stops the write before the next tensor once it
+	// is cancelled; Quantize then returns its error and path is untouched.
+	Context context.Context
 }
 
 // Quantize writes the model of HF checkpoint c to path as a GGUF v3 file
@@ -71,7 +75,12 @@ func Quantize(c *loader.Checkpoint, path string, o Options) (map[quant.Type]int,
 	tensors := make([]gguf.Tensor, len(jobs))
 	for i, j := range jobs {
 		tensors[i] = gguf.Tensor{Name: j.out, Type: j.typ, Dims: j.dims(),
-			Data: func() ([]byte, error) { return j.data(c, p) }}
+			Data: func() ([]byte, error) {
+				if o.Context != nil && o.Context.Err() != nil {
+					return nil, o.Context.Err()
+				}
+				return j.data(c, p)
+			}}
 	}
 	if err := gguf.WriteFile(path, kvs, tensors); err != nil {
 		return nil, fmt.Errorf("convert: %w", err)

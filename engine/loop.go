@@ -220,12 +220,22 @@ func (e *Engine) step(slots []*slot, clock *int64) {
 	logits := grow(&e.logits, len(ready)*vocab)
 	e.m.Logits(logits, last, len(ready))
 	chosen := make([]Token, len(ready))
+	bad := make([]error, len(ready)) // non-finite logits end that job alone
+	for i, s := range ready {
+		bad[i] = model.CheckLogits(logits[i*vocab:(i+1)*vocab], s.state.Len()-1)
+	}
 	parallel.For(len(ready), 1, func(lo, hi int) { // each sampler is its slot's own
 		for i := lo; i < hi; i++ {
-			chosen[i] = ready[i].choose(logits[i*vocab : (i+1)*vocab])
+			if bad[i] == nil {
+				chosen[i] = ready[i].choose(logits[i*vocab : (i+1)*vocab])
+			}
 		}
 	})
 	for i, s := range ready {
+		if bad[i] != nil {
+			e.finish(s, "", bad[i], clock)
+			continue
+		}
 		e.deliver(s, chosen[i], clock)
 	}
 }

@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/gollm/gollm/internal/readlimit"
 )
 
 // Document is one text to evaluate, named for messages and reports.
@@ -52,7 +54,7 @@ func Load(path string, opts LoadOptions) (Loaded, error) {
 		defer f.Close()
 		return ReadJSONL(f, path, opts)
 	default:
-		text, err := os.ReadFile(path)
+		text, err := readlimit.ReadFile(path, readlimit.Text)
 		if err != nil {
 			return Loaded{}, fmt.Errorf("data %s: %w", path, unwrapPath(err))
 		}
@@ -87,7 +89,7 @@ func loadFolder(dir string) (Loaded, error) {
 	var out Loaded
 	for _, n := range names {
 		p := filepath.Join(dir, n)
-		text, err := os.ReadFile(p)
+		text, err := readlimit.ReadFile(p, readlimit.Text)
 		if err != nil {
 			return Loaded{}, fmt.Errorf("data %s: %w", p, unwrapPath(err))
 		}
@@ -97,7 +99,7 @@ func loadFolder(dir string) (Loaded, error) {
 }
 
 // maxLine bounds one JSONL line (LongBench contexts run to a few MB).
-const maxLine = 256 << 20
+var maxLine = 256 << 20 // a variable only so that tests can lower it
 
 // ReadJSONL reads one JSON object per line from r and takes the string in
 // opts.Field of each as a document named "name:LINE". Blank lines are
@@ -109,15 +111,19 @@ func ReadJSONL(r io.Reader, name string, opts LoadOptions) (Loaded, error) {
 	if field == "" {
 		field = "context"
 	}
-	sc := bufio.NewScanner(r)
+	sc := bufio.NewScanner(readlimit.Reader(r, readlimit.Text, name))
 	sc.Buffer(make([]byte, 0, 1<<20), maxLine)
 	var out Loaded
-	for line := 1; sc.Scan(); line++ {
+	line := 1
+	for ; sc.Scan(); line++ {
 		raw := bytes.TrimSpace(sc.Bytes())
 		if len(raw) == 0 {
 			continue
 		}
 		text, err := jsonField(raw, field)
+		if err != nil && sc.Err() != nil { // the line was cut by the limit
+			break
+		}
 		if err != nil {
 			err = fmt.Errorf("%s:%d: %w", name, line, err)
 			if !opts.SkipBad {
@@ -131,7 +137,12 @@ func ReadJSONL(r io.Reader, name string, opts LoadOptions) (Loaded, error) {
 		}
 		out.Docs = append(out.Docs, Document{Name: fmt.Sprintf("%s:%d", name, line), Text: text})
 	}
-	if err := sc.Err(); err != nil {
+	switch err := sc.Err(); {
+	case errors.Is(err, bufio.ErrTooLong):
+		return Loaded{}, fmt.Errorf("%s:%d: a line longer than %s, the limit for one JSONL line", name, line, readlimit.Format(int64(maxLine)))
+	case errors.Is(err, readlimit.ErrTooLarge):
+		return Loaded{}, err // names the file and the limit
+	case err != nil:
 		return Loaded{}, fmt.Errorf("%s: %w", name, err)
 	}
 	return out, nil

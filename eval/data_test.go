@@ -70,3 +70,20 @@ func TestLoadPaths(t *testing.T) {
 		t.Fatalf("empty folder: error %v", err)
 	}
 }
+
+// TestReadJSONLLongLines reads a line longer than the scanner's first
+// buffer, and refuses one past the line limit naming the file and line.
+func TestReadJSONLLongLines(t *testing.T) {
+	long := strings.Repeat("x", 3<<20)
+	in := `{"context": "a"}` + "\n" + `{"context": "` + long + `"}` + "\n"
+	got, err := ReadJSONL(strings.NewReader(in), "x.jsonl", LoadOptions{})
+	if err != nil || len(got.Docs) != 2 || got.Docs[1].Text != long {
+		t.Fatalf("3 MiB line: %d docs, %v", len(got.Docs), err)
+	}
+	defer func(n int) { maxLine = n }(maxLine)
+	maxLine = 2 << 20
+	_, err = ReadJSONL(strings.NewReader(in), "x.jsonl", LoadOptions{})
+	if err == nil || !strings.Contains(err.Error(), "x.jsonl:2: a line longer than 2 MiB") {
+		t.Errorf("line past the limit: %v", err)
+	}
+}

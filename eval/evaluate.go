@@ -241,7 +241,11 @@ func (e *Evaluation) runSetting(ctx context.Context, st *model.State, sc *scorer
 	if e.DecodeLast > 0 {
 		from = sp.Len() - e.DecodeLast
 	}
-	out := sc.score(t, hidden, ref, ids, from)
+	out, bad := sc.score(t, hidden, ref, ids, from)
+	if bad >= 0 {
+		return nil, fmt.Errorf("eval: non-finite logits at position %d of document %d (predicting its token %d): the weights or the input are bad",
+			sp.Start+bad, sp.Doc, sp.Start+bad+1)
+	}
 	t.Seconds = fwd + out
 	return hidden, nil
 }

@@ -66,7 +66,8 @@ var firstNumber = regexp.MustCompile(`[0-9]+`)
 
 // Passkey runs the test with plan (nil: the Reference kernel). render turns
 // a prompt's text into ids (the tokenizer's Encode, or a chat template's
-// rendering for instruction models).
+// rendering for instruction models). When a generation fails (ctx
+// cancelled), it returns the cells finished so far with the error.
 func Passkey(ctx context.Context, m *model.Model, tok tokenizer.Tokenizer, render func(string) []int, spec PasskeySpec, plan *attention.Plan) ([]PasskeyCell, error) {
 	rng := rand.New(rand.NewPCG(spec.Seed, 0x70a55))
 	sentences := strings.SplitAfter(passkeyFiller, ". ")
@@ -87,7 +88,7 @@ func Passkey(ctx context.Context, m *model.Model, tok tokenizer.Tokenizer, rende
 				st.Ctx = ctx
 				gen, err := m.Generate(st, ids, model.GenerateOptions{MaxTokens: passkeyAnswer, Plan: plan, Sampler: model.NewSampler(model.SamplerConfig{})}, nil)
 				if err != nil {
-					return nil, err
+					return out, err // the cells finished so far
 				}
 				if got := firstNumber.FindString(tok.Decode(gen)); got == strconv.Itoa(key) {
 					right++

@@ -59,7 +59,9 @@ func (s RetrievalSpec) Validate(n int) error {
 
 // Retrieval runs the probe over ids with plan (nil: the Reference kernel).
 // Window w takes text tokens ids[w·(Ctx−Span):][:Ctx−Span] and appends the
-// Span tokens that start Distance before that end.
+// Span tokens that start Distance before that end. When a forward pass
+// fails (ctx cancelled), it returns the distances finished so far with the
+// error.
 func Retrieval(ctx context.Context, m *model.Model, ids []int, spec RetrievalSpec, plan *attention.Plan) ([]RetrievalResult, error) {
 	if err := spec.Validate(len(ids)); err != nil {
 		return nil, err
@@ -84,7 +86,7 @@ func Retrieval(ctx context.Context, m *model.Model, ids []int, spec RetrievalSpe
 			st.Reset()
 			hidden, err := m.Forward(st, window, plan)
 			if err != nil {
-				return nil, err
+				return out, err // the distances finished so far
 			}
 			// The rows predicting the span's tokens 1…Span−1: at its first
 			// occurrence (base) and in the repeat.

@@ -36,8 +36,9 @@ func newScorer(m *model.Model) *scorer {
 // score adds targets from..len(ids)−1 of a window to t, given the window's
 // final hidden states. With ref (the reference run's hidden states of the
 // same window) it also adds KL, top-1 agreement and Δp. It returns the time
-// spent in the setting's own output layer.
-func (s *scorer) score(t *SpanScore, hidden, ref []float32, ids []int, from int) time.Duration {
+// spent in the setting's own output layer and the first row whose figures
+// are not finite (non-finite logits; −1: none), where it stops adding.
+func (s *scorer) score(t *SpanScore, hidden, ref []float32, ids []int, from int) (time.Duration, int) {
 	h, v := s.m.HiddenSize(), s.m.VocabSize()
 	if ref != nil && s.refLogits == nil {
 		s.refLogits = make([]float32, logitRows*v)
@@ -63,10 +64,24 @@ func (s *scorer) score(t *SpanScore, hidden, ref []float32, ids []int, from int)
 			}
 		})
 		for i := 0; i < rows; i++ { // fixed order: deterministic sums
+			if !s.tok[i].finite() {
+				return own, r0 + i
+			}
 			t.add(s.tok[i], ref != nil)
 		}
 	}
-	return own
+	return own, -1
+}
+
+// finite reports whether the token's figures are all finite numbers, as
+// they are unless the logits (of either run) hold NaN or ±Inf.
+func (ts tokenStats) finite() bool {
+	for _, x := range [...]float64{ts.nll, ts.kl, ts.dp} {
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return false
+		}
+	}
+	return true
 }
 
 // compareRows scores target under the setting's logits q and compares the

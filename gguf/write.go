@@ -5,9 +5,8 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
-	"path/filepath"
 
+	"github.com/gollm/gollm/internal/atomicfile"
 	"github.com/gollm/gollm/quant"
 )
 
@@ -38,30 +37,13 @@ func Write(w io.Writer, kvs []KV, tensors []Tensor) error {
 	return nil
 }
 
-// WriteFile writes the file as Write does to a temporary file beside path
-// and renames it over path only once all of it is written and synced, so
-// an interrupted or failed run leaves no partial file.
+// WriteFile writes the file as Write does, by internal/atomicfile's rules:
+// into a temporary file beside path, renamed over it only once all of it is
+// written and synced, so an interrupted or failed run leaves no partial
+// file (a symlink is followed, a device written directly).
 func WriteFile(path string, kvs []KV, tensors []Tensor) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return fmt.Errorf("gguf: writing %s: %w", path, err)
-	}
-	err = write(f, kvs, tensors)
-	if err == nil {
-		err = f.Sync()
-	}
-	if err == nil {
-		err = f.Chmod(0o644) // CreateTemp makes it private; a model is not
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(f.Name(), path)
-	}
-	if err != nil {
-		os.Remove(f.Name())
-		return fmt.Errorf("gguf: writing %s: %w", path, err)
+	if err := atomicfile.Write(path, func(w io.Writer) error { return write(w, kvs, tensors) }); err != nil {
+		return fmt.Errorf("gguf: %w", err)
 	}
 	return nil
 }

@@ -4,7 +4,8 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
-	"os"
+
+	"github.com/gollm/gollm/internal/readlimit"
 )
 
 // Checkpoint is a llama2.c model read into memory, its weights in float32
@@ -33,7 +34,7 @@ type Layer struct {
 
 // ReadFile reads a llama2.c model file.
 func ReadFile(path string) (*Checkpoint, error) {
-	data, err := os.ReadFile(path)
+	data, err := readlimit.ReadFile(path, readlimit.Weights)
 	if err != nil {
 		return nil, fmt.Errorf("llama2c: %w", err)
 	}

@@ -1,6 +1,8 @@
 package llama2c
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"math"
 	"os"
@@ -75,7 +77,7 @@ func TestConvertMatchesLlama2c(t *testing.T) {
 			if err := os.WriteFile(filepath.Join(dir, "model.safetensors.index.json"), []byte(`{"weight_map":{}}`), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			if err := WriteHF(dir, c, tinyVocab(c.Config.VocabSize)); err != nil {
+			if err := WriteHF(context.Background(), dir, c, tinyVocab(c.Config.VocabSize)); err != nil {
 				t.Fatal(err)
 			}
 			ck, err := loader.Open(dir)
@@ -191,4 +193,29 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("accepted a file whose weights do not match %+v", cfg)
 		}
 	})
+}
+
+// TestWriteHFFailureLeavesNothing fails the safetensors write (an embedding
+// shorter than its shape), then cancels one: no model folder, and no
+// temporary one, appears.
+func TestWriteHFFailureLeavesNothing(t *testing.T) {
+	c := randomCheckpoint(tinyConfig(0, true), 2)
+	c.Embedding = c.Embedding[:len(c.Embedding)-1]
+	base := t.TempDir()
+	dir := filepath.Join(base, "model")
+	v := tinyVocab(c.Config.VocabSize)
+	if err := WriteHF(context.Background(), dir, c, v); err == nil || !strings.Contains(err.Error(), "model.safetensors") {
+		t.Fatalf("WriteHF: %v, want an error naming model.safetensors", err)
+	}
+	if es, _ := os.ReadDir(base); len(es) > 0 {
+		t.Errorf("a failed convert left %v", es[0].Name())
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel() // as a stop signal does
+	if err := WriteHF(ctx, dir, randomCheckpoint(tinyConfig(0, true), 2), v); !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled WriteHF: %v", err)
+	}
+	if es, _ := os.ReadDir(base); len(es) > 0 {
+		t.Errorf("a cancelled convert left %v", es[0].Name())
+	}
 }

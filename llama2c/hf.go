@@ -1,6 +1,7 @@
 package llama2c
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -8,6 +9,7 @@ import (
 	"path/filepath"
 
 	"github.com/gollm/gollm/arch"
+	"github.com/gollm/gollm/internal/atomicfile"
 )
 
 // llama2.c's fixed choices, which its files do not record.
@@ -47,12 +49,16 @@ type hfConfig struct {
 // (created if needed; files of the same names are replaced, and a
 // model.safetensors.index.json, which loaders would prefer, is removed):
 // config.json, model.safetensors (F32), tokenizer.json,
-// tokenizer_config.json and generation_config.json.
+// tokenizer_config.json and generation_config.json. The files are made in a
+// temporary folder beside dir and moved in only once all are written
+// (internal/atomicfile.WriteDir), so a failure leaves dir as it was; so
+// does cancelling ctx, which stops the write before the next tensor and
+// returns ctx's error.
 //
 // generation_config.json lists both </s> and <s> as end tokens, because
 // llama2.c models end a story by starting the next one (llama2.c's run
 // stops at BOS).
-func WriteHF(dir string, c *Checkpoint, v *Vocab) error {
+func WriteHF(ctx context.Context, dir string, c *Checkpoint, v *Vocab) error {
 	cfg := &c.Config
 	if len(v.Pieces) != cfg.VocabSize {
 		return fmt.Errorf("llama2c: the tokenizer has %d tokens but the model's vocab_size is %d", len(v.Pieces), cfg.VocabSize)
@@ -80,26 +86,29 @@ func WriteHF(dir string, c *Checkpoint, v *Vocab) error {
 			"model_max_length": cfg.SeqLen, "clean_up_tokenization_spaces": false,
 		}},
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("llama2c: %w", err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "tokenizer.json"), tok, 0o644); err != nil {
-		return fmt.Errorf("llama2c: %w", err)
-	}
-	for _, f := range files {
-		data, err := marshalJSON(f.v)
-		if err != nil {
-			return fmt.Errorf("llama2c: %s: %w", f.name, err)
+	err = atomicfile.WriteDir(dir, func(tmp string) error {
+		if err := os.WriteFile(filepath.Join(tmp, "tokenizer.json"), tok, 0o644); err != nil {
+			return err
 		}
-		if err := os.WriteFile(filepath.Join(dir, f.name), data, 0o644); err != nil {
-			return fmt.Errorf("llama2c: %w", err)
+		for _, f := range files {
+			data, err := marshalJSON(f.v)
+			if err != nil {
+				return fmt.Errorf("%s: %w", f.name, err)
+			}
+			if err := os.WriteFile(filepath.Join(tmp, f.name), data, 0o644); err != nil {
+				return err
+			}
 		}
+		if err := writeSafetensors(ctx, filepath.Join(tmp, "model.safetensors"), c.hfTensors()); err != nil {
+			return fmt.Errorf("model.safetensors: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("llama2c: %w", err)
 	}
 	if err := os.Remove(filepath.Join(dir, "model.safetensors.index.json")); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("llama2c: %w", err)
-	}
-	if err := writeSafetensors(filepath.Join(dir, "model.safetensors"), c.hfTensors()); err != nil {
-		return fmt.Errorf("llama2c: %s: %w", filepath.Join(dir, "model.safetensors"), err)
 	}
 	return nil
 }

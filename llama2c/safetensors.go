@@ -2,6 +2,7 @@ package llama2c
 
 import (
 	"bufio"
+	"context"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
@@ -25,9 +26,10 @@ type safetensorsEntry struct {
 }
 
 // writeSafetensors writes ts as an F32 safetensors file at path, in the
-// given order. The header is padded with spaces to a multiple of 8 bytes so
-// that the data, and every float32 in it, is aligned once mapped.
-func writeSafetensors(path string, ts []tensor) (err error) {
+// given order, stopping before the next tensor once ctx is cancelled. The
+// header is padded with spaces to a multiple of 8 bytes so that the data,
+// and every float32 in it, is aligned once mapped.
+func writeSafetensors(ctx context.Context, path string, ts []tensor) (err error) {
 	header := map[string]any{"__metadata__": map[string]string{"format": "pt"}}
 	var off int64
 	for _, t := range ts {
@@ -63,6 +65,9 @@ func writeSafetensors(path string, ts []tensor) (err error) {
 	w.Write(buf[:])
 	w.Write(js)
 	for _, t := range ts {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		for _, x := range t.data {
 			binary.LittleEndian.PutUint32(buf[:4], math.Float32bits(x))
 			w.Write(buf[:4])

@@ -1,6 +1,7 @@
 package llama2c
 
 import (
+	"context"
 	"math"
 	"os"
 	"path/filepath"
@@ -48,7 +49,7 @@ func convertStories(t *testing.T, src, name string) (*model.Model, string) {
 		t.Fatal(err)
 	}
 	out := t.TempDir()
-	if err := WriteHF(out, c, v); err != nil {
+	if err := WriteHF(context.Background(), out, c, v); err != nil {
 		t.Fatal(err)
 	}
 	ck, err := loader.Open(out)

@@ -4,7 +4,8 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
-	"os"
+
+	"github.com/gollm/gollm/internal/readlimit"
 )
 
 // Vocab is a llama2.c tokenizer file: each token's piece (its bytes, with
@@ -21,7 +22,7 @@ const maxPieceLen = 1 << 16
 
 // ReadVocabFile reads a llama2.c tokenizer file.
 func ReadVocabFile(path string) (*Vocab, error) {
-	data, err := os.ReadFile(path)
+	data, err := readlimit.ReadFile(path, readlimit.Tokenizer)
 	if err != nil {
 		return nil, fmt.Errorf("llama2c: %w", err)
 	}

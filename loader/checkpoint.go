@@ -14,6 +14,7 @@ import (
 	"github.com/gollm/gollm/arch"
 	"github.com/gollm/gollm/gguf"
 	"github.com/gollm/gollm/internal/mmap"
+	"github.com/gollm/gollm/internal/readlimit"
 	"github.com/gollm/gollm/weights"
 )
 
@@ -104,7 +105,7 @@ func checkFolder(st fs.FileInfo, err error) error {
 // messages; join builds those messages' paths.
 func open(fsys fs.FS, dir string, join func(...string) string, load loadFunc) (*Checkpoint, error) {
 	c := &Checkpoint{Dir: dir, FS: fsys, tensors: map[string]located{}, used: map[string]bool{}}
-	data, err := fs.ReadFile(fsys, configFile)
+	data, err := readlimit.ReadFS(fsys, configFile, join(dir, configFile), readlimit.Config)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("loader: %s: no config.json (not an HF model folder?)", dir)
 	}
@@ -114,7 +115,7 @@ func open(fsys fs.FS, dir string, join func(...string) string, load loadFunc) (*
 	if c.Config, err = ParseConfig(data); err != nil {
 		return nil, fmt.Errorf("loader: %s: %w", join(dir, configFile), err)
 	}
-	data, err = fs.ReadFile(fsys, generationFile)
+	data, err = readlimit.ReadFS(fsys, generationFile, join(dir, generationFile), readlimit.Config)
 	switch {
 	case err == nil:
 		if c.Generation, err = ParseGenerationConfig(data); err != nil {
@@ -133,7 +134,7 @@ func open(fsys fs.FS, dir string, join func(...string) string, load loadFunc) (*
 // loadWeights maps model.safetensors, or every shard named by
 // model.safetensors.index.json, and checks the index against the shards.
 func (c *Checkpoint) loadWeights(fsys fs.FS, dir string, join func(...string) string, load loadFunc) error {
-	data, err := fs.ReadFile(fsys, indexFile)
+	data, err := readlimit.ReadFS(fsys, indexFile, join(dir, indexFile), readlimit.Config)
 	if errors.Is(err, fs.ErrNotExist) {
 		if _, err := fs.Stat(fsys, weightsFile); err != nil {
 			return missingWeights(fsys, dir)

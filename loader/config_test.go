@@ -1,6 +1,7 @@
 package loader
 
 import (
+	"encoding/json"
 	"math"
 	"os"
 	"path/filepath"
@@ -86,12 +87,26 @@ func TestParseConfigSamples(t *testing.T) {
 const minimal = `{"model_type": "llama", "vocab_size": 100, "hidden_size": 64, "intermediate_size": 128,
  "num_hidden_layers": 2, "num_attention_heads": 4`
 
-// cfg closes minimal with extra keys.
+// cfg closes minimal with extra keys, which replace minimal's of the same
+// name (a key given twice is an error of its own).
 func cfg(extra string) []byte {
-	if extra == "" {
-		return []byte(minimal + "}")
+	var base, more map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(minimal+"}"), &base); err != nil {
+		panic(err)
 	}
-	return []byte(minimal + ", " + extra + "}")
+	if extra != "" {
+		if err := json.Unmarshal([]byte("{"+extra+"}"), &more); err != nil {
+			panic(err)
+		}
+	}
+	for k, v := range more {
+		base[k] = v
+	}
+	b, err := json.Marshal(base)
+	if err != nil {
+		panic(err)
+	}
+	return b
 }
 
 func TestParseConfigDefaults(t *testing.T) {

@@ -1,6 +1,7 @@
 package loader
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -25,7 +26,10 @@ func newFields(data []byte) (*fields, error) {
 	return &fields{m: m, err: new(error)}, nil
 }
 
-// decodeObject decodes data as a JSON object (not null, not an array).
+// decodeObject decodes data as a JSON object (not null, not an array). A
+// key that appears twice is an error naming it: encoding/json would keep
+// the last value silently (two tensors of one name, two values of one
+// setting).
 func decodeObject(data []byte) (map[string]json.RawMessage, error) {
 	var m map[string]json.RawMessage
 	if err := json.Unmarshal(data, &m); err != nil {
@@ -34,7 +38,36 @@ func decodeObject(data []byte) (map[string]json.RawMessage, error) {
 	if m == nil {
 		return nil, fmt.Errorf("invalid JSON: want an object, got null")
 	}
+	if err := checkDuplicateKeys(data, len(m)); err != nil {
+		return nil, err
+	}
 	return m, nil
+}
+
+// checkDuplicateKeys walks the top-level object of data, valid JSON that
+// decoded to distinct keys, and reports the first key that appears twice.
+func checkDuplicateKeys(data []byte, distinct int) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if _, err := dec.Token(); err != nil { // the '{'
+		return fmt.Errorf("invalid JSON: %w", err)
+	}
+	seen := make(map[string]bool, distinct)
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return fmt.Errorf("invalid JSON: %w", err)
+		}
+		key, _ := tok.(string)
+		if seen[key] {
+			return fmt.Errorf("key %q appears twice (JSON would keep only the last)", key)
+		}
+		seen[key] = true
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			return fmt.Errorf("invalid JSON: %w", err)
+		}
+	}
+	return nil
 }
 
 // Err returns the first type error met so far.

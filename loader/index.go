@@ -24,6 +24,9 @@ func parseIndex(data []byte) (map[string]string, []string, error) {
 	if err := json.Unmarshal(raw, &wm); err != nil {
 		return nil, nil, fmt.Errorf("weight_map must map tensor names to file names: %w", err)
 	}
+	if _, err := decodeObject(raw); err != nil {
+		return nil, nil, fmt.Errorf("weight_map: %w", err)
+	}
 	if len(wm) == 0 {
 		return nil, nil, fmt.Errorf("weight_map is empty")
 	}

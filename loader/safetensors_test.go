@@ -53,6 +53,7 @@ func TestParseSafetensorsErrors(t *testing.T) {
 		{"not an object", rawSafetensors("[]      ", nil), "does not start with '{'"},
 		{"bad json", rawSafetensors("{\"a\": ", nil), "invalid JSON"},
 		{"bad utf8", rawSafetensors("{\"\xff\": 1}", nil), "not valid UTF-8"},
+		{"duplicate tensor", rawSafetensors(`{"t":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"t":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}`, body8), `key "t" appears twice`},
 		{"unsupported dtype", entry(`{"dtype":"I8","shape":[8],"data_offsets":[0,8]}`), `tensor "t": unsupported dtype "I8"`},
 		{"f64", entry(`{"dtype":"F64","shape":[1],"data_offsets":[0,8]}`), `tensor "t": unsupported dtype "F64"`},
 		{"missing dtype", entry(`{"shape":[2],"data_offsets":[0,8]}`), `tensor "t": entry needs dtype, shape and data_offsets`},
@@ -91,5 +92,14 @@ func TestParseSafetensorsTruncated(t *testing.T) {
 		if _, err := ParseSafetensors(data[:n]); err == nil {
 			t.Fatalf("prefix of %d/%d bytes parsed without error", n, len(data))
 		}
+	}
+}
+
+// TestIndexDuplicateTensor refuses a weight_map that names a tensor twice
+// (two shards claiming it; JSON would keep the last silently).
+func TestIndexDuplicateTensor(t *testing.T) {
+	_, _, err := parseIndex([]byte(`{"weight_map": {"a": "one.safetensors", "a": "two.safetensors"}}`))
+	if err == nil || !strings.Contains(err.Error(), `weight_map: key "a" appears twice`) {
+		t.Errorf("err %v, want the duplicate named", err)
 	}
 }

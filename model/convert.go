@@ -1,7 +1,10 @@
 package model
 
 import (
+	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"sync/atomic"
 
 	"github.com/gollm/gollm/arch"
@@ -22,6 +25,45 @@ type LoadOptions struct {
 	// Progress, when set, is called after each converted map with the
 	// rows done and the total (from the goroutine calling Load).
 	Progress func(done, total int)
+	// AllowUnused loads a safetensors checkpoint that holds tensors the
+	// config never reads, which otherwise is ErrUnusedTensors.
+	AllowUnused bool
+}
+
+// ErrUnusedTensors is the error (wrapped, naming some of them) of a
+// safetensors checkpoint holding tensors its config never reads, such as
+// model.layers.N.* with N ≥ num_hidden_layers: the config probably does
+// not describe the weights, and the output would be silently wrong.
+var ErrUnusedTensors = errors.New("tensors the config does not use")
+
+// harmlessUnused reports whether a tensor a checkpoint may hold without
+// being read is a buffer that changes nothing: rotary inverse frequencies
+// and GPT-2's causal-mask buffers (computed, not loaded), or lm_head
+// beside tied embeddings (tying ignores it, as in transformers).
+func harmlessUnused(name string, tied bool) bool {
+	return strings.HasSuffix(name, ".rotary_emb.inv_freq") || strings.HasSuffix(name, ".attn.bias") ||
+		strings.HasSuffix(name, ".attn.masked_bias") || tied && name == "lm_head.weight"
+}
+
+// checkUnused returns ErrUnusedTensors, naming up to four, when c holds
+// tensors that loading it did not read.
+func checkUnused(c *loader.Checkpoint) error {
+	var bad []string
+	for _, n := range c.Unused() {
+		if !harmlessUnused(n, c.Config.TieEmbeddings) {
+			bad = append(bad, strconv.Quote(n))
+		}
+	}
+	if len(bad) == 0 {
+		return nil
+	}
+	shown := bad[:min(len(bad), 4)]
+	more := ""
+	if len(bad) > len(shown) {
+		more = fmt.Sprintf(" and %d more", len(bad)-len(shown))
+	}
+	return fmt.Errorf("model: %s: %d %w (%d layers in config.json): %s%s", c.Dir, len(bad), ErrUnusedTensors, c.Config.Layers,
+		strings.Join(shown, ", "), more)
 }
 
 // LoadWith is Load with options.
@@ -34,7 +76,14 @@ func LoadWith(c *loader.Checkpoint, o LoadOptions) (*Model, error) {
 			return nil, fmt.Errorf("model: cannot store weights as %v", o.Weights)
 		}
 	}
-	return load(c, o)
+	m, err := load(c, o)
+	if err == nil && c != nil && c.GGUF == nil && !o.AllowUnused {
+		err = checkUnused(c)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return m, nil
 }
 
 // converter re-stores linear weights in one type, counting rows for the

@@ -2,6 +2,7 @@ package model
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/gollm/gollm/attention"
 )
@@ -22,10 +23,22 @@ type GenerateOptions struct {
 	OnLogits func(logits []float32)
 }
 
+// CheckLogits returns an error naming position pos (the token whose
+// logits these are) when a logit is NaN or ±Inf, which only bad weights or
+// a bad input make; sampling from them would pick a token silently.
+func CheckLogits(logits []float32, pos int) error {
+	for j, x := range logits {
+		if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
+			return fmt.Errorf("model: non-finite logits at position %d (token %d's logit is %v): the weights or the input are bad", pos, j, x)
+		}
+	}
+	return nil
+}
+
 // Generate prefills prompt into s (all but the opts.Cached ids it already
 // holds), then samples up to opts.MaxTokens new
 // tokens, calling emit with each as soon as it is chosen. It returns the
-// generated ids. emit returning an error stops generation with that error
+// generated ids; non-finite logits are an error (CheckLogits). emit returning an error stops generation with that error
 // (the ids so far are still returned).
 func (m *Model) Generate(s *State, prompt []int, opts GenerateOptions, emit func(id int) error) ([]int, error) {
 	if len(prompt) == 0 {
@@ -43,6 +56,9 @@ func (m *Model) Generate(s *State, prompt []int, opts GenerateOptions, emit func
 	var out []int
 	for len(out) < opts.MaxTokens {
 		m.Logits(logits, last, 1)
+		if err := CheckLogits(logits, s.Len()-1); err != nil {
+			return out, err
+		}
 		if opts.OnLogits != nil {
 			opts.OnLogits(logits)
 		}

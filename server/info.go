@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/gollm/gollm/chat"
+	"github.com/gollm/gollm/tokenizer"
 )
 
 // health answers {"status": "ok"} with the slots' load; it needs no key.
@@ -68,6 +69,10 @@ func (s *Server) detokenize(w http.ResponseWriter, r *http.Request) {
 			writeError(w, badParam("tokens", fmt.Sprintf("token id %d is not in the vocabulary [0, %d)", id, s.cfg.Vocab)))
 			return
 		}
+	}
+	if err := tokenizer.CheckIDs(s.cfg.Tokenizer, req.Tokens); err != nil {
+		writeError(w, badParam("tokens", err.Error()))
+		return
 	}
 	writeJSON(w, 200, map[string]any{"content": s.cfg.Tokenizer.Decode(req.Tokens)})
 }

@@ -7,6 +7,8 @@ import (
 	"io/fs"
 	"os"
 	"path"
+
+	"github.com/gollm/gollm/internal/readlimit"
 )
 
 // tokenizerConfig is what gollm reads from a tokenizer_config.json: the BOS
@@ -18,7 +20,7 @@ type tokenizerConfig struct {
 // readTokenizerConfig reads dir/tokenizer_config.json; a missing or
 // unreadable file gives an empty config, since the file is optional.
 func readTokenizerConfig(fsys fs.FS, dir string) tokenizerConfig {
-	data, err := fs.ReadFile(fsys, path.Join(dir, "tokenizer_config.json"))
+	data, err := readlimit.ReadFS(fsys, path.Join(dir, "tokenizer_config.json"), "tokenizer_config.json", readlimit.Config)
 	if err != nil {
 		return tokenizerConfig{}
 	}
@@ -58,12 +60,9 @@ func ReadChatTemplateFile(path string) (string, error) {
 
 // readChatTemplate reads at most MaxChatTemplate bytes of r (named name).
 func readChatTemplate(r io.Reader, name string) (string, error) {
-	b, err := io.ReadAll(io.LimitReader(r, MaxChatTemplate+1))
+	b, err := readlimit.ReadAll(r, MaxChatTemplate, name)
 	if err != nil {
-		return "", fmt.Errorf("%s: %w", name, err)
-	}
-	if len(b) > MaxChatTemplate {
-		return "", fmt.Errorf("%s: longer than %d bytes; not a chat template", name, MaxChatTemplate)
+		return "", fmt.Errorf("%w; not a chat template", err)
 	}
 	return string(b), nil
 }

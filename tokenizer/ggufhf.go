@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/gollm/gollm/internal/readlimit"
 )
 
 // GGUFVocabFromDir reads the tokenizer of an HF model folder as GGUF
@@ -27,13 +29,13 @@ func GGUFVocabFromDir(dir string, vocabSize int) (*GGUFVocab, error) {
 	fsys := os.DirFS(dir)
 	cfg := readTokenizerConfig(fsys, ".")
 	where := filepath.Join(dir, "tokenizer.json")
-	data, err := fs.ReadFile(fsys, "tokenizer.json")
+	data, err := readlimit.ReadFS(fsys, "tokenizer.json", where, readlimit.Tokenizer)
 	var v *GGUFVocab
 	if err == nil {
 		v, err = ggufFromHFJSON(data, cfg)
 	}
 	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, errNotByteLevel) {
-		model, err2 := fs.ReadFile(fsys, "tokenizer.model")
+		model, err2 := readlimit.ReadFS(fsys, "tokenizer.model", filepath.Join(dir, "tokenizer.model"), readlimit.Tokenizer)
 		switch {
 		case err2 == nil:
 			where = filepath.Join(dir, "tokenizer.model")

@@ -20,6 +20,8 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+
+	"github.com/gollm/gollm/internal/readlimit"
 )
 
 // Tokenizer encodes text to token ids and decodes ids to text. All methods
@@ -58,7 +60,7 @@ func Load(p string) (Tokenizer, error) {
 	if st.IsDir() {
 		return loadDir(os.DirFS(p), ".", p)
 	}
-	data, err := os.ReadFile(p)
+	data, err := readlimit.ReadFile(p, readlimit.Tokenizer)
 	if err != nil {
 		return nil, fmt.Errorf("tokenizer: %w", err)
 	}
@@ -75,7 +77,7 @@ func LoadFS(fsys fs.FS, dir string) (Tokenizer, error) {
 // the folder in errors.
 func loadDir(fsys fs.FS, dir, shown string) (Tokenizer, error) {
 	for _, name := range []string{"tokenizer.json", "tokenizer.model"} {
-		data, err := fs.ReadFile(fsys, path.Join(dir, name))
+		data, err := readlimit.ReadFS(fsys, path.Join(dir, name), filepath.Join(shown, name), readlimit.Tokenizer)
 		if errors.Is(err, fs.ErrNotExist) {
 			continue
 		}
@@ -100,4 +102,20 @@ func parseFile(data []byte, where string, cfg tokenizerConfig) (Tokenizer, error
 	default:
 		return parseSentencePiece(data, where)
 	}
+}
+
+// CheckIDs returns an error naming the first of ids that t cannot decode:
+// a negative id, one ≥ VocabSize, or a hole (an id below VocabSize that is
+// no token), all of which Decode drops silently.
+func CheckIDs(t Tokenizer, ids []int) error {
+	ps, _ := t.(pieceSource)
+	for i, id := range ids {
+		switch {
+		case id < 0 || id >= t.VocabSize():
+			return fmt.Errorf("id %d (number %d of the ids) is outside the vocabulary [0, %d)", id, i+1, t.VocabSize())
+		case ps != nil && ps.piece(id) == nil:
+			return fmt.Errorf("id %d (number %d of the ids) is no token: the vocabulary has no entry for it", id, i+1)
+		}
+	}
+	return nil
 }

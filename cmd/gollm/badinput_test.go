@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/gollm/gollm/internal/sysmem"
 )
 
 // badCase is one row of the bad-input matrix (docs/bad-input.md): a way to
@@ -62,6 +64,34 @@ func editHeader(t *testing.T, dir string, f func(h map[string]map[string]any)) {
 	})
 }
 
+// appendHeaderEntry adds the JSON member entry (`"name":{…}`) at the end
+// of the safetensors header as written, without decoding it: a duplicate
+// key survives.
+func appendHeaderEntry(t *testing.T, dir, entry string) {
+	editWeights(t, dir, func(b []byte) []byte {
+		n := binary.LittleEndian.Uint64(b)
+		h := strings.TrimRight(string(b[8:8+n]), " ")
+		h = strings.TrimSuffix(h, "}") + "," + entry + "}"
+		out := binary.LittleEndian.AppendUint64(nil, uint64(len(h)))
+		return append(append(out, h...), b[8+n:]...)
+	})
+}
+
+// poisonWeight sets the first value of an F32 tensor to NaN.
+func poisonWeight(t *testing.T, dir, name string) {
+	editWeights(t, dir, func(b []byte) []byte {
+		n := binary.LittleEndian.Uint64(b)
+		var h map[string]struct {
+			Offsets [2]uint64 `json:"data_offsets"`
+		}
+		if err := json.Unmarshal(b[8:8+n], &h); err != nil {
+			t.Fatal(err)
+		}
+		binary.LittleEndian.PutUint32(b[8+n+h[name].Offsets[0]:], 0x7fc00000)
+		return b
+	})
+}
+
 func badInputCases() []badCase {
 	const emb = "model.embed_tokens.weight"
 	return []badCase{
@@ -99,6 +129,10 @@ func badInputCases() []badCase {
 			editHeader(t, d, func(h map[string]map[string]any) { h["model.norm.weight"]["shape"] = []int{tinyHidden + 1} })
 			return runArgs(d)
 		}, []string{"model.safetensors", "model.norm.weight"}},
+		{"duplicate tensor name", func(t *testing.T, d string) []string {
+			appendHeaderEntry(t, d, `"model.norm.weight":{"dtype":"F32","shape":[8],"data_offsets":[0,32]}`)
+			return runArgs(d)
+		}, []string{"model.safetensors", `"model.norm.weight" appears twice`}},
 		{"index names a missing shard", func(t *testing.T, d string) []string {
 			os.Remove(filepath.Join(d, "model.safetensors"))
 			idx := map[string]any{"weight_map": map[string]string{emb: "model-00001-of-00002.safetensors"}}
@@ -116,6 +150,20 @@ func badInputCases() []badCase {
 			write(t, filepath.Join(d, "model.safetensors"), safetensorsFile(ts))
 			return runArgs(d)
 		}, []string{"model.layers.0.mlp.up_proj.weight"}},
+		{"tensors beyond num_hidden_layers", func(t *testing.T, d string) []string {
+			extra := append(tinyTensors(), stTensor{"model.layers.1.mlp.up_proj.weight", []int{tinyInter, tinyHidden}},
+				stTensor{"model.layers.1.mlp.down_proj.weight", []int{tinyHidden, tinyInter}})
+			write(t, filepath.Join(d, "model.safetensors"), safetensorsFile(extra))
+			return runArgs(d)
+		}, []string{"2 tensors the config does not use", `"model.layers.1.mlp.down_proj.weight"`, "--allow-unused-tensors"}},
+		{"NaN in a weight (run)", func(t *testing.T, d string) []string {
+			poisonWeight(t, d, "model.norm.weight")
+			return runArgs(d)
+		}, []string{"non-finite logits at position 4", "the weights or the input are bad"}},
+		{"NaN in a weight (perplexity)", func(t *testing.T, d string) []string {
+			poisonWeight(t, d, "model.norm.weight")
+			return pplArgs(t, d, "--ctx", "16")
+		}, []string{"non-finite logits at position 0 of document 0", "the weights or the input are bad"}},
 		{"shape contradicts config.json", func(t *testing.T, d string) []string {
 			editConfig(t, d, func(c map[string]any) { c["intermediate_size"] = 32 })
 			return runArgs(d)
@@ -136,6 +184,11 @@ func badInputCases() []badCase {
 			editConfig(t, d, func(c map[string]any) { c["model_type"] = "mamba" })
 			return runArgs(d)
 		}, []string{"config.json", "mamba", "llama"}},
+		{"duplicate config.json key", func(t *testing.T, d string) []string {
+			b, _ := json.Marshal(tinyConfig())
+			write(t, filepath.Join(d, "config.json"), append(b[:len(b)-1], `,"hidden_size":16}`...))
+			return runArgs(d)
+		}, []string{"config.json", `"hidden_size" appears twice`}},
 		{"config.json is not JSON", func(t *testing.T, d string) []string {
 			write(t, filepath.Join(d, "config.json"), []byte("{model_type: llama"))
 			return runArgs(d)
@@ -173,6 +226,8 @@ func badInputCases() []badCase {
 		{"--decode-last beyond the window", func(t *testing.T, d string) []string {
 			return pplArgs(t, d, "--ctx", "16", "--decode-last", "16")
 		}, []string{"16", "15"}},
+		{"absurd --threads", func(t *testing.T, d string) []string { return runArgs(d, "--threads", "1000000") }, []string{"--threads", "4096", "1000000"}},
+		{"absurd --repeats", func(t *testing.T, d string) []string { return pplArgs(t, d, "--ctx", "16", "--repeats", "1000000000") }, []string{"--repeats", "1000"}},
 		{"unknown truncation", func(t *testing.T, d string) []string { return runArgs(d, "--truncate", "right") }, []string{"--truncate", "right"}},
 		{"missing folder", func(t *testing.T, d string) []string {
 			return runArgs(filepath.Join(d, "nope"))
@@ -226,5 +281,64 @@ func TestNonUTF8Prompt(t *testing.T) {
 	}
 	if want := []int{0xff, 0xfe, 'a', 'b'}; !slices.Equal(res.PromptIDs, want) {
 		t.Errorf("prompt ids %v, want %v", res.PromptIDs, want)
+	}
+}
+
+// TestDecodeBadIDs refuses ids the vocabulary lacks in tokenize --decode:
+// negative, past its end, and a hole (no token has the id), each named.
+func TestDecodeBadIDs(t *testing.T) {
+	var tok map[string]any
+	if err := json.Unmarshal(byteTokenizerJSON(), &tok); err != nil {
+		t.Fatal(err)
+	}
+	tok["model"].(map[string]any)["vocab"].(map[string]any)["ab"] = 300 // ids 257-299: holes
+	b, _ := json.Marshal(tok)
+	file := filepath.Join(t.TempDir(), "tokenizer.json")
+	write(t, file, b)
+	if out, errs, code := runCLI(t, "", "tokenize", "--tokenizer", file, "--decode", "104 105 300"); code != 0 || out != "hiab" {
+		t.Fatalf("good ids: exit %d, %q, %s", code, out, errs)
+	}
+	for ids, want := range map[string]string{"104 -1": "id -1 (number 2", "301": "id 301 (number 1", "104 270": "id 270 (number 2 of the ids) is no token"} {
+		_, errs, code := runCLI(t, "", "tokenize", "--tokenizer", file, "--decode", ids)
+		if code != 1 || !strings.Contains(errs, want) {
+			t.Errorf("--decode %q: exit %d, %q; want %q", ids, code, errs, want)
+		}
+	}
+}
+
+// TestEndlessInput reads an input that never ends (/dev/zero as the
+// attention plan, whose limit is small enough to reach quickly; the text
+// inputs share the reader, internal/readlimit, tested on /dev/zero there):
+// it is refused with the limit and the path, instead of exhausting memory.
+func TestEndlessInput(t *testing.T) {
+	if _, err := os.Stat("/dev/zero"); err != nil {
+		t.Skip("no /dev/zero")
+	}
+	dir := tinyModel(t)
+	for _, args := range [][]string{
+		{"run", "--model", dir, "--attn-plan", "/dev/zero", "hi"},
+	} {
+		_, errs, code := runCLI(t, "", args...)
+		if code != 1 || !strings.Contains(errs, "/dev/zero: more than ") || !strings.Contains(errs, "the limit for it") {
+			t.Errorf("%v: exit %d, %q", args, code, errs)
+		}
+	}
+}
+
+// TestAbsurdBenchSizes refuses bench sizes the machine cannot hold before
+// any work, with the estimate and the flag to lower.
+func TestAbsurdBenchSizes(t *testing.T) {
+	if _, ok := sysmem.Available(); !ok {
+		t.Skip("available memory unknown here")
+	}
+	for _, c := range []struct{ args []string }{
+		{[]string{"bench", "matmul", "--size", "1000000"}},
+		{[]string{"bench", "model", "--pp", "1000000000", "--tg", "0"}},
+		{[]string{"bench", "attention", "--n", "100000000"}},
+	} {
+		_, errs, code := runCLI(t, "", c.args...)
+		if code != 1 || !strings.Contains(errs, "needs about") || !strings.Contains(errs, "use a smaller") && !strings.Contains(errs, "use smaller") {
+			t.Errorf("%v: exit %d, %q", c.args, code, errs)
+		}
 	}
 }

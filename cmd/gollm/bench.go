@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -72,11 +73,16 @@ func (t benchTimer) measure(f func() (float64, error)) (timing, error) {
 }
 
 // benchReport writes a benchmark's results: one JSON object per line under
-// --json, else rows of a fixed-width text table under a heading row.
+// --json, else rows of a fixed-width text table under a heading row. A stop
+// signal (Ctrl-C, SIGTERM) ends the benchmark after the row being measured:
+// the next write says on stderr that the rows printed are a partial result
+// and returns errInterrupted.
 type benchReport struct {
 	w    io.Writer
 	json bool
 	cols []benchColumn
+	stop context.Context // cancelled by a stop signal
+	rows int             // results written
 }
 
 // benchColumn is a table column: its heading and width (negative: left-aligned).
@@ -87,7 +93,10 @@ type benchColumn struct {
 
 // newBenchReport starts a report, writing the headings in table mode.
 func newBenchReport(w io.Writer, asJSON bool, cols ...benchColumn) (*benchReport, error) {
-	r := &benchReport{w: w, json: asJSON, cols: cols}
+	// The handler stays for the rest of the process, which ends with the
+	// benchmark.
+	stop, _ := stopContext(context.Background())
+	r := &benchReport{w: w, json: asJSON, cols: cols, stop: stop}
 	if asJSON {
 		return r, nil
 	}
@@ -95,7 +104,7 @@ func newBenchReport(w io.Writer, asJSON bool, cols ...benchColumn) (*benchReport
 	for i, c := range cols {
 		heads[i] = c.head
 	}
-	return r, r.row(heads...)
+	return r, r.line(heads)
 }
 
 // add writes one result: v as JSON, or cells as a table row.
@@ -112,16 +121,39 @@ func (r *benchReport) object(v any) error {
 	if err != nil {
 		return err
 	}
-	_, err = fmt.Fprintf(r.w, "%s\n", b)
-	return err
+	if _, err := fmt.Fprintf(r.w, "%s\n", b); err != nil {
+		return err
+	}
+	return r.written()
 }
 
-// row writes cells padded to the columns' widths, separated by spaces.
+// row writes one result as cells of the table.
 func (r *benchReport) row(cells ...string) error {
+	if err := r.line(cells); err != nil {
+		return err
+	}
+	return r.written()
+}
+
+// line writes cells padded to the columns' widths, separated by spaces.
+func (r *benchReport) line(cells []string) error {
 	padded := make([]string, len(cells))
 	for i, c := range cells {
 		padded[i] = fmt.Sprintf("%*s", r.cols[i].width, c)
 	}
 	_, err := fmt.Fprintln(r.w, strings.Join(padded, " "))
 	return err
+}
+
+// written counts a result and, once a stop signal has come, ends the
+// benchmark: the results so far are a partial one.
+func (r *benchReport) written() error {
+	r.rows++
+	if r.stop.Err() == nil {
+		return nil
+	}
+	if _, err := partialResult("bench", r.stop.Err(), r.rows, 0, "results printed"); err != nil {
+		return err
+	}
+	return errInterrupted
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/gollm/gollm/attention"
 	"github.com/gollm/gollm/internal/parallel"
+	"github.com/gollm/gollm/internal/sysmem"
 )
 
 // attnBenchOpts are the flags of `gollm bench attention`.
@@ -95,6 +96,12 @@ func runAttnBench(w io.Writer, o attnBenchOpts) error {
 	for _, n := range o.ns {
 		if n < 1 {
 			return fmt.Errorf("--n %d: must be ≥ 1", n)
+		}
+		// q, k, v and the output of each of up to four kernels, kept to
+		// compare them (float64 first: absurd sizes must not overflow).
+		need := 4 * float64(n) * float64(o.dim) * float64(5*o.heads+2*o.kvHeads)
+		if err := sysmem.Check(int64(min(need, math.MaxInt64/2)), fmt.Sprintf("--n %d", n), "use a smaller --n, --dim or --heads"); err != nil {
+			return err
 		}
 	}
 	if err := setThreads(o.threads); err != nil {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/gollm/gollm/internal/kernels"
 	"github.com/gollm/gollm/internal/parallel"
+	"github.com/gollm/gollm/internal/sysmem"
 )
 
 // matmulBenchOpts are the flags of `gollm bench matmul`.
@@ -69,6 +70,9 @@ func runMatmulBench(w io.Writer, o matmulBenchOpts) error {
 	for _, s := range o.sizes {
 		sh, err := parseMatmulSize(s)
 		if err != nil {
+			return err
+		}
+		if err := sysmem.Check(matmulBytes(sh), fmt.Sprintf("--size %s", s), "use a smaller --size"); err != nil {
 			return err
 		}
 		shapes = append(shapes, sh)
@@ -133,6 +137,18 @@ func parseMatmulSize(s string) ([3]int, error) {
 		sh[i] = v
 	}
 	return sh, nil
+}
+
+// matmulBytes estimates the memory of one case of shape M×K×N: x, the
+// weights in f32 and once more converted, and the outputs of both
+// libraries, as float32 (float64 first, so absurd sizes do not overflow).
+func matmulBytes(sh [3]int) int64 {
+	m, k, n := float64(sh[0]), float64(sh[1]), float64(sh[2])
+	b := 4 * (m*k + 2*n*k + 2*m*n)
+	if b > math.MaxInt64/2 {
+		return math.MaxInt64 / 2
+	}
+	return int64(b)
 }
 
 // matmulRunner returns one gollm product of x with wt stored as dtype.

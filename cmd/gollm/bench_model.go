@@ -5,6 +5,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"os"
+	"slices"
 	"strconv"
 	"time"
 
@@ -13,6 +14,7 @@ import (
 	"github.com/gollm/gollm/attention"
 	"github.com/gollm/gollm/internal/kernels"
 	"github.com/gollm/gollm/internal/parallel"
+	"github.com/gollm/gollm/internal/sysmem"
 	"github.com/gollm/gollm/loader"
 	"github.com/gollm/gollm/model"
 	"github.com/gollm/gollm/weights"
@@ -134,6 +136,12 @@ func runModelBench(w io.Writer, o modelBenchOpts) error {
 	defer ckpt.Close()
 	m, err := o.weights.load(ckpt)
 	if err != nil {
+		return err
+	}
+	maxPP := slices.Max(append([]int{1}, o.pp...))
+	if err := sysmem.Check(max(m.StateBytes(maxPP, weights.F32), m.StateBytes(o.kvFill+o.tg+1, kv)),
+		fmt.Sprintf("a KV cache and scratch for --pp %d or --kv-fill %d + --tg %d tokens", maxPP, o.kvFill, o.tg),
+		"use smaller --pp, --kv-fill or --tg"); err != nil {
 		return err
 	}
 	plan, err := o.plan.Build(m.Layers(), o.seed)

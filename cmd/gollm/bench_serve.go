@@ -20,6 +20,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/gollm/gollm/attention"
+	"github.com/gollm/gollm/internal/readlimit"
 	"github.com/gollm/gollm/internal/stats"
 	"github.com/gollm/gollm/server"
 )
@@ -147,7 +148,7 @@ func benchPrompts(l *loaded, file string, seed uint64) (func(n int) []int, error
 			return ids
 		}, nil
 	}
-	b, err := os.ReadFile(file)
+	b, err := readlimit.ReadFile(file, readlimit.Text)
 	if err != nil {
 		return nil, fmt.Errorf("bench serve: %w", err)
 	}

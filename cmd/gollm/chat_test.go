@@ -90,8 +90,8 @@ func TestChatBadInput(t *testing.T) {
 		want string
 	}{
 		{[]string{"run", "--chat", "--chat-template-file", filepath.Join(dir, "none.jinja"), "hi"}, "no such file"},
-		{[]string{"run", "--chat", "--chat-template-file", long, "hi"}, "longer than 1048576 bytes"},
-		{[]string{"chat", "--max-tokens", "8", "--chat-template-file", long}, "longer than 1048576 bytes"},
+		{[]string{"run", "--chat", "--chat-template-file", long, "hi"}, "more than 1 MiB, the limit for it"},
+		{[]string{"chat", "--max-tokens", "8", "--chat-template-file", long}, "more than 1 MiB, the limit for it"},
 		{[]string{"chat", "--max-tokens", "0"}, "--max-tokens must be ≥ 1"},
 		{[]string{"chat", "--max-tokens", "64"}, "leaves no room for the conversation in the context of 64"},
 	}

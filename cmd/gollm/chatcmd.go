@@ -7,9 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"strings"
-	"syscall"
 
 	"github.com/spf13/cobra"
 
@@ -88,9 +86,8 @@ func chatLoop(in io.Reader, l *loaded, cf *chatFlags, t *chat.Template, maxToken
 		}
 		close(lines)
 	}()
-	sigs := make(chan os.Signal, 1)
-	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
-	defer signal.Stop(sigs)
+	sigs, stopSigs := notifyStop()
+	defer stopSigs()
 	limit := l.ckpt.Config.MaxPositions
 	msgs := cf.start()
 	for {

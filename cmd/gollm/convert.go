@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -76,7 +77,13 @@ func runConvert(w io.Writer, o convertOpts) error {
 	if err != nil {
 		return err
 	}
-	if err := llama2c.WriteHF(o.out, c, v); err != nil {
+	ctx, stop := stopContext(context.Background())
+	defer stop()
+	if err := llama2c.WriteHF(ctx, o.out, c, v); errors.Is(err, context.Canceled) {
+		_, word := stopStatus()
+		fmt.Fprintf(os.Stderr, "convert: %s: %s not written\n", word, o.out)
+		return errInterrupted
+	} else if err != nil {
 		return err
 	}
 	cfg := c.Config

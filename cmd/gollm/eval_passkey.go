@@ -3,10 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
-	"os"
-	"os/signal"
 	"strconv"
-	"syscall"
 
 	"github.com/spf13/cobra"
 	"gonum.org/v1/plot"
@@ -60,11 +57,12 @@ writes it as a heatmap PNG. The attention plan flags apply.`,
 					return fmt.Errorf("eval passkey: the chat template refuses a user message")
 				}
 			}
-			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			ctx, stop := stopContext(cmd.Context())
 			defer stop()
 			cells, err := eval.Passkey(ctx, l.model, l.tok, render, spec, l.plan)
+			stopped, err := partialResult("eval passkey", err, len(cells), len(spec.Lengths)*len(spec.Depths), "cells")
 			if err != nil {
-				return fmt.Errorf("eval passkey: %w", err)
+				return err
 			}
 			if plotFile != "" {
 				png, err := passkeyPlot(cells, spec)
@@ -75,7 +73,10 @@ writes it as a heatmap PNG. The attention plan flags apply.`,
 					return err
 				}
 			}
-			return reportPasskey(cmd.OutOrStdout(), cells, asJSON)
+			if err := reportPasskey(cmd.OutOrStdout(), cells, asJSON); err != nil || !stopped {
+				return err
+			}
+			return errInterrupted
 		},
 	}
 	mf.register(cmd.Flags())

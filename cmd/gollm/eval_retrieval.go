@@ -3,11 +3,8 @@ package main
 import (
 	"fmt"
 	"io"
-	"os"
-	"os/signal"
 	"strconv"
 	"strings"
-	"syscall"
 
 	"github.com/spf13/cobra"
 	"gonum.org/v1/plot"
@@ -70,11 +67,12 @@ and falling accuracy with distance; exact vs hyper is one flag.`,
 				"use a smaller --ctx"); err != nil {
 				return err
 			}
-			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			ctx, stop := stopContext(cmd.Context())
 			defer stop()
 			res, err := eval.Retrieval(ctx, l.model, l.tok.Encode(text.String()), spec, l.plan)
+			stopped, err := partialResult("eval retrieval", err, len(res), len(spec.Distances), "distances")
 			if err != nil {
-				return fmt.Errorf("eval retrieval: %w", err)
+				return err
 			}
 			if plotFile != "" {
 				png, err := retrievalPlot(res)
@@ -85,7 +83,10 @@ and falling accuracy with distance; exact vs hyper is one flag.`,
 					return err
 				}
 			}
-			return reportRetrieval(cmd.OutOrStdout(), res, asJSON)
+			if err := reportRetrieval(cmd.OutOrStdout(), res, asJSON); err != nil || !stopped {
+				return err
+			}
+			return errInterrupted
 		},
 	}
 	mf.register(cmd.Flags())

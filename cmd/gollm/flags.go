@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"time"
@@ -23,10 +24,14 @@ func addThreads(fs *pflag.FlagSet, n *int) {
 	fs.IntVar(n, "threads", 0, "worker threads (default: all cores)")
 }
 
+// maxThreads bounds --threads: far past any machine's cores, where each
+// thread would only add a goroutine per parallel loop.
+const maxThreads = 4096
+
 // setThreads checks --threads and sizes the worker pool.
 func setThreads(n int) error {
-	if n < 0 {
-		return fmt.Errorf("--threads must be ≥ 0, got %d", n)
+	if n < 0 || n > maxThreads {
+		return fmt.Errorf("--threads must be in [0, %d] (0: one per core), got %d", maxThreads, n)
 	}
 	parallel.SetThreads(n)
 	return nil
@@ -49,22 +54,27 @@ func (k *kvTypeFlag) register(fs *pflag.FlagSet, auto string) {
 // resolve returns the storage for a cache that auto judges by n positions.
 func (k kvTypeFlag) resolve(n int) (weights.DType, error) { return attention.ParseKVType(k.name, n) }
 
-// weightsFlag is --weights: the type a safetensors model's linear maps are
-// re-stored in at load.
-type weightsFlag struct{ name string }
+// weightsFlag is --weights, the type a safetensors model's linear maps are
+// re-stored in at load, and --allow-unused-tensors.
+type weightsFlag struct {
+	name        string
+	allowUnused bool
+}
 
 // weightsTypes are --weights' values.
 var weightsTypes = map[string]quant.Type{"f32": quant.F32, "bf16": quant.BF16, "q8_0": quant.Q8_0, "q4_k": quant.Q4_K}
 
 func (w *weightsFlag) register(fs *pflag.FlagSet) {
 	fs.StringVar(&w.name, "weights", "", "re-store a safetensors model's linear weights at load: f32|bf16|q8_0|q4_k (default: as stored)")
+	fs.BoolVar(&w.allowUnused, "allow-unused-tensors", false, "load a safetensors model that holds tensors its config.json never uses (refused by default: the config probably does not match the weights)")
 }
 
 // load loads the model of c with the weights --weights asks for, showing
 // a progress bar and the time taken when it converts them.
 func (w weightsFlag) load(c *loader.Checkpoint) (*model.Model, error) {
+	o := model.LoadOptions{AllowUnused: w.allowUnused}
 	if w.name == "" {
-		return model.Load(c)
+		return unusedHint(model.LoadWith(c, o))
 	}
 	t, ok := weightsTypes[w.name]
 	if !ok {
@@ -72,10 +82,19 @@ func (w weightsFlag) load(c *loader.Checkpoint) (*model.Model, error) {
 	}
 	bar := newProgress(stderrIsTerminal(), "weights to "+t.String())
 	start := time.Now()
-	m, err := model.LoadWith(c, model.LoadOptions{Convert: true, Weights: t, Progress: bar.update})
+	o.Convert, o.Weights, o.Progress = true, t, bar.update
+	m, err := model.LoadWith(c, o)
 	bar.done()
 	if err == nil {
 		fmt.Fprintf(os.Stderr, "gollm: weights stored as %v in %.2f s\n", t, time.Since(start).Seconds())
+	}
+	return unusedHint(m, err)
+}
+
+// unusedHint adds the flag that loads anyway to model.ErrUnusedTensors.
+func unusedHint(m *model.Model, err error) (*model.Model, error) {
+	if errors.Is(err, model.ErrUnusedTensors) {
+		return nil, fmt.Errorf("%w (--allow-unused-tensors loads it anyway)", err)
 	}
 	return m, err
 }

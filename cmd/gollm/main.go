@@ -43,6 +43,9 @@ func init() {
 		if cpuProfile == "" {
 			return nil
 		}
+		// Written directly, not through internal/atomicfile: the profile
+		// streams for the whole run and is only a diagnostic, so a cut-off
+		// one is better than none (pprof reads what is there).
 		f, err := os.Create(cpuProfile)
 		if err != nil {
 			return err
@@ -65,13 +68,15 @@ func run(args []string) int {
 	case err == nil:
 		return 0
 	case errors.Is(err, errInterrupted):
-		fmt.Fprintln(os.Stderr, "gollm: interrupted")
-		return 130
+		code, word := stopStatus()
+		fmt.Fprintln(os.Stderr, "gollm:", word)
+		return code
 	}
 	fmt.Fprintln(os.Stderr, "gollm:", err)
 	return 1
 }
 
-// errInterrupted is returned by a command stopped by Ctrl-C after it has
-// written what it had; the process exits with status 130.
+// errInterrupted is returned by a command stopped by a stop signal (Ctrl-C
+// or SIGTERM, stopContext) after it has written what it had; the process
+// exits with stopStatus: 130 for SIGINT, 143 for SIGTERM.
 var errInterrupted = errors.New("interrupted")

@@ -2,10 +2,9 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
+	"math"
 	"os"
-	"os/signal"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -227,7 +226,7 @@ func newPplEvaluation(l *loaded, mf *modelFlags, pf *pplFlags, sw sweep, proto e
 // evaluatePerplexity runs ev under a progress bar until it ends or Ctrl-C
 // stops it (context.Canceled), and times it for the report.
 func evaluatePerplexity(parent context.Context, ev *eval.Evaluation, rep *pplReport) error {
-	ctx, stop := signal.NotifyContext(parent, os.Interrupt)
+	ctx, stop := stopContext(parent)
 	defer stop()
 	start := time.Now()
 	bar := newProgress(stderrIsTerminal(), "forward passes")
@@ -255,22 +254,25 @@ func evaluatePerplexity(parent context.Context, ev *eval.Evaluation, rep *pplRep
 // reportPerplexity writes what ev scored, also after an interrupt (err
 // context.Canceled), which then ends the command with errInterrupted.
 func reportPerplexity(ev *eval.Evaluation, rep *pplReport, err error) error {
-	interrupted := errors.Is(err, context.Canceled)
-	if err != nil && !interrupted {
-		return fmt.Errorf("perplexity: %w", err)
-	}
 	runs := ev.Runs()
+	interrupted, err := partialResult("perplexity", err, runs[0].Windows, rep.head.Spans, "windows")
+	if err != nil {
+		return err
+	}
 	if runs[0].TokensScored == 0 {
-		if interrupted {
-			fmt.Fprintln(os.Stderr, "perplexity: interrupted before the first window finished: nothing scored")
-			return errInterrupted
-		}
 		return fmt.Errorf("perplexity: nothing was scored")
 	}
-	if interrupted {
-		fmt.Fprintf(os.Stderr, "perplexity: interrupted: partial result over the %d of %d windows finished\n", runs[0].Windows, rep.head.Spans)
+	sums := eval.Summarize(runs)
+	for _, s := range sums {
+		kl := 0.0
+		if s.KL != nil {
+			kl = s.KL.MeanKL + s.KL.MaxKL
+		}
+		if !isFinite(s.PPL) || !isFinite(s.DocPPL) || !isFinite(kl) {
+			return fmt.Errorf("perplexity: %s: perplexity %v (per document %v, mean NLL %v nats) or its KL is not finite: not reported", s.Plan, s.PPL, s.DocPPL, s.MeanNLL)
+		}
 	}
-	if err := rep.write(os.Stdout, eval.Summarize(runs)); err != nil {
+	if err := rep.write(os.Stdout, sums); err != nil {
 		return err
 	}
 	if interrupted {
@@ -278,6 +280,9 @@ func reportPerplexity(ev *eval.Evaluation, rep *pplReport, err error) error {
 	}
 	return nil
 }
+
+// isFinite reports whether x is neither NaN nor ±Inf.
+func isFinite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
 
 // checkDecodeLast refuses a negative --decode-last, and --hyper-decode
 // when no decode step or no Hyper layer would use it.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/gollm/gollm/attention"
 	"github.com/gollm/gollm/eval"
+	"github.com/gollm/gollm/internal/readlimit"
 )
 
 // calibration is an --attn-plan file: each layer's cost when it alone runs
@@ -102,7 +103,7 @@ func writeCalibration(w io.Writer, pf *pplFlags, mf *modelFlags, ev *eval.Evalua
 
 // readCalibration reads an --attn-plan file's ranking.
 func readCalibration(path string) ([]int, error) {
-	b, err := os.ReadFile(path)
+	b, err := readlimit.ReadFile(path, readlimit.Config)
 	if err != nil {
 		return nil, fmt.Errorf("--attn-plan: %w", err)
 	}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/gollm/gollm/eval"
 	"github.com/gollm/gollm/internal/kernels"
+	"github.com/gollm/gollm/internal/readlimit"
 )
 
 // partFormat names the layout of a part file; merge refuses any other.
@@ -151,12 +152,9 @@ func readPartFile(path string) (*pplPart, error) {
 // readPart reads a part from r, at most limit bytes of it, and checks that
 // it is whole and consistent in itself (merge checks it against others).
 func readPart(r io.Reader, limit int64) (*pplPart, error) {
-	b, err := io.ReadAll(io.LimitReader(r, limit+1))
+	b, err := readlimit.ReadAll(r, limit, "part file")
 	if err != nil {
 		return nil, err
-	}
-	if int64(len(b)) > limit {
-		return nil, fmt.Errorf("larger than %d bytes, the most a part file may hold: not a part file", limit)
 	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()

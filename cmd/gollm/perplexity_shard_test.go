@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/gollm/gollm/eval"
+	"github.com/gollm/gollm/internal/readlimit"
 )
 
 // shardRun is a sweep on the tiny model over four documents (45 windows of
@@ -246,7 +248,7 @@ func TestPerplexityMergeRefuses(t *testing.T) {
 			}
 		}
 	}
-	if _, err := readPart(bytes.NewReader(whole), 100); err == nil || !strings.Contains(err.Error(), "larger than 100 bytes") {
+	if _, err := readPart(bytes.NewReader(whole), 100); err == nil || !errors.Is(err, readlimit.ErrTooLarge) {
 		t.Errorf("a part past the size limit: %v", err)
 	}
 }

@@ -10,6 +10,10 @@ import (
 	"github.com/gollm/gollm/eval"
 )
 
+// maxRepeats bounds --repeats: each repeat is a full evaluation per
+// setting, so more than this is a typo, not a plan.
+const maxRepeats = 1000
+
 // sweep is what --hyper-layers, --hyper-pattern and --repeats ask for.
 type sweep struct {
 	layers   []int
@@ -21,8 +25,8 @@ type sweep struct {
 // list and the repeat count.
 func (f sweepFlags) parse() (sweep, error) {
 	s := sweep{repeats: f.repeats}
-	if f.repeats < 1 {
-		return s, fmt.Errorf("--repeats must be ≥ 1, got %d", f.repeats)
+	if f.repeats < 1 || f.repeats > maxRepeats {
+		return s, fmt.Errorf("--repeats must be in [1, %d], got %d", maxRepeats, f.repeats)
 	}
 	seen := map[int]bool{}
 	for _, item := range strings.Split(f.layers, ",") {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -75,8 +76,15 @@ func runQuantize(w io.Writer, o quantizeOpts) error {
 		return err
 	}
 	bar := newProgress(stderrIsTerminal(), "quantizing to "+ft.String())
-	counts, err := convert.Quantize(c, o.out, convert.Options{Type: ft, Name: filepath.Base(filepath.Clean(o.model)), Vocab: vocab, Progress: bar.update})
+	ctx, stop := stopContext(context.Background())
+	defer stop()
+	counts, err := convert.Quantize(c, o.out, convert.Options{Type: ft, Name: filepath.Base(filepath.Clean(o.model)), Vocab: vocab, Progress: bar.update, Context: ctx})
 	bar.done()
+	if errors.Is(err, context.Canceled) {
+		_, word := stopStatus()
+		fmt.Fprintf(os.Stderr, "quantize: %s: %s not written\n", word, o.out)
+		return errInterrupted
+	}
 	if err != nil {
 		return err
 	}

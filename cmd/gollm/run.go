@@ -6,12 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/signal"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/gollm/gollm/attention"
+	"github.com/gollm/gollm/internal/readlimit"
 	"github.com/gollm/gollm/internal/sysmem"
 	"github.com/gollm/gollm/loader"
 	"github.com/gollm/gollm/model"
@@ -103,7 +103,7 @@ func init() {
 			if ids, err = fitContext(ids, gf.maxTokens, l.ckpt.Config.MaxPositions, truncate == "left"); err != nil {
 				return err
 			}
-			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt)
+			ctx, stop := stopContext(cmd.Context())
 			defer stop()
 			return generate(ctx, l, ids, gf, sc, out)
 		},
@@ -135,7 +135,7 @@ func promptText(prompt, file string, args []string) (string, error) {
 	case n > 1:
 		return "", fmt.Errorf("run: give the prompt once: as the argument, --prompt or --prompt-file")
 	case file != "":
-		b, err := os.ReadFile(file)
+		b, err := readlimit.ReadFile(file, readlimit.Text)
 		if err != nil {
 			return "", fmt.Errorf("run: %w", err)
 		}

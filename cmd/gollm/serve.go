@@ -10,7 +10,6 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/gollm/gollm/attention"
@@ -135,7 +134,7 @@ func serve(ctx context.Context, l *loaded, mf *modelFlags, sf *serveFlags) error
 	hs := &http.Server{Handler: h, ReadHeaderTimeout: readHeaderTimeout, ReadTimeout: readTimeout, IdleTimeout: idleTimeout}
 	// Signals are caught before the address is printed: whoever waits for
 	// that line may stop the server at once.
-	sig, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	sig, stop := signal.NotifyContext(ctx, stopSignals...)
 	defer stop()
 	fmt.Fprintf(os.Stderr, "gollm serve: %s on http://%s (%d slots × %d tokens, queue %d, prompt cache %d MiB)\n",
 		srvCfg.ModelID, ln.Addr(), sf.parallel, srvCfg.Context, sf.queue, sf.cacheMiB)

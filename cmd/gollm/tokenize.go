@@ -5,11 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"strconv"
 	"strings"
 
+	"github.com/gollm/gollm/internal/readlimit"
 	"github.com/gollm/gollm/loader"
 	"github.com/gollm/gollm/tokenizer"
 	"github.com/spf13/cobra"
@@ -59,10 +59,8 @@ func runTokenize(cmd *cobra.Command, args []string) error {
 		if err != nil {
 			return err
 		}
-		for _, id := range ids {
-			if id < 0 || id >= tok.VocabSize() {
-				return fmt.Errorf("tokenize: id %d is outside the vocabulary (size %d)", id, tok.VocabSize())
-			}
+		if err := tokenizer.CheckIDs(tok, ids); err != nil {
+			return fmt.Errorf("tokenize: --decode: %w", err)
 		}
 		text := tok.Decode(ids)
 		if tokenizeFlags.json {
@@ -120,7 +118,7 @@ func tokenizeInput(cmd *cobra.Command, args []string) (string, error) {
 		if len(args) > 0 {
 			return "", errors.New("tokenize: give --file or a text, not both")
 		}
-		data, err := os.ReadFile(tokenizeFlags.file)
+		data, err := readlimit.ReadFile(tokenizeFlags.file, readlimit.Text)
 		if err != nil {
 			return "", fmt.Errorf("tokenize: %w", err)
 		}
@@ -129,7 +127,7 @@ func tokenizeInput(cmd *cobra.Command, args []string) (string, error) {
 	if len(args) > 0 {
 		return strings.Join(args, " "), nil
 	}
-	data, err := io.ReadAll(cmd.InOrStdin())
+	data, err := readlimit.ReadAll(cmd.InOrStdin(), readlimit.Text, "stdin")
 	if err != nil {
 		return "", fmt.Errorf("tokenize: stdin: %w", err)
 	}
